@@ -1,0 +1,10 @@
+"""App configuration of the HTTP surface."""
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The HTTP API: DRF views, serializers, errors and HTTP semantics."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "api"

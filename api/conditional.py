@@ -1,0 +1,40 @@
+"""HTTP conditional requests and caching headers for stored representations."""
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+VARY = "Accept, Accept-Encoding"
+
+
+def is_not_modified(request: HttpRequest, *, etag: str, last_modified: dt.datetime) -> bool:
+    """True when the client's cached copy is current (If-None-Match wins over If-Modified-Since)."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match:
+        tags = parse_etags(if_none_match)
+        # Weak comparison for GET/HEAD (RFC 9110 §13.1.2).
+        return "*" in tags or etag in tags or etag in [t.removeprefix("W/") for t in tags]
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return since is not None and int(last_modified.timestamp()) <= since
+
+
+def not_modified(*, etag: str, last_modified: dt.datetime, cache_control: str) -> HttpResponse:
+    response = HttpResponseNotModified()
+    stamp(response, etag=etag, last_modified=last_modified, cache_control=cache_control)
+    return response
+
+
+def stamp(
+    response: HttpResponse, *, etag: str, last_modified: dt.datetime, cache_control: str
+) -> HttpResponse:
+    """Set the validators and caching headers of a stored representation."""
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = cache_control
+    response["Vary"] = VARY
+    return response
+
+
+def json_bytes_response(body: str | bytes, *, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="application/json")

@@ -1,0 +1,39 @@
+"""Django's error views, answering problem+json under /api/ and HTML elsewhere."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views import defaults
+
+from .middleware import API_PREFIX, _detail_for
+from .problems import problem_response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request: HttpRequest, exception: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(status=400, detail=str(exception) or _detail_for(400))
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(
+    request: HttpRequest, exception: Any, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(status=403, detail=_detail_for(403))
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(status=404, detail=_detail_for(404), instance=request.path)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(status=500, detail=_detail_for(500))
+    return defaults.server_error(request)

@@ -1,0 +1,67 @@
+"""Cursor pagination over the read model: no COUNT(*), capped page size, strict parameters."""
+
+from typing import Any
+
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+
+
+class StrictCursorPagination(CursorPagination):
+    """Keyset pagination whose bad parameters are a 400, not silently clamped or ignored."""
+
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+    ordering = ("title", "pk")
+    ordering_query_param = "ordering"
+    # The public ordering choices and the database ordering each stands for.
+    orderings: dict[str, tuple[str, ...]] = {"title": ("title", "pk")}
+    default_ordering = "title"
+
+    def get_page_size(self, request: Any) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        choice = request.query_params.get(self.ordering_query_param, self.default_ordering)
+        if choice not in self.orderings:
+            raise ValidationError(
+                {self.ordering_query_param: [f"Choose one of: {', '.join(self.orderings)}."]}
+            )
+        return self.orderings[choice]
+
+    def decode_cursor(self, request: Any) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: ["This cursor is invalid; use a link from `next`."]}
+            ) from None
+
+    def query_parameters(self) -> set[str]:
+        return {self.page_size_query_param, self.cursor_query_param, self.ordering_query_param}
+
+
+class TreatmentCursorPagination(StrictCursorPagination):
+    """Pages of published treatments, by title or by publication time."""
+
+    orderings = {
+        "title": ("title", "treatment_id"),
+        "-title": ("-title", "-treatment_id"),
+        "published_at": ("published_at", "treatment_id"),
+        "-published_at": ("-published_at", "-treatment_id"),
+    }
+
+
+class CategoryCursorPagination(StrictCursorPagination):
+    """Pages of categories by name."""
+
+    orderings = {"name": ("name", "pk"), "-name": ("-name", "-pk")}
+    default_ordering = "name"

@@ -1,0 +1,13 @@
+"""The API's URL map: one namespace per API version, plus the schema and its viewers."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+from .docs import CachedSchemaView
+
+urlpatterns = [
+    path("v1/", include(("api.v1.urls", "v1"), namespace="v1")),
+    path("schema/", CachedSchemaView.as_view(), name="openapi-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
+]

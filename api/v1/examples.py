@@ -1,0 +1,107 @@
+"""OpenAPI examples drawn from the shipped seed content, so docs show real data."""
+
+import datetime as dt
+import functools
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample
+
+from api.problems import problem_body
+from treatments.content_files import read_content_file, shipped_content_files
+from treatments.documents.build import build_document, document_links
+from treatments.services.loading import content_treatment_id
+
+EXAMPLE_PUBLISHED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+@functools.cache
+def seed_document() -> dict[str, Any]:
+    """The seed treatment's document as revision 1 (fixed time, so the schema is stable)."""
+    content = read_content_file(shipped_content_files()[0]).model_dump(mode="json")
+    return build_document(
+        treatment_id=content_treatment_id(content["slug"]),
+        content=content,
+        revision=1,
+        published_at=EXAMPLE_PUBLISHED_AT,
+    )
+
+
+def seed_summary() -> dict[str, Any]:
+    doc = seed_document()
+    return {
+        "id": doc["id"],
+        "slug": doc["slug"],
+        "title": doc["title"],
+        "summary": doc["summary"],
+        "category": doc["category"],
+        "classification": doc["classification"]["kind"],
+        "tissue_source": doc["classification"]["tissue_source"],
+        "revision": 1,
+        "published_at": doc["published_at"],
+        "links": {"self": doc["links"]["self"]},
+    }
+
+
+def document_example() -> OpenApiExample:
+    return OpenApiExample("Bone marrow stem cell injection", value=seed_document())
+
+
+def list_example() -> OpenApiExample:
+    return OpenApiExample(
+        "First page",
+        value={"next": None, "previous": None, "results": [seed_summary()]},
+    )
+
+
+def category_example() -> OpenApiExample:
+    doc = seed_document()
+    return OpenApiExample(
+        "Categories",
+        value={
+            "next": None,
+            "previous": None,
+            "results": [{**doc["category"], "description": ""}],
+        },
+    )
+
+
+def revisions_example() -> OpenApiExample:
+    doc = seed_document()
+    return OpenApiExample(
+        "History",
+        value={
+            "next": None,
+            "previous": None,
+            "results": [
+                {
+                    "revision": 1,
+                    "published_at": doc["published_at"],
+                    "schema_version": doc["schema_version"],
+                    "content_hash": "9c1f0d2b…(sha-256 of the content)",
+                    "change_note": "Published from content file.",
+                    "reverted_from": None,
+                    "links": {"self": document_links(doc["slug"], 1)["revision"]},
+                }
+            ],
+        },
+    )
+
+
+def diff_example() -> OpenApiExample:
+    return OpenApiExample(
+        "Sessions changed",
+        value={
+            "from_revision": 1,
+            "to_revision": 2,
+            "patch": [
+                {"op": "replace", "path": "/revision", "value": 2},
+                {"op": "replace", "path": "/course/sessions/max", "value": 3},
+            ],
+        },
+    )
+
+
+def problem_example(status: int, detail: str, **kwargs: Any) -> OpenApiExample:
+    return OpenApiExample(
+        f"{status}", value=problem_body(status=status, detail=detail, **kwargs), status_codes=[status]
+    )

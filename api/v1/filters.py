@@ -1,0 +1,91 @@
+"""FilterSets of API v1: explicit fields, and unknown parameters are an error."""
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from treatments.choices import ActivityKind, Classification, TissueSource
+from treatments.models import Publication
+
+MAX_QUERY_LENGTH = 200
+
+
+class TreatmentFilterSet(django_filters.FilterSet):
+    """Filters over published treatments."""
+
+    category = django_filters.CharFilter(
+        field_name="category_slug", help_text="Category slug, e.g. `pain-treatments`."
+    )
+    classification = django_filters.ChoiceFilter(choices=Classification.choices)
+    tissue_source = django_filters.ChoiceFilter(
+        choices=TissueSource.choices, help_text="Whose tissue the clinic uses."
+    )
+    restricted_activity = django_filters.ChoiceFilter(
+        choices=ActivityKind.choices,
+        method="filter_restricted_activity",
+        help_text="Treatments whose recovery rules avoid or limit this activity.",
+    )
+    onset_within_weeks = django_filters.NumberFilter(
+        field_name="onset_max_weeks",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=520,
+        help_text="Treatments whose effect is expected to be noticed within this many weeks.",
+    )
+    review_status = django_filters.ChoiceFilter(
+        choices=[("current", "Review is current"), ("overdue", "Review is overdue")],
+        method="filter_review_status",
+    )
+    changed_since = django_filters.IsoDateTimeFilter(
+        field_name="changed_at",
+        lookup_expr="gte",
+        help_text="Only treatments published or changed at or after this ISO 8601 time.",
+    )
+    q = django_filters.CharFilter(
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+        help_text="Full-text search over titles, summaries, steps, risks and rules.",
+    )
+
+    class Meta:
+        model = Publication
+        fields: list[str] = []
+
+    def filter_restricted_activity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(restricted_activities__contains=f",{value},")
+
+    def filter_review_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today: dt.date = timezone.localdate()
+        if value == "overdue":
+            return queryset.filter(next_review_due__lt=today)
+        return queryset.exclude(next_review_due__lt=today)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if connection.vendor == "postgresql":
+            # Uses the generated tsvector column and its GIN index (migration 0002).
+            match = RawSQL(
+                "treatments_publication.search_vector @@ websearch_to_tsquery('english', %s)",
+                (value,),
+                output_field=BooleanField(),
+            )
+            return queryset.alias(search_match=match).filter(search_match=True)
+        for term in value.lower().split():
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset
+
+    @classmethod
+    def query_parameters(cls) -> set[str]:
+        return set(cls.base_filters)
+
+
+def reject_unknown_parameters(params: Any, allowed: set[str]) -> list[str]:
+    """The query parameter names that are not in `allowed`."""
+    return sorted(set(params) - allowed)

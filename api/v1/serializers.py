@@ -1,0 +1,136 @@
+"""Serializers of API v1: the shapes the schema documents and the slow paths render."""
+
+from rest_framework import serializers
+
+from treatments.choices import Classification, TissueSource
+from treatments.models import Category, Revision
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    """One invalid field: where (a JSON Pointer into the request) and what is wrong."""
+
+    field = serializers.CharField()
+    pointer = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An RFC 9457 problem document: the envelope of every error."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    errors = ProblemFieldErrorSerializer(many=True, required=False)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    """A category of treatments."""
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "description"]
+
+
+class SummaryCategorySerializer(serializers.Serializer):
+    """The category a treatment belongs to."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class SelfLinkSerializer(serializers.Serializer):
+    """Where the full resource lives."""
+
+    self = serializers.CharField()
+
+
+class TreatmentSummarySerializer(serializers.Serializer):
+    """The compact list item of a published treatment."""
+
+    id = serializers.UUIDField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    category = SummaryCategorySerializer()
+    classification = serializers.ChoiceField(choices=Classification.choices)
+    tissue_source = serializers.ChoiceField(choices=TissueSource.choices)
+    revision = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    links = SelfLinkSerializer()
+
+
+class TreatmentPageSerializer(serializers.Serializer):
+    """A page of treatment summaries; follow `next` for more."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TreatmentSummarySerializer(many=True)
+
+
+class RevisionLinksSerializer(serializers.Serializer):
+    """Where a revision's document lives."""
+
+    self = serializers.CharField()
+
+
+class RevisionSummarySerializer(serializers.ModelSerializer):
+    """One entry of a treatment's published history."""
+
+    revision = serializers.IntegerField(source="number")
+    published_at = serializers.DateTimeField(source="created_at")
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Revision
+        fields = [
+            "revision",
+            "published_at",
+            "schema_version",
+            "content_hash",
+            "change_note",
+            "reverted_from",
+            "links",
+        ]
+
+    def get_links(self, obj: Revision) -> dict[str, str]:
+        return {"self": f"{self.context['base']}{obj.number}/"}
+
+
+class RevisionPageSerializer(serializers.Serializer):
+    """A page of revisions, newest first."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RevisionSummarySerializer(many=True)
+
+
+class CategoryPageSerializer(serializers.Serializer):
+    """A page of categories."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CategorySerializer(many=True)
+
+
+class JsonPatchOperationSerializer(serializers.Serializer):
+    """One RFC 6902 operation."""
+
+    op = serializers.ChoiceField(choices=["add", "remove", "replace", "move", "copy", "test"])
+    path = serializers.CharField()
+    value = serializers.JSONField(required=False)
+    from_ = serializers.CharField(required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class RevisionDiffSerializer(serializers.Serializer):
+    """The JSON Patch that turns revision `from` into revision `to`."""
+
+    from_revision = serializers.IntegerField()
+    to_revision = serializers.IntegerField()
+    patch = JsonPatchOperationSerializer(many=True)

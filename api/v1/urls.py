@@ -1,0 +1,31 @@
+"""URLs of API version 1."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("categories/", views.CategoryListView.as_view(), name="category-list"),
+    path("treatments/", views.TreatmentListView.as_view(), name="treatment-list"),
+    path("treatments/<str:key>/", views.TreatmentDetailView.as_view(), name="treatment-detail"),
+    path(
+        "treatments/<str:key>/revisions/",
+        views.RevisionListView.as_view(),
+        name="revision-list",
+    ),
+    path(
+        "treatments/<str:key>/revisions/<int:number>/",
+        views.RevisionDetailView.as_view(),
+        name="revision-detail",
+    ),
+    path(
+        "treatments/<str:key>/revisions/<int:number>/diff/<int:other>/",
+        views.RevisionDiffView.as_view(),
+        name="revision-diff",
+    ),
+    path(
+        "schema/treatment-document/",
+        views.DocumentSchemaView.as_view(),
+        name="schema-treatment-document",
+    ),
+]

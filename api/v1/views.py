@@ -1,0 +1,357 @@
+"""Public read views of API v1: published content only, served from stored bytes."""
+
+import datetime as dt
+import functools
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
+from api.pagination import CategoryCursorPagination, TreatmentCursorPagination
+from treatments import selectors
+from treatments.documents.build import etag_for, to_json
+from treatments.documents.schema import TreatmentDocument, document_json_schema
+
+from . import examples
+from .filters import TreatmentFilterSet, reject_unknown_parameters
+from .serializers import (
+    CategoryPageSerializer,
+    ProblemSerializer,
+    RevisionDiffSerializer,
+    RevisionPageSerializer,
+    RevisionSummarySerializer,
+    TreatmentPageSerializer,
+)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def live_cache_control() -> str:
+    return (
+        f"public, max-age={settings.PUBLIC_MAX_AGE}, "
+        f"stale-while-revalidate={settings.PUBLIC_STALE_WHILE_REVALIDATE}"
+    )
+
+
+def problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ProblemSerializer, description=description)
+
+
+COMMON_ERRORS = {
+    406: problem("The Accept header asks for a type other than JSON."),
+    429: problem("Too many requests; retry after the number of seconds in Retry-After."),
+}
+CONDITIONAL = {304: OpenApiResponse(description="Not modified: your cached copy is current.")}
+NOT_FOUND = {404: problem("No published treatment (or revision) at this URL.")}
+BAD_REQUEST = {400: problem("A query parameter is unknown, malformed or out of range.")}
+
+
+class PublicView(APIView):
+    """A public, read-only view: anonymous access, strict query parameters, stored bytes."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    allowed_query_parameters: frozenset[str] = frozenset()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        unknown = reject_unknown_parameters(request.query_params, self.query_parameter_names())
+        if unknown:
+            allowed = ", ".join(sorted(self.query_parameter_names())) or "none"
+            raise ValidationError(
+                {name: [f"Unknown query parameter. Allowed here: {allowed}."] for name in unknown}
+            )
+
+    def query_parameter_names(self) -> set[str]:
+        return set(self.allowed_query_parameters)
+
+    def stored(
+        self,
+        request: HttpRequest,
+        *,
+        body: str | bytes,
+        etag: str | None = None,
+        last_modified: dt.datetime,
+        cache_control: str,
+    ) -> HttpResponse:
+        """Answer with stored bytes, or 304 when the client's copy is current."""
+        etag = etag or etag_for(body)
+        if is_not_modified(request, etag=etag, last_modified=last_modified):
+            return not_modified(etag=etag, last_modified=last_modified, cache_control=cache_control)
+        response = json_bytes_response(body)
+        return stamp(response, etag=etag, last_modified=last_modified, cache_control=cache_control)
+
+
+def _page_body(paginator: Any, items: list[str]) -> str:
+    next_link, previous_link = paginator.get_next_link(), paginator.get_previous_link()
+    return (
+        '{"next":' + to_json(next_link) + ',"previous":' + to_json(previous_link)
+        + ',"results":[' + ",".join(items) + "]}"
+    )
+
+
+def _latest_change() -> dt.datetime:
+    latest = selectors.publication_live_list().aggregate(latest=Max("changed_at"))["latest"]
+    return latest or timezone.now().replace(microsecond=0)
+
+
+class CategoryListView(PublicView, generics.GenericAPIView):
+    """Categories that hold published treatments."""
+
+    pagination_class = CategoryCursorPagination
+
+    def query_parameter_names(self) -> set[str]:
+        return CategoryCursorPagination().query_parameters()
+
+    def get_queryset(self) -> Any:
+        return selectors.category_live_list()
+
+    @extend_schema(
+        operation_id="categories_list",
+        tags=["categories"],
+        description="Categories that hold at least one published treatment, by name.",
+        parameters=[
+            OpenApiParameter("ordering", str, enum=["name", "-name"]),
+            OpenApiParameter("page_size", int, description="1 to 100; default 20."),
+            OpenApiParameter("cursor", str, description="Opaque; take it from `next`."),
+        ],
+        responses={200: CategoryPageSerializer, **CONDITIONAL, **BAD_REQUEST, **COMMON_ERRORS},
+        examples=[examples.category_example()],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        from .serializers import CategorySerializer
+
+        paginator = self.paginator
+        page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+        items = [to_json(CategorySerializer(c).data) for c in page]
+        return self.stored(
+            request,
+            body=_page_body(paginator, items),
+            last_modified=_latest_change(),
+            cache_control=live_cache_control(),
+        )
+
+
+class TreatmentListView(PublicView, generics.GenericAPIView):
+    """Published treatments as compact summaries, filtered, searched and cursor-paginated."""
+
+    pagination_class = TreatmentCursorPagination
+    filterset_class = TreatmentFilterSet
+
+    def query_parameter_names(self) -> set[str]:
+        return TreatmentFilterSet.query_parameters() | TreatmentCursorPagination().query_parameters()
+
+    def get_queryset(self) -> Any:
+        return selectors.publication_live_list().only(
+            "treatment_id", "title", "published_at", "summary_json", "changed_at"
+        )
+
+    @extend_schema(
+        operation_id="treatments_list",
+        tags=["treatments"],
+        description=(
+            "Published treatments as compact summaries. Filters combine with AND. Cursor "
+            "pagination: follow `next`; there is no total count. Unknown parameters are a 400."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "ordering", str, enum=list(TreatmentCursorPagination.orderings), default="title"
+            ),
+            OpenApiParameter("page_size", int, description="1 to 100; default 20."),
+            OpenApiParameter("cursor", str, description="Opaque; take it from `next`."),
+        ],
+        responses={200: TreatmentPageSerializer, **CONDITIONAL, **BAD_REQUEST, **COMMON_ERRORS},
+        examples=[examples.list_example()],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        paginator = self.paginator
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        body = _page_body(paginator, [p.summary_json for p in page])
+        last = max((p.changed_at for p in page), default=None) or _latest_change()
+        return self.stored(
+            request, body=body, last_modified=last, cache_control=live_cache_control()
+        )
+
+
+KEY_PARAMETER = OpenApiParameter(
+    "key",
+    str,
+    OpenApiParameter.PATH,
+    description="The treatment's slug, its UUID, or a former slug.",
+    examples=[],
+)
+
+
+def _locate(key: str) -> selectors.Located:
+    located = selectors.publication_locate(key=key)
+    if located is None:
+        raise NotFound(f"No published treatment is known as '{key}'.")
+    return located
+
+
+def _canonical_path(document_json: str) -> str:
+    # The live document carries its own canonical link; avoid a second query for the slug.
+    start = document_json.rfind('"self":"') + len('"self":"')
+    return document_json[start : document_json.index('"', start)]
+
+
+class TreatmentDetailView(PublicView):
+    """The full published document of a treatment."""
+
+    @extend_schema(
+        operation_id="treatments_retrieve",
+        tags=["treatments"],
+        description=(
+            "The full published document: steps, risks, recovery rules, timeline, course, "
+            "review and sources. Addressable by slug, UUID or a former slug. Send "
+            "`If-None-Match` with the ETag you hold to get a 304."
+        ),
+        parameters=[KEY_PARAMETER],
+        responses={200: TreatmentDocument, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
+                   **COMMON_ERRORS},
+        examples=[examples.document_example()],
+    )
+    def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        fields = ("etag", "published_at", "document_json")
+        row = selectors.publication_document(slug=key, fields=fields)
+        canonical = True
+        if row is None:
+            located = _locate(key)
+            row = selectors.publication_document(slug=located.slug, fields=fields)
+            canonical = located.canonical
+            if row is None:
+                raise NotFound(f"No published treatment is known as '{key}'.")
+        response = self.stored(
+            request,
+            body=row["document_json"],
+            etag=row["etag"],
+            last_modified=row["published_at"],
+            cache_control=live_cache_control(),
+        )
+        if not canonical:
+            response["Link"] = f'<{_canonical_path(row["document_json"])}>; rel="canonical"'
+        return response
+
+
+class RevisionListView(PublicView, generics.GenericAPIView):
+    """The published history of a treatment, newest first."""
+
+    pagination_class = None
+
+    def query_parameter_names(self) -> set[str]:
+        return set()
+
+    @extend_schema(
+        operation_id="treatments_revisions_list",
+        tags=["revisions"],
+        description="Every published revision of the treatment, newest first.",
+        parameters=[KEY_PARAMETER],
+        responses={200: RevisionPageSerializer, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
+                   **COMMON_ERRORS},
+        examples=[examples.revisions_example()],
+    )
+    def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        located = _locate(key)
+        revisions = list(selectors.revision_public_list(treatment_id=located.treatment_id))
+        base = f"/api/v1/treatments/{located.slug}/revisions/"
+        data = RevisionSummarySerializer(revisions, many=True, context={"base": base}).data
+        body = to_json({"next": None, "previous": None, "results": data})
+        return self.stored(
+            request,
+            body=body,
+            last_modified=revisions[0].created_at,
+            cache_control=live_cache_control(),
+        )
+
+
+def _revision(located: selectors.Located, number: int) -> Any:
+    revision = selectors.revision_public_get(treatment_id=located.treatment_id, number=number)
+    if revision is None:
+        raise NotFound(f"'{located.slug}' has no revision {number}.")
+    return revision
+
+
+class RevisionDetailView(PublicView):
+    """One frozen revision; it never changes, so it is cacheable forever."""
+
+    @extend_schema(
+        operation_id="treatments_revisions_retrieve",
+        tags=["revisions"],
+        description="The document exactly as published in revision `number`. Immutable.",
+        parameters=[KEY_PARAMETER, OpenApiParameter("number", int, OpenApiParameter.PATH)],
+        responses={200: TreatmentDocument, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
+                   **COMMON_ERRORS},
+        examples=[examples.document_example()],
+    )
+    def get(self, request: Request, key: str, number: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        revision = _revision(_locate(key), number)
+        return self.stored(
+            request,
+            body=revision.document_json,
+            etag=revision.etag,
+            last_modified=revision.created_at,
+            cache_control=IMMUTABLE,
+        )
+
+
+class RevisionDiffView(PublicView):
+    """What changed between two revisions, as an RFC 6902 JSON Patch."""
+
+    @extend_schema(
+        operation_id="treatments_revisions_diff",
+        tags=["revisions"],
+        description="A JSON Patch (RFC 6902) that turns revision `number` into revision `other`.",
+        parameters=[
+            KEY_PARAMETER,
+            OpenApiParameter("number", int, OpenApiParameter.PATH),
+            OpenApiParameter("other", int, OpenApiParameter.PATH),
+        ],
+        responses={200: RevisionDiffSerializer, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
+                   **COMMON_ERRORS},
+        examples=[examples.diff_example()],
+    )
+    def get(
+        self, request: Request, key: str, number: int, other: int, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        located = _locate(key)
+        old, new = _revision(located, number), _revision(located, other)
+        patch = selectors.revision_diff(old=old, new=new)
+        body = to_json({"from_revision": number, "to_revision": other, "patch": patch})
+        return self.stored(
+            request,
+            body=body,
+            last_modified=max(old.created_at, new.created_at),
+            cache_control=IMMUTABLE,
+        )
+
+
+@functools.cache
+def _document_schema_body() -> tuple[str, dt.datetime]:
+    return to_json(document_json_schema()), timezone.now().replace(microsecond=0)
+
+
+class DocumentSchemaView(PublicView):
+    """The JSON Schema (2020-12) every published treatment document validates against."""
+
+    @extend_schema(
+        operation_id="schemas_treatment_document",
+        tags=["schemas"],
+        description="The JSON Schema of a treatment document (`schema_version` 1.0).",
+        responses={200: OpenApiTypes.OBJECT, **CONDITIONAL, **BAD_REQUEST, **COMMON_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        body, built = _document_schema_body()
+        return self.stored(
+            request, body=body, last_modified=built, cache_control=live_cache_control()
+        )

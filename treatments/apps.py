@@ -1,0 +1,10 @@
+"""App configuration of the treatment domain."""
+
+from django.apps import AppConfig
+
+
+class TreatmentsConfig(AppConfig):
+    """The treatment domain: models, services, selectors, content."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "treatments"

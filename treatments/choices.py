@@ -1,0 +1,138 @@
+"""Controlled vocabularies of the treatment domain."""
+
+from django.db import models
+
+
+class Classification(models.TextChoices):
+    """What kind of intervention a treatment is."""
+
+    BIOLOGICAL = "biological", "Biological"
+    PHARMACOLOGICAL = "pharmacological", "Pharmacological"
+    PROCEDURAL = "procedural", "Procedural"
+    SURGICAL = "surgical", "Surgical"
+    PHYSICAL = "physical", "Physical therapy"
+    DEVICE = "device", "Device"
+    OTHER = "other", "Other"
+
+
+class TissueSource(models.TextChoices):
+    """Whose tissue a biological treatment uses."""
+
+    AUTOLOGOUS = "autologous", "Autologous (from self)"
+    ALLOGENEIC = "allogeneic", "Allogeneic (from others)"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class TimeUnit(models.TextChoices):
+    """Units for durations, offsets and ranges."""
+
+    MINUTE = "minute", "minutes"
+    HOUR = "hour", "hours"
+    DAY = "day", "days"
+    WEEK = "week", "weeks"
+    MONTH = "month", "months"
+    YEAR = "year", "years"
+
+
+class QuantityUnit(models.TextChoices):
+    """Units for quantities drawn, injected or taken."""
+
+    CC = "cc", "cc (cubic centimetres)"
+    ML = "ml", "millilitres"
+    L = "l", "litres"
+    MG = "mg", "milligrams"
+    G = "g", "grams"
+    MCG = "mcg", "micrograms"
+    UNIT = "unit", "units"
+    DOSE = "dose", "doses"
+
+
+class LikelihoodBand(models.TextChoices):
+    """Standard frequency bands (EU SmPC convention), plus "not known" and "none stated"."""
+
+    VERY_COMMON = "very_common", "Very common (1 in 10 or more)"
+    COMMON = "common", "Common (1 in 100 to 1 in 10)"
+    UNCOMMON = "uncommon", "Uncommon (1 in 1,000 to 1 in 100)"
+    RARE = "rare", "Rare (1 in 10,000 to 1 in 1,000)"
+    VERY_RARE = "very_rare", "Very rare (less than 1 in 10,000)"
+    NOT_KNOWN = "not_known", "Not known"
+    NONE = "none", "No risk stated by the source"
+
+
+class LikelihoodBasis(models.TextChoices):
+    """Whether a likelihood band comes from measured frequencies or from the source's words."""
+
+    QUALITATIVE = "qualitative", "Mapped from the source's qualitative wording"
+    MEASURED = "measured", "From a measured frequency"
+
+
+class Seriousness(models.TextChoices):
+    """How serious a risk is when it happens."""
+
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+    NOT_STATED = "not_stated", "Not stated by the source"
+
+
+class ActivityKind(models.TextChoices):
+    """Activities that recovery and preparation rules govern; medications count too."""
+
+    STRENUOUS_ACTIVITY = "strenuous_activity", "Strenuous activity"
+    NORMAL_ACTIVITIES = "normal_activities", "Normal activities"
+    RUNNING = "running", "Running or jogging"
+    EXERCISE = "exercise", "Exercise"
+    DRIVING = "driving", "Driving"
+    WORK = "work", "Work"
+    BATHING = "bathing", "Bathing or swimming"
+    EATING_DRINKING = "eating_drinking", "Eating or drinking"
+    ALCOHOL = "alcohol", "Alcohol"
+    MEDICATION = "medication", "Medication"
+    OTHER = "other", "Other"
+
+
+class RestrictionKind(models.TextChoices):
+    """What a rule says about an activity during its window."""
+
+    AVOID = "avoid", "Avoid"
+    LIMIT = "limit", "Limit"
+    RESUME = "resume", "Resume"
+    ALLOWED = "allowed", "Allowed"
+
+
+class RuleCondition(models.TextChoices):
+    """When a rule applies; most apply always."""
+
+    ALWAYS = "always", "Always"
+    ANAESTHESIA_GIVEN = "anaesthesia_given", "Only if anaesthesia was given"
+    SEDATION_GIVEN = "sedation_given", "Only if sedation was given"
+    OTHER = "other", "Other condition (see condition text)"
+
+
+class TimelineEventKind(models.TextChoices):
+    """What a timeline entry measures."""
+
+    ONSET = "onset", "Time until the effect is noticed"
+    DURATION_OF_EFFECT = "duration_of_effect", "How long the effect lasts"
+    SIDE_EFFECTS_RESOLVE = "side_effects_resolve", "Time until side effects resolve"
+    RECOVERY = "recovery", "Recovery"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class SafetyKind(models.TextChoices):
+    """Safety information that is not a risk of the procedure itself."""
+
+    CONTRAINDICATION = "contraindication", "Contraindication"
+    WARNING_SIGN = "warning_sign", "Warning sign that needs urgent help"
+
+
+class AuditAction(models.TextChoices):
+    """Editorial actions recorded in the audit log."""
+
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    PUBLISH = "publish", "Publish"
+    UNPUBLISH = "unpublish", "Unpublish"
+    REVERT = "revert", "Revert"
+    DELETE = "delete", "Delete"
+    RESTORE = "restore", "Restore"

@@ -1,0 +1,1 @@
+"""The canonical treatment document: its schema and the one builder of it."""

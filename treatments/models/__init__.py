@@ -1,0 +1,32 @@
+"""The treatment domain's models, split by what they are for."""
+
+from .catalog import Category, SlugAlias, Treatment
+from .content import (
+    Comparison,
+    MechanismNote,
+    RecoveryRule,
+    Risk,
+    SafetyItem,
+    Source,
+    Step,
+    TimelineEvent,
+)
+from .publishing import AuditEntry, Publication, Revision, RevisionImmutableError
+
+__all__ = [
+    "AuditEntry",
+    "Category",
+    "Comparison",
+    "MechanismNote",
+    "Publication",
+    "RecoveryRule",
+    "Revision",
+    "RevisionImmutableError",
+    "Risk",
+    "SafetyItem",
+    "SlugAlias",
+    "Source",
+    "Step",
+    "TimelineEvent",
+    "Treatment",
+]

@@ -1,0 +1,174 @@
+"""The working copy editors change: categories, treatments and former slugs."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from treatments.choices import Classification, TimeUnit, TissueSource
+
+
+class Category(models.Model):
+    """A group of treatments as a clinic presents them, e.g. "Pain Treatments"."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TreatmentQuerySet(models.QuerySet["Treatment"]):
+    """Queries over working copies."""
+
+    def active(self) -> "TreatmentQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class Treatment(models.Model):
+    """The editable working copy of one treatment; public readers never see it directly."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="treatments")
+    summary = models.CharField(max_length=500, help_text="One or two sentences for list views.")
+    overview = models.TextField(blank=True, help_text="The introduction, as the source says it.")
+
+    classification = models.CharField(max_length=32, choices=Classification.choices)
+    tissue_source = models.CharField(
+        max_length=32,
+        choices=TissueSource.choices,
+        default=TissueSource.NOT_APPLICABLE,
+        help_text="The source this clinic uses.",
+    )
+    possible_tissue_sources = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Sources the treatment can use in general, e.g. ["autologous", "allogeneic"].',
+    )
+    tissue_source_note = models.TextField(blank=True)
+
+    performer = models.CharField(max_length=120, blank=True, help_text="Who performs it.")
+    imaging_guidance = models.CharField(max_length=120, blank=True, help_text='e.g. "x-ray".')
+    anaesthesia_note = models.TextField(blank=True)
+    steps_intro = models.TextField(blank=True)
+
+    risk_level_wording = models.CharField(
+        max_length=60, blank=True, help_text='The source\'s overall word for risk, e.g. "low".'
+    )
+    risk_statement = models.TextField(blank=True)
+
+    course_sessions_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    course_sessions_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    course_interval_min = models.PositiveIntegerField(null=True, blank=True)
+    course_interval_max = models.PositiveIntegerField(null=True, blank=True)
+    course_interval_unit = models.CharField(
+        max_length=16, choices=TimeUnit.choices, blank=True, default=""
+    )
+    course_evidence_qualifier = models.CharField(
+        max_length=200, blank=True, help_text='How sure the source is, e.g. "recent data suggests".'
+    )
+    course_text = models.TextField(blank=True)
+
+    call_to_action_text = models.TextField(blank=True)
+    call_to_action_label = models.CharField(max_length=120, blank=True)
+
+    reviewer_name = models.CharField(max_length=200, blank=True)
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    attribution = models.TextField(blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    licence_url = models.URLField(blank=True)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = TreatmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(course_sessions_min__isnull=True)
+                | Q(course_sessions_max__isnull=True)
+                | Q(course_sessions_min__lte=models.F("course_sessions_max")),
+                name="treatment_course_sessions_min_lte_max",
+                violation_error_message=(
+                    "The minimum number of sessions is larger than the maximum; swap them."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(course_sessions_min__isnull=True) | Q(course_sessions_min__gte=1),
+                name="treatment_course_sessions_min_positive",
+                violation_error_message="A course has at least one session.",
+            ),
+            models.CheckConstraint(
+                condition=Q(course_interval_min__isnull=True)
+                | Q(course_interval_max__isnull=True)
+                | Q(course_interval_min__lte=models.F("course_interval_max")),
+                name="treatment_course_interval_min_lte_max",
+                violation_error_message="The shortest interval is longer than the longest; swap.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_reviewed_on__isnull=True)
+                | Q(next_review_due__isnull=True)
+                | Q(next_review_due__gte=models.F("last_reviewed_on")),
+                name="treatment_next_review_after_last_review",
+                violation_error_message="The next review cannot be due before the last review.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="treatment_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        allowed = set(TissueSource.values)
+        sources = self.possible_tissue_sources
+        if not isinstance(sources, list) or not all(s in allowed for s in sources):
+            errors["possible_tissue_sources"] = (
+                f"Give a list whose items are among {sorted(allowed)}."
+            )
+        has_interval = self.course_interval_min is not None or self.course_interval_max is not None
+        if has_interval and not self.course_interval_unit:
+            errors["course_interval_unit"] = "Choose the unit of the interval between sessions."
+        if errors:
+            raise ValidationError(errors)
+
+
+class SlugAlias(models.Model):
+    """A former slug of a treatment, kept so that old links keep working."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="slug_aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "slug aliases"
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.treatment_id}"

@@ -1,0 +1,283 @@
+"""The ordered child records of a treatment: steps, risks, rules, timeline and the rest."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from treatments.choices import (
+    ActivityKind,
+    LikelihoodBand,
+    LikelihoodBasis,
+    QuantityUnit,
+    RestrictionKind,
+    RuleCondition,
+    SafetyKind,
+    Seriousness,
+    TimelineEventKind,
+    TimeUnit,
+)
+
+from .catalog import Treatment
+
+
+def _range_constraint(prefix: str, label: str, model: str) -> models.CheckConstraint:
+    """A named constraint that a `<prefix>_min` is not larger than its `<prefix>_max`."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{prefix}_min__isnull": True})
+        | Q(**{f"{prefix}_max__isnull": True})
+        | Q(**{f"{prefix}_min__lte": F(f"{prefix}_max")}),
+        name=f"{model}_{prefix}_min_lte_max",
+        violation_error_message=f"The {label} minimum is larger than its maximum; swap them.",
+    )
+
+
+def _unit_required(unit_field: str, label: str) -> dict[str, str]:
+    """The error for a range given without the unit that reads it."""
+    return {unit_field: f"Choose the unit of the {label}, or leave the range empty."}
+
+
+class OrderedChild(models.Model):
+    """A child record of a treatment, shown in a fixed order."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["treatment", "order", "id"]
+
+
+def _unique_order(model: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["treatment", "order"],
+        name=f"{model}_unique_order_per_treatment",
+        violation_error_message="Two entries have the same position; give each its own order.",
+    )
+
+
+class Step(OrderedChild):
+    """One step of the procedure, in order."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="steps")
+    title = models.CharField(max_length=200)
+    detail = models.TextField(help_text="The step as the source says it.")
+    quantity_min = models.FloatField(null=True, blank=True)
+    quantity_max = models.FloatField(null=True, blank=True)
+    quantity_unit = models.CharField(
+        max_length=16, choices=QuantityUnit.choices, blank=True, default=""
+    )
+    quantity_approximate = models.BooleanField(
+        default=False, help_text='The source gives the quantity as approximate ("about 10 cc").'
+    )
+    quantity_of = models.CharField(max_length=120, blank=True, help_text='e.g. "bone marrow".')
+    duration_min = models.PositiveIntegerField(null=True, blank=True)
+    duration_max = models.PositiveIntegerField(null=True, blank=True)
+    duration_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True, default="")
+    duration_wording = models.CharField(
+        max_length=120, blank=True, help_text='How the source words the pace, e.g. "quickly".'
+    )
+    performer = models.CharField(max_length=120, blank=True)
+    guidance = models.CharField(max_length=120, blank=True, help_text='Imaging, e.g. "x-ray".')
+    body_site = models.CharField(max_length=200, blank=True)
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            _unique_order("step"),
+            _range_constraint("quantity", "quantity", "step"),
+            _range_constraint("duration", "duration", "step"),
+            models.CheckConstraint(
+                condition=Q(quantity_min__isnull=True) | Q(quantity_min__gte=0),
+                name="step_quantity_min_non_negative",
+                violation_error_message="A quantity cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_max__isnull=True) | Q(quantity_max__gte=0),
+                name="step_quantity_max_non_negative",
+                violation_error_message="A quantity cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+    def clean(self) -> None:
+        has_quantity = self.quantity_min is not None or self.quantity_max is not None
+        if has_quantity and not self.quantity_unit:
+            raise ValidationError(_unit_required("quantity_unit", "quantity"))
+        has_duration = self.duration_min is not None or self.duration_max is not None
+        if has_duration and not self.duration_unit:
+            raise ValidationError(_unit_required("duration_unit", "duration"))
+
+
+class Risk(OrderedChild):
+    """A possible complication, with how likely and how serious it is."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="risks")
+    name = models.CharField(max_length=200)
+    description = models.TextField(help_text="The risk as the source says it.")
+    likelihood_band = models.CharField(max_length=16, choices=LikelihoodBand.choices)
+    likelihood_basis = models.CharField(
+        max_length=16, choices=LikelihoodBasis.choices, default=LikelihoodBasis.QUALITATIVE
+    )
+    likelihood_wording = models.CharField(
+        max_length=200, blank=True, help_text='The source\'s own words, e.g. "rarely".'
+    )
+    seriousness = models.CharField(
+        max_length=16, choices=Seriousness.choices, default=Seriousness.NOT_STATED
+    )
+    resolves_min = models.PositiveIntegerField(null=True, blank=True)
+    resolves_max = models.PositiveIntegerField(null=True, blank=True)
+    resolves_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True, default="")
+    resolves_wording = models.CharField(
+        max_length=200, blank=True, help_text='e.g. "most of the time, within a few hours".'
+    )
+
+    class Meta(OrderedChild.Meta):
+        constraints = [_unique_order("risk"), _range_constraint("resolves", "resolution", "risk")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        has_range = self.resolves_min is not None or self.resolves_max is not None
+        if has_range and not self.resolves_unit:
+            raise ValidationError(_unit_required("resolves_unit", "resolution"))
+
+
+class RecoveryRule(OrderedChild):
+    """What to avoid, limit or resume, in a window relative to the procedure."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="recovery_rules"
+    )
+    activity = models.CharField(max_length=32, choices=ActivityKind.choices)
+    activity_label = models.CharField(max_length=120, help_text='e.g. "running or jogging".')
+    restriction = models.CharField(max_length=16, choices=RestrictionKind.choices)
+    # The window is [start_offset, end_offset) in `unit`, relative to the procedure: negative
+    # offsets are before it (preparation). A null end is open ("from the next day on").
+    start_offset = models.IntegerField(default=0)
+    end_offset = models.IntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=16, choices=TimeUnit.choices)
+    at_least = models.BooleanField(
+        default=False, help_text='The window is a minimum ("for at least 72 hours").'
+    )
+    calendar_days = models.BooleanField(
+        default=False,
+        help_text="Offsets count calendar days: day 0 is the day of the procedure.",
+    )
+    condition = models.CharField(
+        max_length=32, choices=RuleCondition.choices, default=RuleCondition.ALWAYS
+    )
+    condition_text = models.CharField(max_length=300, blank=True)
+    patient_text = models.TextField(help_text="The rule as the patient reads it.")
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            _unique_order("recoveryrule"),
+            models.CheckConstraint(
+                condition=Q(end_offset__isnull=True) | Q(start_offset__lte=F("end_offset")),
+                name="recoveryrule_start_lte_end",
+                violation_error_message="The window ends before it starts; swap the offsets.",
+            ),
+            models.CheckConstraint(
+                condition=Q(calendar_days=False) | Q(unit="day"),
+                name="recoveryrule_calendar_days_in_days",
+                violation_error_message="Calendar-day windows must use the unit 'day'.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_restriction_display()} {self.activity_label}"
+
+    def clean(self) -> None:
+        if self.condition == RuleCondition.OTHER and not self.condition_text:
+            raise ValidationError({"condition_text": "Describe the condition in words."})
+
+
+class TimelineEvent(OrderedChild):
+    """An expected milestone as a range that may be open at either end."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=32, choices=TimelineEventKind.choices)
+    label = models.CharField(max_length=200)
+    range_min = models.PositiveIntegerField(null=True, blank=True)
+    range_max = models.PositiveIntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=16, choices=TimeUnit.choices)
+    open_ended = models.BooleanField(default=False, help_text='"or longer".')
+    range_wording = models.CharField(
+        max_length=200, blank=True, help_text='The source\'s words, e.g. "several months".'
+    )
+    qualifier = models.CharField(max_length=200, blank=True, help_text='e.g. "typically".')
+    varies_between_people = models.BooleanField(default=False)
+    patient_text = models.TextField()
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            _unique_order("timelineevent"),
+            _range_constraint("range", "range", "timelineevent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class MechanismNote(OrderedChild):
+    """How the treatment works, one component at a time (e.g. growth factors)."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="mechanism_notes"
+    )
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+
+    class Meta(OrderedChild.Meta):
+        constraints = [_unique_order("mechanismnote")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Comparison(OrderedChild):
+    """How the treatment differs from another option."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="comparisons")
+    compared_with = models.CharField(max_length=200, help_text='e.g. "corticosteroids".')
+    difference = models.TextField()
+    onset_difference = models.TextField(blank=True)
+
+    class Meta(OrderedChild.Meta):
+        constraints = [_unique_order("comparison")]
+
+    def __str__(self) -> str:
+        return f"vs {self.compared_with}"
+
+
+class SafetyItem(OrderedChild):
+    """A contraindication or a warning sign that needs urgent help."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="safety_items")
+    kind = models.CharField(max_length=32, choices=SafetyKind.choices)
+    text = models.TextField()
+
+    class Meta(OrderedChild.Meta):
+        constraints = [_unique_order("safetyitem")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:40]}"
+
+
+class Source(OrderedChild):
+    """Where the content comes from."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(blank=True)
+    retrieved_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta(OrderedChild.Meta):
+        constraints = [_unique_order("source")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,151 @@
+"""What publishing produces: immutable revisions, the public read model and the audit log."""
+
+import json
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+from treatments.choices import AuditAction
+
+from .catalog import Treatment
+
+
+class RevisionImmutableError(Exception):
+    """Raised on any attempt to change or delete a frozen revision."""
+
+
+def _refuse_change(*args: Any, **kwargs: Any) -> NoReturn:
+    raise RevisionImmutableError(
+        "Revisions are append-only; publish a new revision instead of changing an old one."
+    )
+
+
+class RevisionQuerySet(models.QuerySet["Revision"]):
+    """Revisions refuse bulk updates and deletes; the database refuses them too."""
+
+    update = _refuse_change  # type: ignore[assignment]
+    delete = _refuse_change  # type: ignore[assignment]
+
+
+class Revision(models.Model):
+    """A frozen, numbered snapshot of a treatment's published document."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    schema_version = models.CharField(max_length=16)
+    # The exact bytes served for this revision, so that its ETag never changes.
+    document_json = models.TextField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    etag = models.CharField(max_length=66)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    change_note = models.CharField(max_length=500, blank=True)
+    reverted_from = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["treatment", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["treatment", "number"], name="revision_unique_number_per_treatment"
+            ),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment_id} r{self.number}"
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.document_json)  # type: ignore[no-any-return]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse_change()
+
+
+class PublicationQuerySet(models.QuerySet["Publication"]):
+    """Queries over the read model."""
+
+    def live(self) -> "PublicationQuerySet":
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Publication(models.Model):
+    """The public read model of a treatment: its live revision, filter columns and bytes."""
+
+    treatment = models.OneToOneField(
+        Treatment, on_delete=models.PROTECT, primary_key=True, related_name="publication"
+    )
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    revision_number = models.PositiveIntegerField()
+    source_version = models.PositiveIntegerField(
+        help_text="The working-copy version that was published."
+    )
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    category_slug = models.SlugField(max_length=80, db_index=True)
+    classification = models.CharField(max_length=32, db_index=True)
+    tissue_source = models.CharField(max_length=32, db_index=True)
+    # ",running,driving," so that one `contains` finds an activity on every database.
+    restricted_activities = models.CharField(max_length=500, blank=True)
+    onset_max_weeks = models.FloatField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    search_text = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+    # When this row last changed for a reader: publish, unpublish or delete.
+    changed_at = models.DateTimeField(db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    summary_json = models.TextField(help_text="The list item, serialized at publish time.")
+    document_json = models.TextField(help_text="The live document, serialized at publish time.")
+    etag = models.CharField(max_length=66)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "treatment_id"]
+        indexes = [
+            models.Index(fields=["title", "treatment"], name="publication_title_idx"),
+            models.Index(fields=["published_at", "treatment"], name="publication_published_idx"),
+            models.Index(fields=["changed_at", "treatment"], name="publication_changed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else f"r{self.revision_number}"
+        return f"{self.slug} ({state})"
+
+
+class AuditEntry(models.Model):
+    """One editorial action: who did what to which treatment, when, with before and after."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text="Who acted, kept if the user goes.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    version_before = models.PositiveIntegerField(null=True)
+    version_after = models.PositiveIntegerField(null=True)
+    revision_number = models.PositiveIntegerField(null=True)
+    hash_before = models.CharField(max_length=64, blank=True)
+    hash_after = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.treatment_id} by {self.actor_label}"

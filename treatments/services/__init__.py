@@ -1,0 +1,51 @@
+"""Every write to the treatment domain goes through these services (admin and API alike)."""
+
+from .audit import audit_record
+from .editing import (
+    content_validate,
+    treatment_compare_and_bump,
+    treatment_create,
+    treatment_delete,
+    treatment_get_for_edit,
+    treatment_replace,
+    treatment_restore,
+)
+from .errors import (
+    ConflictError,
+    ContentInvalidError,
+    NotFoundError,
+    PublishRefusedError,
+    ServiceError,
+    StateError,
+)
+from .loading import content_load
+from .publishing import (
+    PublishResult,
+    review_problems,
+    treatment_publish,
+    treatment_revert,
+    treatment_unpublish,
+)
+
+__all__ = [
+    "ConflictError",
+    "ContentInvalidError",
+    "NotFoundError",
+    "PublishRefusedError",
+    "PublishResult",
+    "ServiceError",
+    "StateError",
+    "audit_record",
+    "content_load",
+    "content_validate",
+    "review_problems",
+    "treatment_compare_and_bump",
+    "treatment_create",
+    "treatment_delete",
+    "treatment_get_for_edit",
+    "treatment_publish",
+    "treatment_replace",
+    "treatment_restore",
+    "treatment_revert",
+    "treatment_unpublish",
+]
