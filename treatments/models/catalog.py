@@ -107,6 +107,9 @@ class Treatment(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
+        permissions = [
+            ("publish_treatment", "Can publish, unpublish and revert treatments"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(course_sessions_min__isnull=True)

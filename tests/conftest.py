@@ -1,0 +1,100 @@
+"""Shared fixtures: the seed content, published or not, and users with each role."""
+
+import copy
+import os
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+
+from treatments.content_files import read_content_file, shipped_content_files
+from treatments.documents.schema import TreatmentContent
+from treatments.services import content_load
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def seed_content() -> TreatmentContent:
+    """The shipped seed treatment's content, as validated from its file."""
+    return read_content_file(shipped_content_files()[0])
+
+
+@pytest.fixture
+def seed_data(seed_content: TreatmentContent) -> dict[str, Any]:
+    """The seed content as plain data, for tests that change a copy of it."""
+    return copy.deepcopy(seed_content.model_dump(mode="json"))
+
+
+@pytest.fixture
+def seed_draft(db: Any, seed_content: TreatmentContent) -> Any:
+    """The seed treatment loaded as a draft (never published)."""
+    from treatments.models import Treatment
+
+    content_load(content=seed_content)
+    return Treatment.objects.get(slug=seed_content.slug)
+
+
+@pytest.fixture
+def seed_published(db: Any, seed_content: TreatmentContent) -> Any:
+    """The seed treatment loaded and published as revision 1."""
+    from treatments.models import Treatment
+
+    content_load(content=seed_content, publish=True)
+    return Treatment.objects.get(slug=seed_content.slug)
+
+
+def make_variant(data: dict[str, Any], index: int) -> TreatmentContent:
+    """A distinct, valid treatment derived from the seed (for lists and query counts)."""
+    variant = copy.deepcopy(data)
+    variant["slug"] = f"{data['slug']}-variant-{index}"
+    variant["title"] = f"{data['title']} variant {index:03d}"
+    return TreatmentContent.model_validate(variant)
+
+
+@pytest.fixture
+def publish_many(db: Any, seed_data: dict[str, Any]) -> Any:
+    """Publish `n` distinct treatments shaped like the seed."""
+
+    def publish(n: int) -> None:
+        for index in range(n):
+            content_load(content=make_variant(seed_data, index), publish=True)
+
+    return publish
+
+
+def _user(username: str, *, groups: list[str] = (), staff: bool = False) -> User:  # type: ignore[assignment]
+    user = User.objects.create_user(username=username, password="a-long-test-password")
+    user.is_staff = staff
+    user.save()
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def roles(db: Any) -> dict[str, User]:
+    """Users for each role: none, editor (writes drafts), publisher (also publishes)."""
+    from treatments.roles import ensure_roles
+
+    ensure_roles()
+    return {
+        "nobody": _user("nobody"),
+        "editor": _user("editor", groups=["editors"], staff=True),
+        "publisher": _user("publisher", groups=["editors", "publishers"], staff=True),
+    }
+
+
+@pytest.fixture
+def superuser(db: Any) -> User:
+    return User.objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
+
+
+__all__ = ["ON_POSTGRES", "Permission", "make_variant"]
