@@ -20,6 +20,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
+	$(PY) manage.py ensure_roles
 	$(PY) manage.py load_content --publish
 
 run: seed

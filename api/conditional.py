@@ -5,6 +5,8 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
+from api.compression import identity_etag
+
 VARY = "Accept, Accept-Encoding"
 
 
@@ -12,9 +14,9 @@ def is_not_modified(request: HttpRequest, *, etag: str, last_modified: dt.dateti
     """True when the client's cached copy is current (If-None-Match wins over If-Modified-Since)."""
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match:
-        tags = parse_etags(if_none_match)
-        # Weak comparison for GET/HEAD (RFC 9110 §13.1.2).
-        return "*" in tags or etag in tags or etag in [t.removeprefix("W/") for t in tags]
+        # Weak comparison for GET/HEAD (RFC 9110 §13.1.2); either encoding's tag matches.
+        tags = {identity_etag(tag.removeprefix("W/")) for tag in parse_etags(if_none_match)}
+        return "*" in tags or etag in tags
     since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
     return since is not None and int(last_modified.timestamp()) <= since
 

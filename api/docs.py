@@ -38,6 +38,4 @@ class CachedSchemaView(APIView):
         if is_not_modified(request, etag=etag, last_modified=built):
             return not_modified(etag=etag, last_modified=built, cache_control=SCHEMA_CACHE_CONTROL)
         response = HttpResponse(body, content_type="application/vnd.oai.openapi; charset=utf-8")
-        return stamp(
-            response, etag=etag, last_modified=built, cache_control=SCHEMA_CACHE_CONTROL
-        )
+        return stamp(response, etag=etag, last_modified=built, cache_control=SCHEMA_CACHE_CONTROL)

@@ -51,7 +51,9 @@ def flatten_errors(detail: Any, path: list[str] | None = None) -> list[dict[str,
         for index, item in enumerate(detail):
             out.extend(flatten_errors(item, [*path, str(index)]))
         return out
-    return [{"field": ".".join(path) or "(root)", "pointer": _pointer(path), "message": str(detail)}]
+    return [
+        {"field": ".".join(path) or "(root)", "pointer": _pointer(path), "message": str(detail)}
+    ]
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -67,14 +69,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, ServiceError):
-        code_status, code = SERVICE_STATUS.get(type(exc), (400, "bad-request"))
+        code_status, service_code = SERVICE_STATUS.get(type(exc), (400, "bad-request"))
         if isinstance(exc, ContentInvalidError):
             errors = exc.errors
         if isinstance(exc, ConflictError):
             extra["current_version"] = exc.current_version
         body = problem_body(
             status=code_status,
-            code=code,
+            code=service_code,
             title=exc.title,
             detail=exc.detail,
             instance=instance,
@@ -92,7 +94,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
 
-    code = None
+    code: str | None = None
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         detail = (

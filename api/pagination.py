@@ -25,7 +25,11 @@ class StrictCursorPagination(CursorPagination):
             return self.page_size
         if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
-                {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
             )
         return int(raw)
 
@@ -44,6 +48,25 @@ class StrictCursorPagination(CursorPagination):
             raise ValidationError(
                 {self.cursor_query_param: ["This cursor is invalid; use a link from `next`."]}
             ) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque position; take it from `next` or `previous`.",
+                "schema": {"type": "string", "minLength": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Items per page, 1 to {self.max_page_size}; "
+                f"default {self.page_size}.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
     def query_parameters(self) -> set[str]:
         return {self.page_size_query_param, self.cursor_query_param, self.ordering_query_param}

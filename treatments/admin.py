@@ -111,7 +111,9 @@ class SafetyItemInline(admin.TabularInline):
     fields = ["order", "kind", "text"]
 
 
-URL_FIELDS = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
+URL_FIELDS: dict[Any, dict[str, Any]] = {
+    models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}
+}
 
 
 class SourceInline(admin.TabularInline):
@@ -126,6 +128,7 @@ class TreatmentAdminForm(forms.ModelForm):
     """The treatment form, carrying the version it was loaded at to detect stale saves."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    licence_url = forms.URLField(required=False, assume_scheme="https")
 
     class Meta:
         model = Treatment
@@ -133,12 +136,12 @@ class TreatmentAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["expected_version"].initial = self.instance.version
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if self.instance.pk:
+        if not self.instance._state.adding:
             current = Treatment.objects.filter(pk=self.instance.pk).values_list(
                 "version", flat=True
             )
@@ -187,7 +190,9 @@ class PublicationStateFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         value = self.value()
         if value == "live":
-            return queryset.filter(publication__withdrawn_at__isnull=True, publication__isnull=False)
+            return queryset.filter(
+                publication__withdrawn_at__isnull=True, publication__isnull=False
+            )
         if value == "draft":
             return queryset.filter(publication__isnull=True)
         if value == "withdrawn":
@@ -301,14 +306,20 @@ class TreatmentAdmin(admin.ModelAdmin):
         if not obj.last_reviewed_on:
             return "never reviewed"
         if obj.next_review_due and obj.next_review_due < timezone.localdate():
-            return format_html('<strong style="color:#ba2121">overdue since {}</strong>',
-                               obj.next_review_due)
+            return format_html(
+                '<strong style="color:#ba2121">overdue since {}</strong>', obj.next_review_due
+            )
         return f"due {obj.next_review_due}" if obj.next_review_due else "reviewed"
 
     # --- saving: every save is a compare-and-set with its audit record -----------------------
 
-    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
-                        form_url: str = "", extra_context: dict[str, Any] | None = None) -> Any:
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.ConflictError as exc:
@@ -319,8 +330,9 @@ class TreatmentAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Treatment, form: Any, change: bool) -> None:
         if change:
             obj._hash_before = content_hash(  # type: ignore[attr-defined]
-                build_content(services.treatment_get_for_edit(treatment_id=obj.pk,
-                                                              include_deleted=True))
+                build_content(
+                    services.treatment_get_for_edit(treatment_id=obj.pk, include_deleted=True)
+                )
             )
             obj.version = services.treatment_compare_and_bump(
                 treatment_id=obj.pk,
@@ -335,8 +347,9 @@ class TreatmentAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         after = content_hash(
-            build_content(services.treatment_get_for_edit(treatment_id=obj.pk,
-                                                          include_deleted=True))
+            build_content(
+                services.treatment_get_for_edit(treatment_id=obj.pk, include_deleted=True)
+            )
         )
         services.audit_record(
             treatment=obj,
@@ -363,24 +376,44 @@ class TreatmentAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected treatments", permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: Any) -> None:
         for treatment in queryset:
-            self._run(request, services.treatment_publish, treatment, None,
-                      change_note="Published from the admin list.")
+            self._run(
+                request,
+                services.treatment_publish,
+                treatment,
+                None,
+                change_note="Published from the admin list.",
+            )
 
     @admin.action(description="Unpublish selected treatments", permissions=["publish"])
     def unpublish_selected(self, request: HttpRequest, queryset: Any) -> None:
         for treatment in queryset:
-            self._run(request, services.treatment_unpublish, treatment, None,
-                      message="Unpublished from the admin list.")
+            self._run(
+                request,
+                services.treatment_unpublish,
+                treatment,
+                None,
+                message="Unpublished from the admin list.",
+            )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PUBLISH_PERMISSION)
 
-    def _run(self, request: HttpRequest, service: Any, treatment: Treatment,
-             expected_version: int | None, **kwargs: Any) -> bool:
+    def _run(
+        self,
+        request: HttpRequest,
+        service: Any,
+        treatment: Treatment,
+        expected_version: int | None,
+        **kwargs: Any,
+    ) -> bool:
         try:
             with transaction.atomic():
-                result = service(treatment_id=treatment.pk, expected_version=expected_version,
-                                 actor=request.user, **kwargs)
+                result = service(
+                    treatment_id=treatment.pk,
+                    expected_version=expected_version,
+                    actor=request.user,
+                    **kwargs,
+                )
         except services.ServiceError as exc:
             self.message_user(request, f"{treatment}: {exc.detail}", messages.ERROR)
             return False
@@ -392,20 +425,34 @@ class TreatmentAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<uuid:object_id>/publish/", wrap(self.publish_view), name="treatment_publish"),
-            path("<uuid:object_id>/unpublish/", wrap(self.unpublish_view),
-                 name="treatment_unpublish"),
-            path("<uuid:object_id>/delete-soft/", wrap(self.soft_delete_view),
-                 name="treatment_soft_delete"),
+            path(
+                "<uuid:object_id>/unpublish/", wrap(self.unpublish_view), name="treatment_unpublish"
+            ),
+            path(
+                "<uuid:object_id>/delete-soft/",
+                wrap(self.soft_delete_view),
+                name="treatment_soft_delete",
+            ),
             path("<uuid:object_id>/restore/", wrap(self.restore_view), name="treatment_restore"),
-            path("<uuid:object_id>/revisions/", wrap(self.revisions_view),
-                 name="treatment_revisions"),
-            path("<uuid:object_id>/revisions/<int:number>/revert/", wrap(self.revert_view),
-                 name="treatment_revert"),
+            path(
+                "<uuid:object_id>/revisions/", wrap(self.revisions_view), name="treatment_revisions"
+            ),
+            path(
+                "<uuid:object_id>/revisions/<int:number>/revert/",
+                wrap(self.revert_view),
+                name="treatment_revert",
+            ),
             *super().get_urls(),
         ]
 
-    def _post_action(self, request: HttpRequest, object_id: Any, service: Any,
-                     publisher: bool = True, **kwargs: Any) -> HttpResponse:
+    def _post_action(
+        self,
+        request: HttpRequest,
+        object_id: Any,
+        service: Any,
+        publisher: bool = True,
+        **kwargs: Any,
+    ) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse("Use the buttons on the treatment page (POST).", status=405)
         if publisher:
@@ -435,8 +482,9 @@ class TreatmentAdmin(admin.ModelAdmin):
         return self._post_action(request, object_id, services.treatment_restore, publisher=False)
 
     def revert_view(self, request: HttpRequest, object_id: Any, number: int) -> HttpResponse:
-        return self._post_action(request, object_id, services.treatment_revert,
-                                 revision_number=number)
+        return self._post_action(
+            request, object_id, services.treatment_revert, revision_number=number
+        )
 
     def revisions_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         treatment = get_object_or_404(Treatment, pk=object_id)
@@ -477,8 +525,16 @@ class RevisionAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "treatment", "action", "actor_label", "version_before",
-                    "version_after", "revision_number", "message"]
+    list_display = [
+        "created_at",
+        "treatment",
+        "action",
+        "actor_label",
+        "version_before",
+        "version_after",
+        "revision_number",
+        "message",
+    ]
     list_filter = ["action", "treatment"]
     search_fields = ["actor_label", "message", "request_id"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]

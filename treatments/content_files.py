@@ -31,7 +31,8 @@ def read_content_file(path: Path) -> TreatmentContent:
         return content_validate(data)
     except ContentInvalidError as exc:
         lines = [f"  {e['field']}: {e['message']}" for e in exc.errors]
-        raise ContentInvalidError(exc.errors, detail=f"{path} is invalid:\n" + "\n".join(lines))
+        detail = f"{path} is invalid:\n" + "\n".join(lines)
+        raise ContentInvalidError(exc.errors, detail=detail) from None
 
 
 def dump_content(content: dict[str, Any], *, fmt: str = "yaml") -> str:

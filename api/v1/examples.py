@@ -103,5 +103,15 @@ def diff_example() -> OpenApiExample:
 
 def problem_example(status: int, detail: str, **kwargs: Any) -> OpenApiExample:
     return OpenApiExample(
-        f"{status}", value=problem_body(status=status, detail=detail, **kwargs), status_codes=[status]
+        f"{status}",
+        value=problem_body(status=status, detail=detail, **kwargs),
+        status_codes=[status],
     )
+
+
+def document_schema_example() -> OpenApiExample:
+    from treatments.documents.schema import document_json_schema
+
+    schema = document_json_schema()
+    excerpt = {key: schema[key] for key in ("$schema", "$id", "title", "type", "required")}
+    return OpenApiExample("Excerpt (top level only)", value=excerpt)

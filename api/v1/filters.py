@@ -19,7 +19,9 @@ class TreatmentFilterSet(django_filters.FilterSet):
     """Filters over published treatments."""
 
     category = django_filters.CharFilter(
-        field_name="category_slug", help_text="Category slug, e.g. `pain-treatments`."
+        field_name="category_slug",
+        max_length=80,
+        help_text="Category slug, e.g. `pain-treatments`.",
     )
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
     tissue_source = django_filters.ChoiceFilter(

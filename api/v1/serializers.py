@@ -22,7 +22,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     instance = serializers.CharField(required=False)
-    errors = ProblemFieldErrorSerializer(many=True, required=False)
+    errors = ProblemFieldErrorSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -61,14 +61,6 @@ class TreatmentSummarySerializer(serializers.Serializer):
     links = SelfLinkSerializer()
 
 
-class TreatmentPageSerializer(serializers.Serializer):
-    """A page of treatment summaries; follow `next` for more."""
-
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = TreatmentSummarySerializer(many=True)
-
-
 class RevisionLinksSerializer(serializers.Serializer):
     """Where a revision's document lives."""
 
@@ -78,8 +70,10 @@ class RevisionLinksSerializer(serializers.Serializer):
 class RevisionSummarySerializer(serializers.ModelSerializer):
     """One entry of a treatment's published history."""
 
-    revision = serializers.IntegerField(source="number")
+    revision = serializers.IntegerField(source="number", min_value=1)
     published_at = serializers.DateTimeField(source="created_at")
+    # Declared, not derived from the model: the derived bounds differ between databases.
+    reverted_from = serializers.IntegerField(allow_null=True, min_value=1)
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -104,14 +98,6 @@ class RevisionPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = RevisionSummarySerializer(many=True)
-
-
-class CategoryPageSerializer(serializers.Serializer):
-    """A page of categories."""
-
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = CategorySerializer(many=True)
 
 
 class JsonPatchOperationSerializer(serializers.Serializer):

@@ -17,20 +17,24 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
-from api.pagination import CategoryCursorPagination, TreatmentCursorPagination
+from api.pagination import (
+    CategoryCursorPagination,
+    StrictCursorPagination,
+    TreatmentCursorPagination,
+)
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import TreatmentDocument, document_json_schema
 
 from . import examples
-from .filters import TreatmentFilterSet, reject_unknown_parameters
+from .filters import MAX_QUERY_LENGTH, TreatmentFilterSet, reject_unknown_parameters
 from .serializers import (
-    CategoryPageSerializer,
+    CategorySerializer,
     ProblemSerializer,
     RevisionDiffSerializer,
     RevisionPageSerializer,
     RevisionSummarySerializer,
-    TreatmentPageSerializer,
+    TreatmentSummarySerializer,
 )
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -43,17 +47,52 @@ def live_cache_control() -> str:
     )
 
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="An ETag you hold; if it is current the answer is 304 with no body.",
+)
+
+
 def problem(description: str) -> OpenApiResponse:
     return OpenApiResponse(ProblemSerializer, description=description)
 
 
-COMMON_ERRORS = {
-    406: problem("The Accept header asks for a type other than JSON."),
-    429: problem("Too many requests; retry after the number of seconds in Retry-After."),
-}
-CONDITIONAL = {304: OpenApiResponse(description="Not modified: your cached copy is current.")}
-NOT_FOUND = {404: problem("No published treatment (or revision) at this URL.")}
-BAD_REQUEST = {400: problem("A query parameter is unknown, malformed or out of range.")}
+def read_operation(
+    *,
+    operation_id: str,
+    tag: str,
+    description: str,
+    ok: Any,
+    ok_description: str,
+    parameters: list[OpenApiParameter] | None = None,
+    not_found: bool = True,
+    example: Any = None,
+) -> Any:
+    """The schema of a public GET: its success, 304 and every error it can return."""
+    errors = {
+        400: "A query parameter is unknown, malformed or out of range.",
+        406: "The Accept header asks for a type other than JSON.",
+        429: "Too many requests; retry after the number of seconds in Retry-After.",
+    }
+    if not_found:
+        errors[404] = "No published treatment (or revision) at this URL."
+    responses: dict[Any, Any] = {
+        200: OpenApiResponse(ok, description=ok_description),
+        304: OpenApiResponse(description="Not modified: your cached copy is current."),
+    }
+    for status_code, text in sorted(errors.items()):
+        responses[(status_code, PROBLEM_MEDIA_TYPE)] = problem(text)
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        description=description,
+        parameters=[*(parameters or []), IF_NONE_MATCH],
+        responses=responses,
+        examples=[example] if example else [],
+    )
 
 
 class PublicView(APIView):
@@ -71,9 +110,22 @@ class PublicView(APIView):
             raise ValidationError(
                 {name: [f"Unknown query parameter. Allowed here: {allowed}."] for name in unknown}
             )
+        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        if empty:
+            raise ValidationError(
+                {name: ["Give a value, or leave the parameter out."] for name in empty}
+            )
+        repeated = sorted(k for k, v in request.query_params.lists() if len(v) > 1)
+        if repeated:
+            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
 
     def query_parameter_names(self) -> set[str]:
         return set(self.allowed_query_parameters)
+
+    def _cursor_paginator(self) -> StrictCursorPagination:
+        paginator = getattr(self, "paginator", None)
+        assert isinstance(paginator, StrictCursorPagination), "set a cursor pagination_class"
+        return paginator
 
     def stored(
         self,
@@ -95,8 +147,13 @@ class PublicView(APIView):
 def _page_body(paginator: Any, items: list[str]) -> str:
     next_link, previous_link = paginator.get_next_link(), paginator.get_previous_link()
     return (
-        '{"next":' + to_json(next_link) + ',"previous":' + to_json(previous_link)
-        + ',"results":[' + ",".join(items) + "]}"
+        '{"next":'
+        + to_json(next_link)
+        + ',"previous":'
+        + to_json(previous_link)
+        + ',"results":['
+        + ",".join(items)
+        + "]}"
     )
 
 
@@ -105,7 +162,7 @@ def _latest_change() -> dt.datetime:
     return latest or timezone.now().replace(microsecond=0)
 
 
-class CategoryListView(PublicView, generics.GenericAPIView):
+class CategoryListView(PublicView, generics.ListAPIView):
     """Categories that hold published treatments."""
 
     pagination_class = CategoryCursorPagination
@@ -116,23 +173,19 @@ class CategoryListView(PublicView, generics.GenericAPIView):
     def get_queryset(self) -> Any:
         return selectors.category_live_list()
 
-    @extend_schema(
+    @read_operation(
         operation_id="categories_list",
-        tags=["categories"],
+        tag="categories",
         description="Categories that hold at least one published treatment, by name.",
-        parameters=[
-            OpenApiParameter("ordering", str, enum=["name", "-name"]),
-            OpenApiParameter("page_size", int, description="1 to 100; default 20."),
-            OpenApiParameter("cursor", str, description="Opaque; take it from `next`."),
-        ],
-        responses={200: CategoryPageSerializer, **CONDITIONAL, **BAD_REQUEST, **COMMON_ERRORS},
-        examples=[examples.category_example()],
+        ok=CategorySerializer(many=True),
+        ok_description="A page of categories.",
+        parameters=[OpenApiParameter("ordering", str, enum=["name", "-name"], default="name")],
+        not_found=False,
+        example=examples.category_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        from .serializers import CategorySerializer
-
-        paginator = self.paginator
-        page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+        paginator = self._cursor_paginator()
+        page: list[Any] = paginator.paginate_queryset(self.get_queryset(), request, view=self) or []
         items = [to_json(CategorySerializer(c).data) for c in page]
         return self.stored(
             request,
@@ -142,41 +195,58 @@ class CategoryListView(PublicView, generics.GenericAPIView):
         )
 
 
-class TreatmentListView(PublicView, generics.GenericAPIView):
+class TreatmentListView(PublicView, generics.ListAPIView):
     """Published treatments as compact summaries, filtered, searched and cursor-paginated."""
 
     pagination_class = TreatmentCursorPagination
     filterset_class = TreatmentFilterSet
 
     def query_parameter_names(self) -> set[str]:
-        return TreatmentFilterSet.query_parameters() | TreatmentCursorPagination().query_parameters()
+        return (
+            TreatmentFilterSet.query_parameters() | TreatmentCursorPagination().query_parameters()
+        )
 
     def get_queryset(self) -> Any:
         return selectors.publication_live_list().only(
             "treatment_id", "title", "published_at", "summary_json", "changed_at"
         )
 
-    @extend_schema(
+    @read_operation(
         operation_id="treatments_list",
-        tags=["treatments"],
+        tag="treatments",
         description=(
             "Published treatments as compact summaries. Filters combine with AND. Cursor "
             "pagination: follow `next`; there is no total count. Unknown parameters are a 400."
         ),
+        ok=TreatmentSummarySerializer(many=True),
+        ok_description="A page of treatment summaries.",
         parameters=[
             OpenApiParameter(
                 "ordering", str, enum=list(TreatmentCursorPagination.orderings), default="title"
             ),
-            OpenApiParameter("page_size", int, description="1 to 100; default 20."),
-            OpenApiParameter("cursor", str, description="Opaque; take it from `next`."),
+            OpenApiParameter(
+                "category",
+                {"type": "string", "minLength": 1, "maxLength": 80},
+                description="Category slug, e.g. `pain-treatments`.",
+            ),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
+                description="Full-text search over titles, summaries, steps, risks and rules.",
+            ),
+            OpenApiParameter(
+                "onset_within_weeks",
+                {"type": "number", "minimum": 0, "maximum": 520},
+                description="Treatments whose effect is expected within this many weeks.",
+            ),
         ],
-        responses={200: TreatmentPageSerializer, **CONDITIONAL, **BAD_REQUEST, **COMMON_ERRORS},
-        examples=[examples.list_example()],
+        not_found=False,
+        example=examples.list_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         queryset = self.filter_queryset(self.get_queryset())
-        paginator = self.paginator
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        paginator = self._cursor_paginator()
+        page = paginator.paginate_queryset(queryset, request, view=self) or []
         body = _page_body(paginator, [p.summary_json for p in page])
         last = max((p.changed_at for p in page), default=None) or _latest_change()
         return self.stored(
@@ -189,7 +259,9 @@ KEY_PARAMETER = OpenApiParameter(
     str,
     OpenApiParameter.PATH,
     description="The treatment's slug, its UUID, or a former slug.",
-    examples=[],
+)
+NUMBER_PARAMETER = OpenApiParameter(
+    "number", int, OpenApiParameter.PATH, description="A revision number (1, 2, ...)."
 )
 
 
@@ -209,18 +281,18 @@ def _canonical_path(document_json: str) -> str:
 class TreatmentDetailView(PublicView):
     """The full published document of a treatment."""
 
-    @extend_schema(
+    @read_operation(
         operation_id="treatments_retrieve",
-        tags=["treatments"],
+        tag="treatments",
         description=(
             "The full published document: steps, risks, recovery rules, timeline, course, "
             "review and sources. Addressable by slug, UUID or a former slug. Send "
             "`If-None-Match` with the ETag you hold to get a 304."
         ),
+        ok=TreatmentDocument,
+        ok_description="The live published document.",
         parameters=[KEY_PARAMETER],
-        responses={200: TreatmentDocument, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
-                   **COMMON_ERRORS},
-        examples=[examples.document_example()],
+        example=examples.document_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         fields = ("etag", "published_at", "document_json")
@@ -252,14 +324,14 @@ class RevisionListView(PublicView, generics.GenericAPIView):
     def query_parameter_names(self) -> set[str]:
         return set()
 
-    @extend_schema(
+    @read_operation(
         operation_id="treatments_revisions_list",
-        tags=["revisions"],
+        tag="revisions",
         description="Every published revision of the treatment, newest first.",
+        ok=RevisionPageSerializer,
+        ok_description="The published history.",
         parameters=[KEY_PARAMETER],
-        responses={200: RevisionPageSerializer, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
-                   **COMMON_ERRORS},
-        examples=[examples.revisions_example()],
+        example=examples.revisions_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         located = _locate(key)
@@ -285,16 +357,18 @@ def _revision(located: selectors.Located, number: int) -> Any:
 class RevisionDetailView(PublicView):
     """One frozen revision; it never changes, so it is cacheable forever."""
 
-    @extend_schema(
+    @read_operation(
         operation_id="treatments_revisions_retrieve",
-        tags=["revisions"],
+        tag="revisions",
         description="The document exactly as published in revision `number`. Immutable.",
-        parameters=[KEY_PARAMETER, OpenApiParameter("number", int, OpenApiParameter.PATH)],
-        responses={200: TreatmentDocument, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
-                   **COMMON_ERRORS},
-        examples=[examples.document_example()],
+        ok=TreatmentDocument,
+        ok_description="The frozen document of that revision.",
+        parameters=[KEY_PARAMETER, NUMBER_PARAMETER],
+        example=examples.document_example(),
     )
-    def get(self, request: Request, key: str, number: int, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(
+        self, request: Request, key: str, number: int, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         revision = _revision(_locate(key), number)
         return self.stored(
             request,
@@ -308,18 +382,18 @@ class RevisionDetailView(PublicView):
 class RevisionDiffView(PublicView):
     """What changed between two revisions, as an RFC 6902 JSON Patch."""
 
-    @extend_schema(
+    @read_operation(
         operation_id="treatments_revisions_diff",
-        tags=["revisions"],
+        tag="revisions",
         description="A JSON Patch (RFC 6902) that turns revision `number` into revision `other`.",
+        ok=RevisionDiffSerializer,
+        ok_description="The patch between the two revisions.",
         parameters=[
             KEY_PARAMETER,
-            OpenApiParameter("number", int, OpenApiParameter.PATH),
-            OpenApiParameter("other", int, OpenApiParameter.PATH),
+            NUMBER_PARAMETER,
+            OpenApiParameter("other", int, OpenApiParameter.PATH, description="Revision to."),
         ],
-        responses={200: RevisionDiffSerializer, **CONDITIONAL, **NOT_FOUND, **BAD_REQUEST,
-                   **COMMON_ERRORS},
-        examples=[examples.diff_example()],
+        example=examples.diff_example(),
     )
     def get(
         self, request: Request, key: str, number: int, other: int, *args: Any, **kwargs: Any
@@ -344,11 +418,14 @@ def _document_schema_body() -> tuple[str, dt.datetime]:
 class DocumentSchemaView(PublicView):
     """The JSON Schema (2020-12) every published treatment document validates against."""
 
-    @extend_schema(
+    @read_operation(
         operation_id="schemas_treatment_document",
-        tags=["schemas"],
-        description="The JSON Schema of a treatment document (`schema_version` 1.0).",
-        responses={200: OpenApiTypes.OBJECT, **CONDITIONAL, **BAD_REQUEST, **COMMON_ERRORS},
+        tag="schemas",
+        description="The JSON Schema (2020-12) of a treatment document (`schema_version` 1.0).",
+        ok=OpenApiTypes.OBJECT,
+        ok_description="A JSON Schema document.",
+        not_found=False,
+        example=examples.document_schema_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         body, built = _document_schema_body()

@@ -10,10 +10,10 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-any-deployment")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
-import dj_database_url  # noqa: E402
+import dj_database_url
 
-from .production import *  # noqa: E402, F403
-from .production import INSTALLED_APPS, REST_FRAMEWORK  # noqa: E402
+from .production import *  # noqa: F403
+from .production import INSTALLED_APPS, REST_FRAMEWORK
 
 SECRET_KEY = "bench-only-secret-key-not-for-any-deployment"
 DEBUG = False

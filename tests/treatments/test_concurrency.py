@@ -14,8 +14,13 @@ from treatments.models import AuditEntry, Treatment
 ROUNDS = 25
 
 
-def _save(treatment_id: Any, version: int, summary: str, barrier: threading.Barrier,
-          outcomes: dict[str, str]) -> None:
+def _save(
+    treatment_id: Any,
+    version: int,
+    summary: str,
+    barrier: threading.Barrier,
+    outcomes: dict[str, str],
+) -> None:
     try:
         content = build_content(services.treatment_get_for_edit(treatment_id=treatment_id))
         content["summary"] = summary
@@ -27,7 +32,7 @@ def _save(treatment_id: Any, version: int, summary: str, barrier: threading.Barr
         outcomes[summary] = "won"
     except services.ConflictError:
         outcomes[summary] = "conflict"
-    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+    except Exception as exc:
         outcomes[summary] = f"error: {exc!r}"
     finally:
         connections.close_all()

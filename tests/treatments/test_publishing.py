@@ -125,16 +125,15 @@ def test_unpublish_withdraws_and_keeps_history(seed_published: Any) -> None:
     assert Revision.objects.count() == 1
     with pytest.raises(services.StateError):
         services.treatment_unpublish(
-            treatment_id=seed_published.pk, expected_version=seed_published.version + 1,
+            treatment_id=seed_published.pk,
+            expected_version=seed_published.version + 1,
             actor=None,
         )
 
 
 def test_publishing_needs_a_reviewer_and_a_review_date(seed_data: dict[str, Any], db: Any) -> None:
     seed_data["review"] = {"reviewer": "", "last_reviewed_on": None}
-    treatment = services.treatment_create(
-        content=services.content_validate(seed_data), actor=None
-    )
+    treatment = services.treatment_create(content=services.content_validate(seed_data), actor=None)
     with pytest.raises(services.PublishRefusedError) as excinfo:
         _publish(treatment)
     assert "review.reviewer" in excinfo.value.detail
@@ -156,13 +155,18 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(seed_published: Any) 
     stale = seed_published.version
     _edit(seed_published, lambda c: c.update(summary="First editor's summary."))
     with pytest.raises(services.ConflictError) as excinfo:
-        _edit(seed_published, lambda c: c.update(summary="Second editor's summary."),
-              expected_version=stale)
+        _edit(
+            seed_published,
+            lambda c: c.update(summary="Second editor's summary."),
+            expected_version=stale,
+        )
     assert excinfo.value.current_version == stale + 1
     assert Treatment.objects.get().summary == "First editor's summary."
 
 
-@pytest.mark.parametrize("action", ["update", "publish", "unpublish", "revert", "delete", "restore"])
+@pytest.mark.parametrize(
+    "action", ["update", "publish", "unpublish", "revert", "delete", "restore"]
+)
 def test_every_action_writes_exactly_one_audit_record(seed_published: Any, action: Any) -> None:
     t = seed_published
     if action == "restore":
@@ -176,13 +180,17 @@ def test_every_action_writes_exactly_one_audit_record(seed_published: Any, actio
         "update": lambda: _edit(t, lambda c: c.update(summary="Changed.")),
         "publish": lambda: _publish(t),
         "unpublish": lambda: services.treatment_unpublish(
-            treatment_id=t.pk, expected_version=version, actor=None),
+            treatment_id=t.pk, expected_version=version, actor=None
+        ),
         "revert": lambda: services.treatment_revert(
-            treatment_id=t.pk, revision_number=1, expected_version=version, actor=None),
+            treatment_id=t.pk, revision_number=1, expected_version=version, actor=None
+        ),
         "delete": lambda: services.treatment_delete(
-            treatment_id=t.pk, expected_version=version, actor=None),
+            treatment_id=t.pk, expected_version=version, actor=None
+        ),
         "restore": lambda: services.treatment_restore(
-            treatment_id=t.pk, expected_version=version, actor=None),
+            treatment_id=t.pk, expected_version=version, actor=None
+        ),
     }[action]
     call()
     assert AuditEntry.objects.count() == before + 1

@@ -1,5 +1,6 @@
 """The shipped seed content loads into exactly the structure the source page describes."""
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ SEED_SLUG = "bone-marrow-stem-cell-injection"
 
 
 def _loaded() -> Treatment:
-    call_command("load_content", stdout=open("/dev/null", "w"))
+    call_command("load_content", stdout=io.StringIO())
     return Treatment.objects.get(slug=SEED_SLUG)
 
 
@@ -103,7 +104,10 @@ def test_seed_recovery_rules_have_their_windows_and_conditions() -> None:
 
     rigorous = rules["strenuous_activity"]
     assert (rigorous.restriction, rigorous.start_offset, rigorous.end_offset, rigorous.unit) == (
-        "avoid", 0, 1, "day"
+        "avoid",
+        0,
+        1,
+        "day",
     )
     assert "Take it easy." in rigorous.patient_text
 
@@ -148,15 +152,15 @@ def test_seed_course_call_to_action_and_empty_safety() -> None:
 def test_loading_twice_changes_nothing() -> None:
     first = _loaded()
     counts = (Treatment.objects.count(), Step.objects.count(), AuditEntry.objects.count())
-    call_command("load_content", stdout=open("/dev/null", "w"))
+    call_command("load_content", stdout=io.StringIO())
     again = Treatment.objects.get(slug=SEED_SLUG)
     assert again.version == first.version
     assert (Treatment.objects.count(), Step.objects.count(), AuditEntry.objects.count()) == counts
 
 
 def test_loading_with_publish_twice_creates_one_revision() -> None:
-    call_command("load_content", "--publish", stdout=open("/dev/null", "w"))
-    call_command("load_content", "--publish", stdout=open("/dev/null", "w"))
+    call_command("load_content", "--publish", stdout=io.StringIO())
+    call_command("load_content", "--publish", stdout=io.StringIO())
     assert Revision.objects.count() == 1
     assert Publication.objects.live().count() == 1
 

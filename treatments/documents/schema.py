@@ -42,15 +42,10 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _text(max_length: int) -> type[str]:
-    return Annotated[  # type: ignore[return-value]
-        str, StringConstraints(max_length=max_length), AfterValidator(_no_nul)
-    ]
-
-
-ShortText = _text(200)
-MediumText = _text(500)
-LongText = _text(10_000)
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+MediumText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
+TitleText = Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_nul)]
+LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=120)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
@@ -304,7 +299,7 @@ class ReviewPart(Part):
 class SourcePart(Part):
     """Where the content comes from."""
 
-    title: _text(300)  # type: ignore[valid-type]
+    title: TitleText
     publisher: ShortText = ""
     url: HttpUrl | None = None
     retrieved_on: dt.date | None = None

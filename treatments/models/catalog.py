@@ -139,9 +139,7 @@ class Treatment(models.Model):
                 name="treatment_next_review_after_last_review",
                 violation_error_message="The next review cannot be due before the last review.",
             ),
-            models.CheckConstraint(
-                condition=Q(version__gte=1), name="treatment_version_positive"
-            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="treatment_version_positive"),
         ]
 
     def __str__(self) -> str:

@@ -72,7 +72,9 @@ class Step(OrderedChild):
     quantity_of = models.CharField(max_length=120, blank=True, help_text='e.g. "bone marrow".')
     duration_min = models.PositiveIntegerField(null=True, blank=True)
     duration_max = models.PositiveIntegerField(null=True, blank=True)
-    duration_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True, default="")
+    duration_unit = models.CharField(
+        max_length=16, choices=TimeUnit.choices, blank=True, default=""
+    )
     duration_wording = models.CharField(
         max_length=120, blank=True, help_text='How the source words the pace, e.g. "quickly".'
     )
@@ -127,7 +129,9 @@ class Risk(OrderedChild):
     )
     resolves_min = models.PositiveIntegerField(null=True, blank=True)
     resolves_max = models.PositiveIntegerField(null=True, blank=True)
-    resolves_unit = models.CharField(max_length=16, choices=TimeUnit.choices, blank=True, default="")
+    resolves_unit = models.CharField(
+        max_length=16, choices=TimeUnit.choices, blank=True, default=""
+    )
     resolves_wording = models.CharField(
         max_length=200, blank=True, help_text='e.g. "most of the time, within a few hours".'
     )

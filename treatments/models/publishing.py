@@ -53,15 +53,13 @@ class Revision(models.Model):
             models.UniqueConstraint(
                 fields=["treatment", "number"], name="revision_unique_number_per_treatment"
             ),
-            models.CheckConstraint(condition=models.Q(number__gte=1), name="revision_number_positive"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="revision_number_positive"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.treatment_id} r{self.number}"
-
-    @property
-    def document(self) -> dict[str, Any]:
-        return json.loads(self.document_json)  # type: ignore[no-any-return]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -70,6 +68,10 @@ class Revision(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse_change()
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.document_json)  # type: ignore[no-any-return]
 
 
 class PublicationQuerySet(models.QuerySet["Publication"]):
@@ -126,9 +128,7 @@ class Publication(models.Model):
 class AuditEntry(models.Model):
     """One editorial action: who did what to which treatment, when, with before and after."""
 
-    treatment = models.ForeignKey(
-        Treatment, on_delete=models.PROTECT, related_name="audit_entries"
-    )
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="audit_entries")
     action = models.CharField(max_length=16, choices=AuditAction.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

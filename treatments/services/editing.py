@@ -77,8 +77,8 @@ def treatment_compare_and_bump(
         version=F("version") + 1, updated_at=timezone.now()
     )
     if updated != 1:
-        current = Treatment.objects.filter(pk=treatment_id).values_list("version", flat=True)
-        found = current.first()
+        versions = Treatment.objects.filter(pk=treatment_id).values_list("version", flat=True)
+        found = versions.first()
         if found is None:
             raise NotFoundError(f"No treatment with id {treatment_id!s}.")
         raise ConflictError(expected_version=expected_version, current_version=found)

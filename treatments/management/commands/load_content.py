@@ -27,13 +27,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         paths = options["paths"] or shipped_content_files()
         try:
-            contents = [(path, read_content_file(path)) for path in paths]
+            contents = [read_content_file(path) for path in paths]
             if options["dry_run"]:
-                for path, content in contents:
+                for content in contents:
                     self.stdout.write(f"{content.slug}: would be {content_plan(content=content)}")
                 return
             with transaction.atomic():
-                for path, content in contents:
+                for content in contents:
                     result = content_load(content=content, publish=options["publish"])
                     line = f"{result.slug}: {result.action}"
                     if result.published is not None:

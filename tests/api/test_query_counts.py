@@ -1,0 +1,55 @@
+"""Every public endpoint runs a fixed number of queries, whatever the number of treatments."""
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+SLUG = "bone-marrow-stem-cell-injection"
+
+# (path, queries): throttling uses the cache, not the database, so these are SQL only.
+ENDPOINTS = [
+    ("/api/v1/treatments/", 1),
+    ("/api/v1/treatments/?page_size=100", 1),
+    ("/api/v1/treatments/?restricted_activity=running&onset_within_weeks=12", 1),
+    ("/api/v1/treatments/?q=hip", 1),
+    (f"/api/v1/treatments/{SLUG}/", 1),
+    (f"/api/v1/treatments/{SLUG}/revisions/", 2),
+    (f"/api/v1/treatments/{SLUG}/revisions/1/", 2),
+    (f"/api/v1/treatments/{SLUG}/revisions/1/diff/1/", 3),
+    ("/api/v1/categories/", 2),
+    ("/api/v1/schema/treatment-document/", 0),
+]
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize(("path", "queries"), ENDPOINTS)
+def test_query_count_is_fixed(
+    client: Client,
+    seed_published: Any,
+    publish_many: Any,
+    django_assert_num_queries: Any,
+    count: int,
+    path: str,
+    queries: int,
+) -> None:
+    publish_many(count - 1)
+    cache.clear()
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+    assert response.status_code == 200
+    if path.startswith("/api/v1/treatments/?page_size"):
+        assert len(response.json()["results"]) == count
+
+
+def test_detail_304_uses_one_query(
+    client: Client, seed_published: Any, django_assert_num_queries: Any
+) -> None:
+    etag = client.get(f"/api/v1/treatments/{SLUG}/")["ETag"]
+    with django_assert_num_queries(1):
+        assert (
+            client.get(f"/api/v1/treatments/{SLUG}/", headers={"If-None-Match": etag}).status_code
+            == 304
+        )

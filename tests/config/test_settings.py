@@ -1,0 +1,71 @@
+"""Deployment settings: production refuses to start without secrets and passes check --deploy."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-0123456789abcdefghij",
+    "DJANGO_ALLOWED_HOSTS": "api.example.org",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_production_settings_have_no_default_for_secrets(missing: str) -> None:
+    env = {k: v for k, v in PROD_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_redis_cache_keeps_serving_when_redis_is_down() -> None:
+    code = (
+        "import django; django.setup();"
+        "from django.core.cache import cache;"
+        "cache.set('k', 1); assert cache.get('k') is None; print('served')"
+    )
+    env = {
+        **PROD_ENV,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "served" in result.stdout
