@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
+
+    def ready(self) -> None:
+        from . import schema_extensions  # noqa: F401 - registers the OpenAPI extensions

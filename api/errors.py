@@ -91,6 +91,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "current_etag", None):
+        headers["ETag"] = exc.current_etag  # type: ignore[attr-defined]
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
 

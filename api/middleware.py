@@ -1,5 +1,6 @@
 """Middleware that keeps every error under /api/ in the problem+json envelope."""
 
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -57,3 +58,21 @@ def _detail_for(status: int) -> str:
         405: "This method is not allowed here; see the Allow header.",
         500: "The server failed to answer this request. It has been logged; try again later.",
     }.get(status, "The request failed.")
+
+
+REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
+
+
+class RequestIdMiddleware:
+    """Give every request an id (the caller's X-Request-ID if sane), echo it, audit with it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.META.get(REQUEST_ID_HEADER, "")
+        sane = 0 < len(given) <= 64 and all(c.isalnum() or c in "-_.:" for c in given)
+        request.request_id = given if sane else uuid.uuid4().hex  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        return response

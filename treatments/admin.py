@@ -22,7 +22,6 @@ from treatments.models import (
     Category,
     Comparison,
     MechanismNote,
-    Publication,
     RecoveryRule,
     Revision,
     Risk,
@@ -33,7 +32,14 @@ from treatments.models import (
     TimelineEvent,
     Treatment,
 )
-from treatments.selectors import revision_diff
+from treatments.selectors import (
+    WORKING_COPY_STATES,
+    revision_diff,
+    working_copy_has_unpublished_changes,
+    working_copy_list,
+    working_copy_live_revision,
+    working_copy_state,
+)
 
 PUBLISH_PERMISSION = "treatments.publish_treatment"
 
@@ -180,33 +186,12 @@ class PublicationStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("live", "Published"),
-            ("draft", "Never published"),
-            ("withdrawn", "Unpublished"),
-            ("deleted", "Deleted"),
-        ]
+        return [(state, state.capitalize()) for state in WORKING_COPY_STATES]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
-        value = self.value()
-        if value == "live":
-            return queryset.filter(
-                publication__withdrawn_at__isnull=True, publication__isnull=False
-            )
-        if value == "draft":
-            return queryset.filter(publication__isnull=True)
-        if value == "withdrawn":
-            return queryset.filter(publication__withdrawn_at__isnull=False)
-        if value == "deleted":
-            return queryset.filter(deleted_at__isnull=False)
+        if self.value() in WORKING_COPY_STATES:
+            return queryset.filter(pk__in=working_copy_list(state=self.value()).values("pk"))
         return queryset
-
-
-def _publication(obj: Treatment) -> Publication | None:
-    try:
-        return obj.publication
-    except Publication.DoesNotExist:
-        return None
 
 
 @admin.register(Treatment)
@@ -287,19 +272,13 @@ class TreatmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def publication_state(self, obj: Treatment) -> str:
-        if obj.deleted_at:
-            return "deleted"
-        publication = _publication(obj)
-        if publication is None:
-            return "draft"
-        if publication.withdrawn_at:
-            return f"unpublished (was r{publication.revision_number})"
-        return f"live r{publication.revision_number}"
+        state = working_copy_state(obj)
+        live = working_copy_live_revision(obj)
+        return f"{state} r{live}" if live else state
 
     @admin.display(description="unpublished changes", boolean=True)
     def has_unpublished_changes(self, obj: Treatment) -> bool:
-        publication = _publication(obj)
-        return publication is None or publication.source_version != obj.version
+        return working_copy_has_unpublished_changes(obj)
 
     @admin.display(description="review")
     def review_state(self, obj: Treatment) -> str:

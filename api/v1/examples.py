@@ -115,3 +115,92 @@ def document_schema_example() -> OpenApiExample:
     schema = document_json_schema()
     excerpt = {key: schema[key] for key in ("$schema", "$id", "title", "type", "required")}
     return OpenApiExample("Excerpt (top level only)", value=excerpt)
+
+
+def seed_working_copy() -> dict[str, Any]:
+    """The seed treatment as the editor API shows it after `make run`."""
+    doc = seed_document()
+    content = {
+        k: v
+        for k, v in doc.items()
+        if k not in {"schema_version", "id", "revision", "published_at", "links"}
+    }
+    base = f"/api/v1/editor/treatments/{doc['id']}/"
+    return {
+        "id": doc["id"],
+        "version": 2,
+        "state": "live",
+        "live_revision": 1,
+        "has_unpublished_changes": False,
+        "created_at": "2026-11-24T09:00:00Z",
+        "updated_at": "2026-11-24T09:00:00Z",
+        "deleted_at": None,
+        "content": content,
+        "links": {
+            "self": base,
+            "preview": f"{base}preview/",
+            "audit": f"{base}audit/",
+            "public": doc["links"]["self"],
+        },
+    }
+
+
+def editor_examples() -> dict[str, OpenApiExample]:
+    """Examples for the editor operations, keyed by operation id."""
+    wc = seed_working_copy()
+    summary = {
+        k: wc[k]
+        for k in (
+            "id",
+            "version",
+            "state",
+            "live_revision",
+            "has_unpublished_changes",
+            "updated_at",
+            "links",
+        )
+    }
+    summary.update(slug=wc["content"]["slug"], title=wc["content"]["title"])
+    audit = {
+        "results": [
+            {
+                "action": "publish",
+                "actor": "system",
+                "at": "2026-11-24T09:00:00Z",
+                "version_before": 1,
+                "version_after": 2,
+                "revision": 1,
+                "hash_before": "",
+                "hash_after": "0913d72b…",
+                "message": "Published from content file.",
+                "request_id": "",
+            }
+        ]
+    }
+    outcome = {
+        "created": True,
+        "revision": 2,
+        "detail": "Published 2.",
+        "working_copy": {**wc, "version": 4, "live_revision": 2},
+    }
+    return {
+        "list": OpenApiExample(
+            "Working copies", value={"next": None, "previous": None, "results": [summary]}
+        ),
+        "working_copy": OpenApiExample("The seed working copy", response_only=True, value=wc),
+        "content": OpenApiExample("The seed content", response_only=True, value=wc["content"]),
+        "preview": OpenApiExample(
+            "Draft as revision 2", response_only=True, value={**seed_document(), "revision": 2}
+        ),
+        "audit": OpenApiExample("Audit trail", response_only=True, value=audit),
+        "publish": OpenApiExample("Published", response_only=True, value=outcome),
+        "import": OpenApiExample(
+            "Unchanged import",
+            value={
+                "slug": wc["content"]["slug"],
+                "action": "unchanged",
+                "dry_run": True,
+                "working_copy": wc,
+            },
+        ),
+    }

@@ -1,7 +1,6 @@
 """FilterSets of API v1: explicit fields, and unknown parameters are an error."""
 
 import datetime as dt
-from typing import Any
 
 import django_filters
 from django.db import connection
@@ -86,8 +85,3 @@ class TreatmentFilterSet(django_filters.FilterSet):
     @classmethod
     def query_parameters(cls) -> set[str]:
         return set(cls.base_filters)
-
-
-def reject_unknown_parameters(params: Any, allowed: set[str]) -> list[str]:
-    """The query parameter names that are not in `allowed`."""
-    return sorted(set(params) - allowed)

@@ -1,10 +1,11 @@
 """URLs of API version 1."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
+    path("editor/", include("api.v1.editor.urls")),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("treatments/", views.TreatmentListView.as_view(), name="treatment-list"),
     path("treatments/<str:key>/", views.TreatmentDetailView.as_view(), name="treatment-detail"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -22,12 +22,13 @@ from api.pagination import (
     StrictCursorPagination,
     TreatmentCursorPagination,
 )
+from api.querystrict import StrictQueryParametersMixin
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import TreatmentDocument, document_json_schema
 
 from . import examples
-from .filters import MAX_QUERY_LENGTH, TreatmentFilterSet, reject_unknown_parameters
+from .filters import MAX_QUERY_LENGTH, TreatmentFilterSet
 from .serializers import (
     CategorySerializer,
     ProblemSerializer,
@@ -95,32 +96,15 @@ def read_operation(
     )
 
 
-class PublicView(APIView):
+class PublicView(StrictQueryParametersMixin, APIView):
     """A public, read-only view: anonymous access, strict query parameters, stored bytes."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    allowed_query_parameters: frozenset[str] = frozenset()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        unknown = reject_unknown_parameters(request.query_params, self.query_parameter_names())
-        if unknown:
-            allowed = ", ".join(sorted(self.query_parameter_names())) or "none"
-            raise ValidationError(
-                {name: [f"Unknown query parameter. Allowed here: {allowed}."] for name in unknown}
-            )
-        empty = sorted(name for name, value in request.query_params.items() if value == "")
-        if empty:
-            raise ValidationError(
-                {name: ["Give a value, or leave the parameter out."] for name in empty}
-            )
-        repeated = sorted(k for k, v in request.query_params.lists() if len(v) > 1)
-        if repeated:
-            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
-
-    def query_parameter_names(self) -> set[str]:
-        return set(self.allowed_query_parameters)
+        self.check_query_parameters(request)
 
     def _cursor_paginator(self) -> StrictCursorPagination:
         paginator = getattr(self, "paginator", None)

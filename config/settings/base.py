@@ -1,5 +1,6 @@
 """Settings shared by every profile; deployment specifics come from the environment."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -38,12 +39,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "knox",
     "treatments",
     "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "api.middleware.RequestIdMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.compression.StrongETagGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,6 +153,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Editor API tokens (django-rest-knox): stored hashed, revocable, expiring.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Treatment Knowledge API",
     "DESCRIPTION": (
@@ -175,6 +185,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "treatments", "description": "Published treatment documents."},
         {"name": "revisions", "description": "The immutable published history of a treatment."},
         {"name": "schemas", "description": "Machine-readable contracts of the documents."},
+        {
+            "name": "editor",
+            "description": "Authenticated editing of working copies, publishing and import/export. "
+            "Writes need `If-Match` with the working copy's current ETag.",
+        },
     ],
 }
 

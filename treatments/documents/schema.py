@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     HttpUrl,
     StringConstraints,
+    UrlConstraints,
     model_validator,
 )
 
@@ -46,8 +47,21 @@ ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no
 MediumText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
 TitleText = Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_nul)]
 LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=120)]
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=120)]
+CategorySlug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+MAX_URL_LENGTH = 2000
+
+
+def _url_fits(url: HttpUrl) -> HttpUrl:
+    # Normalising can lengthen a URL (a trailing "/", punycode hosts); what is stored must fit.
+    if len(str(url)) > MAX_URL_LENGTH:
+        raise ValueError(f"The URL is longer than {MAX_URL_LENGTH} characters once normalised.")
+    return url
+
+
+Url = Annotated[HttpUrl, UrlConstraints(max_length=MAX_URL_LENGTH), AfterValidator(_url_fits)]
 
 
 class Part(BaseModel):
@@ -64,8 +78,8 @@ def _check_range(low: float | None, high: float | None, what: str) -> None:
 class CategoryRef(Part):
     """The category a treatment belongs to."""
 
-    slug: Slug
-    name: ShortText
+    slug: CategorySlug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120), AfterValidator(_no_nul)]
 
 
 class ClassificationPart(Part):
@@ -301,7 +315,7 @@ class SourcePart(Part):
 
     title: TitleText
     publisher: ShortText = ""
-    url: HttpUrl | None = None
+    url: Url | None = None
     retrieved_on: dt.date | None = None
     note: LongText = ""
 
@@ -310,7 +324,7 @@ class LicencePart(Part):
     """Under which terms the content may be reused."""
 
     name: ShortText = ""
-    url: HttpUrl | None = None
+    url: Url | None = None
 
 
 class TreatmentContent(Part):

@@ -56,13 +56,13 @@ class Treatment(models.Model):
     )
     tissue_source_note = models.TextField(blank=True)
 
-    performer = models.CharField(max_length=120, blank=True, help_text="Who performs it.")
-    imaging_guidance = models.CharField(max_length=120, blank=True, help_text='e.g. "x-ray".')
+    performer = models.CharField(max_length=200, blank=True, help_text="Who performs it.")
+    imaging_guidance = models.CharField(max_length=200, blank=True, help_text='e.g. "x-ray".')
     anaesthesia_note = models.TextField(blank=True)
     steps_intro = models.TextField(blank=True)
 
     risk_level_wording = models.CharField(
-        max_length=60, blank=True, help_text='The source\'s overall word for risk, e.g. "low".'
+        max_length=200, blank=True, help_text='The source\'s overall word for risk, e.g. "low".'
     )
     risk_statement = models.TextField(blank=True)
 
@@ -79,7 +79,7 @@ class Treatment(models.Model):
     course_text = models.TextField(blank=True)
 
     call_to_action_text = models.TextField(blank=True)
-    call_to_action_label = models.CharField(max_length=120, blank=True)
+    call_to_action_label = models.CharField(max_length=200, blank=True)
 
     reviewer_name = models.CharField(max_length=200, blank=True)
     last_reviewed_on = models.DateField(null=True, blank=True)
@@ -88,7 +88,7 @@ class Treatment(models.Model):
 
     attribution = models.TextField(blank=True)
     licence = models.CharField(max_length=200, blank=True)
-    licence_url = models.URLField(blank=True)
+    licence_url = models.URLField(max_length=2000, blank=True)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -69,17 +69,17 @@ class Step(OrderedChild):
     quantity_approximate = models.BooleanField(
         default=False, help_text='The source gives the quantity as approximate ("about 10 cc").'
     )
-    quantity_of = models.CharField(max_length=120, blank=True, help_text='e.g. "bone marrow".')
+    quantity_of = models.CharField(max_length=200, blank=True, help_text='e.g. "bone marrow".')
     duration_min = models.PositiveIntegerField(null=True, blank=True)
     duration_max = models.PositiveIntegerField(null=True, blank=True)
     duration_unit = models.CharField(
         max_length=16, choices=TimeUnit.choices, blank=True, default=""
     )
     duration_wording = models.CharField(
-        max_length=120, blank=True, help_text='How the source words the pace, e.g. "quickly".'
+        max_length=200, blank=True, help_text='How the source words the pace, e.g. "quickly".'
     )
-    performer = models.CharField(max_length=120, blank=True)
-    guidance = models.CharField(max_length=120, blank=True, help_text='Imaging, e.g. "x-ray".')
+    performer = models.CharField(max_length=200, blank=True)
+    guidance = models.CharField(max_length=200, blank=True, help_text='Imaging, e.g. "x-ray".')
     body_site = models.CharField(max_length=200, blank=True)
 
     class Meta(OrderedChild.Meta):
@@ -155,7 +155,7 @@ class RecoveryRule(OrderedChild):
         Treatment, on_delete=models.CASCADE, related_name="recovery_rules"
     )
     activity = models.CharField(max_length=32, choices=ActivityKind.choices)
-    activity_label = models.CharField(max_length=120, help_text='e.g. "running or jogging".')
+    activity_label = models.CharField(max_length=200, help_text='e.g. "running or jogging".')
     restriction = models.CharField(max_length=16, choices=RestrictionKind.choices)
     # The window is [start_offset, end_offset) in `unit`, relative to the procedure: negative
     # offsets are before it (preparation). A null end is open ("from the next day on").
@@ -172,7 +172,7 @@ class RecoveryRule(OrderedChild):
     condition = models.CharField(
         max_length=32, choices=RuleCondition.choices, default=RuleCondition.ALWAYS
     )
-    condition_text = models.CharField(max_length=300, blank=True)
+    condition_text = models.CharField(max_length=500, blank=True)
     patient_text = models.TextField(help_text="The rule as the patient reads it.")
 
     class Meta(OrderedChild.Meta):
@@ -276,7 +276,7 @@ class Source(OrderedChild):
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="sources")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
-    url = models.URLField(blank=True)
+    url = models.URLField(max_length=2000, blank=True)
     retrieved_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
 

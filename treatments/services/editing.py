@@ -1,5 +1,7 @@
 """Writes to the working copy: create, replace, delete, restore, each a compare-and-set."""
 
+import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -29,15 +31,31 @@ from .audit import audit_record
 from .errors import ConflictError, ContentInvalidError, NotFoundError, StateError
 
 
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
 def content_validate(data: Any) -> TreatmentContent:
-    """Validate raw content (a parsed file or request body); errors name each bad field."""
+    """Validate raw content (a parsed file or request body); errors name each bad field.
+
+    Validation is strict, as JSON: no coercion of 0 into a date or "5" into a number. Dates
+    that YAML parsed into date objects are given back as the ISO strings they were written as.
+    """
     try:
-        return TreatmentContent.model_validate(data)
+        text = json.dumps(data, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise ContentInvalidError(
+            [{"field": "(root)", "pointer": "", "message": f"Not JSON-like data: {exc}"}]
+        ) from None
+    try:
+        return TreatmentContent.model_validate_json(text, strict=True)
     except PydanticValidationError as exc:
         errors = [
             {
                 "field": ".".join(str(part) for part in err["loc"]) or "(root)",
-                "pointer": "/" + "/".join(str(part) for part in err["loc"]),
+                "pointer": "".join(f"/{part}" for part in err["loc"]),
                 "message": err["msg"],
             }
             for err in exc.errors(include_url=False)
@@ -86,13 +104,38 @@ def treatment_compare_and_bump(
 
 
 def _category_for(content: TreatmentContent) -> Category:
-    category, created = Category.objects.get_or_create(
-        slug=content.category.slug, defaults={"name": content.category.name}
-    )
-    if not created and category.name != content.category.name:
-        category.name = content.category.name
-        category.save(update_fields=["name"])
-    return category
+    """The category named by slug; created if new, never renamed from a treatment's content.
+
+    A category is shared by many treatments, so renaming it here would silently change the
+    others; a mismatched name is an error that says where to rename it.
+    """
+    ref = content.category
+    category = Category.objects.filter(slug=ref.slug).first()
+    if category is not None:
+        if category.name != ref.name:
+            raise ContentInvalidError(
+                [
+                    {
+                        "field": "category.name",
+                        "pointer": "/category/name",
+                        "message": f"Category '{ref.slug}' is named '{category.name}'. Use that "
+                        "name, or rename the category in the admin.",
+                    }
+                ]
+            )
+        return category
+    if Category.objects.filter(name=ref.name).exists():
+        raise ContentInvalidError(
+            [
+                {
+                    "field": "category.name",
+                    "pointer": "/category/name",
+                    "message": f"Another category is already named '{ref.name}'; use its slug "
+                    "or choose another name.",
+                }
+            ]
+        )
+    return Category.objects.create(slug=ref.slug, name=ref.name)
 
 
 def _apply_fields(treatment: Treatment, content: TreatmentContent) -> None:

@@ -1,0 +1,110 @@
+"""Request and response bodies of the editor API (pydantic: they document themselves)."""
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from treatments.documents.schema import TreatmentContent
+
+State = Literal["draft", "live", "unpublished", "deleted"]
+
+
+class EditorLinks(BaseModel):
+    """Where to go from a working copy."""
+
+    self: str
+    preview: str
+    audit: str
+    public: str | None
+
+
+class WorkingCopy(BaseModel):
+    """A treatment's editable working copy: its content and where it stands."""
+
+    id: uuid.UUID
+    version: int = Field(description="Bumped on every write; the ETag carries it.")
+    state: State
+    live_revision: int | None = Field(description="The revision the public sees, if any.")
+    has_unpublished_changes: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None
+    content: TreatmentContent
+    links: EditorLinks
+
+
+class WorkingCopySummary(BaseModel):
+    """A working copy in a list."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    version: int
+    state: State
+    live_revision: int | None
+    has_unpublished_changes: bool
+    updated_at: dt.datetime
+    links: EditorLinks
+
+
+class WorkingCopyPage(BaseModel):
+    """A page of working copies; follow `next`."""
+
+    next: str | None
+    previous: str | None
+    results: list[WorkingCopySummary]
+
+
+class Action(BaseModel):
+    """A body for actions that take only an optional note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change_note: str = Field(default="", max_length=500)
+
+
+class RevertRequest(Action):
+    """Which revision's content to publish again, as a new revision."""
+
+    revision: int = Field(ge=1, le=1_000_000)
+
+
+class PublishOutcome(BaseModel):
+    """What a publish or revert did."""
+
+    created: bool = Field(description="False when the content equals the live revision.")
+    revision: int
+    detail: str
+    working_copy: WorkingCopy
+
+
+class ImportOutcome(BaseModel):
+    """What importing a document did, or would do in a dry run."""
+
+    slug: str
+    action: Literal["created", "updated", "unchanged"]
+    dry_run: bool
+    working_copy: WorkingCopy | None
+
+
+class AuditRecord(BaseModel):
+    """One editorial action on a treatment."""
+
+    action: str
+    actor: str
+    at: dt.datetime
+    version_before: int | None
+    version_after: int | None
+    revision: int | None
+    hash_before: str
+    hash_after: str
+    message: str
+    request_id: str
+
+
+class AuditTrail(BaseModel):
+    """A treatment's audit trail, newest first."""
+
+    results: list[AuditRecord]

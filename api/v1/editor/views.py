@@ -1,0 +1,679 @@
+"""The editor API: authenticated writes to working copies, publishing, import and export.
+
+Every write goes through the same services as the admin, requires If-Match with the working
+copy's ETag (a compare-and-set on its version), and is audited with the user and request id.
+"""
+
+import copy
+import uuid
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
+from pydantic import ValidationError as PydanticValidationError
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from api.auth import PUBLISH, EditorPermission, EditorTokenAuthentication
+from api.pagination import StrictCursorPagination
+from api.parsers import MergePatchJSONParser, StrictJSONParser
+from api.preconditions import PreconditionFailed, expected_version, working_copy_etag
+from api.querystrict import StrictQueryParametersMixin
+from treatments import selectors, services
+from treatments.documents.build import build_content, build_document
+from treatments.documents.schema import TreatmentContent, TreatmentDocument
+from treatments.models import AuditEntry, Treatment
+from treatments.services.loading import content_plan
+
+from ..examples import editor_examples
+from ..serializers import ProblemSerializer
+from .schemas import (
+    Action,
+    AuditTrail,
+    ImportOutcome,
+    PublishOutcome,
+    RevertRequest,
+    WorkingCopy,
+    WorkingCopyPage,
+)
+
+EXAMPLES = editor_examples()
+PRIVATE = "private, no-store"
+READ_ONLY_FIELDS = (
+    "id",
+    "version",
+    "revision",
+    "schema_version",
+    "published_at",
+    "links",
+    "state",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "created_by",
+    "author",
+)
+PROBLEM = "application/problem+json"
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The working copy\'s current ETag, e.g. `"wc-<id hex>-v3"`.',
+)
+ID = OpenApiParameter("treatment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+ERRORS = {
+    400: "The body or a parameter is invalid; `errors` points into the body (JSON Pointer).",
+    401: "Not authenticated: send `Authorization: Token <token>` (see WWW-Authenticate).",
+    403: "Authenticated, but your role does not allow this.",
+    404: "No such treatment (or revision).",
+    409: "The action does not apply in the treatment's current state.",
+    412: "If-Match is stale: someone changed the working copy. The current ETag is returned.",
+    413: "The body is larger than the limit.",
+    415: "Send the body as application/json.",
+    428: "If-Match is missing: GET the working copy and send its ETag.",
+    429: "Too many requests; retry after Retry-After seconds.",
+}
+
+
+def editor_operation(
+    *,
+    operation_id: str,
+    description: str,
+    ok: Any,
+    ok_status: int = 200,
+    also_ok: dict[int, Any] | None = None,
+    request: Any = None,
+    errors: tuple[int, ...] = (400, 401, 403, 404, 429),
+    parameters: list[OpenApiParameter] | None = None,
+    example: str | None = None,
+) -> Any:
+    """The schema of an editor operation with every status it can return."""
+    responses: dict[Any, Any] = {ok_status: ok, **(also_ok or {})}
+    for code in sorted(errors):
+        responses[(code, PROBLEM)] = OpenApiResponse(ProblemSerializer, description=ERRORS[code])
+    return extend_schema(
+        operation_id=operation_id,
+        tags=["editor"],
+        description=description,
+        request=request,
+        responses=responses,
+        parameters=parameters or [],
+        examples=[EXAMPLES[example]] if example else [],
+    )
+
+
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 428, 429)
+
+
+class EditorView(StrictQueryParametersMixin, APIView):
+    """Base of editor views: authenticated, permission-checked, private, strict."""
+
+    authentication_classes = [EditorTokenAuthentication, SessionAuthentication]
+    permission_classes = [EditorPermission]
+    parser_classes = [StrictJSONParser]
+    throttle_classes = [UserRateThrottle]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = PRIVATE
+        response["Vary"] = "Accept, Authorization, Cookie"
+        return response
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def audit_context(self, request: Request) -> dict[str, Any]:
+        return {"actor": request.user, "request_id": getattr(request, "request_id", "")}
+
+    def get_treatment(self, treatment_id: uuid.UUID) -> Treatment:
+        try:
+            return services.treatment_get_for_edit(treatment_id=treatment_id, include_deleted=True)
+        except services.NotFoundError:
+            raise NotFound(f"No treatment with id {treatment_id}.") from None
+
+    def expected(self, request: Request, treatment: Treatment) -> int:
+        version = expected_version(request.headers.get("If-Match"), treatment.pk)
+        if version != treatment.version:
+            raise PreconditionFailed(
+                working_copy_etag(treatment.pk, treatment.version),
+                f"The working copy is at version {treatment.version}; your If-Match names "
+                f"version {version}. GET it again, re-apply your change and retry.",
+            )
+        return version
+
+    def guarded(self, treatment: Treatment, call: Any) -> Any:
+        """Run a service; a lost compare-and-set race becomes a 412 with the current ETag."""
+        try:
+            return call()
+        except services.ConflictError as exc:
+            current = exc.current_version or treatment.version
+            raise PreconditionFailed(working_copy_etag(treatment.pk, current), exc.detail) from None
+
+    def content_from(self, data: Any, *, base: dict[str, Any] | None = None) -> TreatmentContent:
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
+        read_only = [key for key in READ_ONLY_FIELDS if key in data]
+        if read_only:
+            raise ValidationError(
+                {key: ["This field is read-only; remove it from the body."] for key in read_only}
+            )
+        return services.content_validate(merge_patch(base, data) if base is not None else data)
+
+    def working_copy(self, treatment: Treatment) -> dict[str, Any]:
+        return working_copy_data(treatment)
+
+    def respond(self, treatment: Treatment, *, status: int = 200, data: Any = None) -> Response:
+        fresh = self.get_treatment(treatment.pk)
+        body = data if data is not None else self.working_copy(fresh)
+        response = Response(body, status=status)
+        response["ETag"] = working_copy_etag(fresh.pk, fresh.version)
+        return response
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """Apply an RFC 7396 JSON Merge Patch (objects merge, null removes, the rest replaces)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _links(treatment: Treatment) -> dict[str, Any]:
+    base = f"/api/v1/editor/treatments/{treatment.pk}/"
+    live = selectors.working_copy_live_revision(treatment)
+    return {
+        "self": base,
+        "preview": f"{base}preview/",
+        "audit": f"{base}audit/",
+        "public": f"/api/v1/treatments/{treatment.slug}/" if live else None,
+    }
+
+
+def working_copy_data(treatment: Treatment) -> dict[str, Any]:
+    """The editor representation of a working copy."""
+    return WorkingCopy(
+        id=treatment.pk,
+        version=treatment.version,
+        state=selectors.working_copy_state(treatment),  # type: ignore[arg-type]
+        live_revision=selectors.working_copy_live_revision(treatment),
+        has_unpublished_changes=selectors.working_copy_has_unpublished_changes(treatment),
+        created_at=treatment.created_at,
+        updated_at=treatment.updated_at,
+        deleted_at=treatment.deleted_at,
+        content=TreatmentContent.model_validate(build_content(treatment)),
+        links=_links(treatment),  # type: ignore[arg-type]
+    ).model_dump(mode="json")
+
+
+class EditorCursorPagination(StrictCursorPagination):
+    """Working copies by title."""
+
+    orderings = {"title": ("title", "id"), "-title": ("-title", "-id")}
+
+
+class TreatmentCollectionView(EditorView):
+    """All working copies (drafts and unpublished included); create a new one."""
+
+    pagination_class = EditorCursorPagination
+
+    def query_parameter_names(self) -> set[str]:
+        if self.request.method == "GET":
+            return {"state"} | EditorCursorPagination().query_parameters()
+        return set()
+
+    @editor_operation(
+        operation_id="editor_treatments_list",
+        example="list",
+        description="Every working copy, drafts and unpublished ones included, by title. "
+        "Deleted ones only with `state=deleted`.",
+        ok=WorkingCopyPage,
+        errors=(400, 401, 403, 429),
+        parameters=[
+            OpenApiParameter("state", str, enum=list(selectors.WORKING_COPY_STATES)),
+            OpenApiParameter("ordering", str, enum=["title", "-title"], default="title"),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+            OpenApiParameter("cursor", {"type": "string", "minLength": 1}),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        state = request.query_params.get("state")
+        if state is not None and state not in selectors.WORKING_COPY_STATES:
+            raise ValidationError(
+                {"state": [f"Choose one of: {', '.join(selectors.WORKING_COPY_STATES)}."]}
+            )
+        paginator = EditorCursorPagination()
+        page = (
+            paginator.paginate_queryset(
+                selectors.working_copy_list(state=state), request, view=self
+            )
+            or []
+        )
+        results = [
+            {
+                "id": str(t.pk),
+                "slug": t.slug,
+                "title": t.title,
+                "version": t.version,
+                "state": selectors.working_copy_state(t),
+                "live_revision": selectors.working_copy_live_revision(t),
+                "has_unpublished_changes": selectors.working_copy_has_unpublished_changes(t),
+                "updated_at": t.updated_at.isoformat().replace("+00:00", "Z"),
+                "links": _links(t),
+            }
+            for t in page
+        ]
+        return paginator.get_paginated_response(results)
+
+    @editor_operation(
+        operation_id="editor_treatments_create",
+        example="working_copy",
+        description="Create a draft from a whole content document. Nothing is public until "
+        "published. No If-Match: there is nothing to compare with yet.",
+        request=TreatmentContent,
+        ok=WorkingCopy,
+        ok_status=201,
+        errors=(400, 401, 403, 413, 415, 429),
+    )
+    def post(self, request: Request) -> Response:
+        content = self.content_from(request.data)
+        treatment = services.treatment_create(content=content, **self.audit_context(request))
+        response = self.respond(treatment, status=201)
+        response["Location"] = f"/api/v1/editor/treatments/{treatment.pk}/"
+        return response
+
+
+class TreatmentItemView(EditorView):
+    """One working copy: read it, replace it, patch it, delete it (softly)."""
+
+    parser_classes = [StrictJSONParser, MergePatchJSONParser]
+
+    @editor_operation(
+        operation_id="editor_treatments_retrieve",
+        example="working_copy",
+        description="The working copy with its ETag (send it back as If-Match to write).",
+        ok=WorkingCopy,
+        parameters=[ID],
+    )
+    def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        return self.respond(self.get_treatment(treatment_id))
+
+    @editor_operation(
+        operation_id="editor_treatments_replace",
+        example="working_copy",
+        description="Replace the whole content (steps, risks, rules, timeline, safety … in one "
+        "request, applied atomically). Unknown and read-only fields are rejected.",
+        request=TreatmentContent,
+        ok=WorkingCopy,
+        errors=WRITE_ERRORS,
+        parameters=[ID, IF_MATCH],
+    )
+    def put(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        content = self.content_from(request.data)
+        self.guarded(
+            treatment,
+            lambda: services.treatment_replace(
+                treatment_id=treatment.pk,
+                content=content,
+                expected_version=version,
+                **self.audit_context(request),
+            ),
+        )
+        return self.respond(treatment)
+
+    @editor_operation(
+        operation_id="editor_treatments_partial_update",
+        example="working_copy",
+        description="Change part of the content with a JSON Merge Patch (RFC 7396): objects "
+        "merge, `null` removes a key, arrays are replaced whole. The result is validated whole.",
+        request=OpenApiRequest(OpenApiTypes.OBJECT),
+        ok=WorkingCopy,
+        errors=WRITE_ERRORS,
+        parameters=[ID, IF_MATCH],
+    )
+    def patch(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        content = self.content_from(request.data, base=build_content(treatment))
+        self.guarded(
+            treatment,
+            lambda: services.treatment_replace(
+                treatment_id=treatment.pk,
+                content=content,
+                expected_version=version,
+                **self.audit_context(request),
+            ),
+        )
+        return self.respond(treatment)
+
+    @editor_operation(
+        operation_id="editor_treatments_destroy",
+        example="working_copy",
+        description="Soft delete (publishers): withdraws it from public reads and keeps the "
+        "working copy and all revisions. Undo with `restore`.",
+        ok=WorkingCopy,
+        errors=(400, 401, 403, 404, 409, 412, 428, 429),
+        parameters=[ID, IF_MATCH],
+    )
+    def delete(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        if treatment.deleted_at:
+            raise services.StateError("This treatment is already deleted.")
+        self.guarded(
+            treatment,
+            lambda: services.treatment_delete(
+                treatment_id=treatment.pk, expected_version=version, **self.audit_context(request)
+            ),
+        )
+        return self.respond(treatment)
+
+
+class ActionView(EditorView):
+    """A POST action on a working copy; subclasses name the service and the permission."""
+
+    body_model: type[Action] = Action
+
+    def action_body(self, request: Request) -> Action:
+        data = request.data
+        if data is None:
+            raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
+        try:
+            return self.body_model.model_validate(data)
+        except PydanticValidationError as exc:
+            errors = {
+                "/".join(str(p) for p in e["loc"]) or "non_field_errors": [e["msg"]]
+                for e in exc.errors(include_url=False)
+            }
+            raise ValidationError(errors) from None
+
+    def publish_outcome(self, treatment: Treatment, result: Any) -> Response:
+        fresh = self.get_treatment(treatment.pk)
+        body = PublishOutcome(
+            created=result.created,
+            revision=result.revision.number,
+            detail=result.detail,
+            working_copy=WorkingCopy.model_validate(working_copy_data(fresh)),
+        ).model_dump(mode="json")
+        return self.respond(fresh, data=body)
+
+
+ACTION_ERRORS = (400, 401, 403, 404, 409, 412, 415, 428, 429)
+
+
+class PublishView(ActionView):
+    required_permission = PUBLISH
+
+    @editor_operation(
+        operation_id="editor_treatments_publish",
+        example="publish",
+        description="Freeze the working copy into a new immutable revision and make it live. "
+        "Needs a reviewer and a last-reviewed date (409 otherwise). Identical content to the "
+        "live revision creates no revision (`created: false`).",
+        request=Action,
+        ok=PublishOutcome,
+        errors=ACTION_ERRORS,
+        parameters=[ID, IF_MATCH],
+    )
+    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        body = self.action_body(request)
+        result = self.guarded(
+            treatment,
+            lambda: services.treatment_publish(
+                treatment_id=treatment.pk,
+                expected_version=version,
+                change_note=body.change_note,
+                **self.audit_context(request),
+            ),
+        )
+        return self.publish_outcome(treatment, result)
+
+
+class UnpublishView(ActionView):
+    required_permission = PUBLISH
+
+    @editor_operation(
+        operation_id="editor_treatments_unpublish",
+        example="working_copy",
+        description="Withdraw the treatment from public reads; history is kept.",
+        request=Action,
+        ok=WorkingCopy,
+        errors=ACTION_ERRORS,
+        parameters=[ID, IF_MATCH],
+    )
+    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        body = self.action_body(request)
+        self.guarded(
+            treatment,
+            lambda: services.treatment_unpublish(
+                treatment_id=treatment.pk,
+                expected_version=version,
+                message=body.change_note,
+                **self.audit_context(request),
+            ),
+        )
+        return self.respond(treatment)
+
+
+class RevertView(ActionView):
+    required_permission = PUBLISH
+    body_model = RevertRequest
+
+    @editor_operation(
+        operation_id="editor_treatments_revert",
+        example="publish",
+        description="Publish revision N's content again as a new revision; the working copy "
+        "is reset to it. History is never rewritten.",
+        request=RevertRequest,
+        ok=PublishOutcome,
+        errors=ACTION_ERRORS,
+        parameters=[ID, IF_MATCH],
+    )
+    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        body = self.action_body(request)
+        assert isinstance(body, RevertRequest)
+        result = self.guarded(
+            treatment,
+            lambda: services.treatment_revert(
+                treatment_id=treatment.pk,
+                revision_number=body.revision,
+                expected_version=version,
+                change_note=body.change_note,
+                **self.audit_context(request),
+            ),
+        )
+        return self.publish_outcome(treatment, result)
+
+
+class RestoreView(ActionView):
+    required_permission = "treatments.change_treatment"
+
+    @editor_operation(
+        operation_id="editor_treatments_restore",
+        example="working_copy",
+        description="Undo a soft delete; the treatment comes back as a draft.",
+        request=Action,
+        ok=WorkingCopy,
+        errors=ACTION_ERRORS,
+        parameters=[ID, IF_MATCH],
+    )
+    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        body = self.action_body(request)
+        self.guarded(
+            treatment,
+            lambda: services.treatment_restore(
+                treatment_id=treatment.pk,
+                expected_version=version,
+                message=body.change_note,
+                **self.audit_context(request),
+            ),
+        )
+        return self.respond(treatment)
+
+
+class PreviewView(EditorView):
+    """The draft exactly as it would be published now; private and never cached."""
+
+    @editor_operation(
+        operation_id="editor_treatments_preview",
+        example="preview",
+        description="The current draft rendered as the document publishing would freeze now "
+        "(next revision number, this moment as published_at). Never publicly cacheable.",
+        ok=TreatmentDocument,
+        parameters=[ID],
+    )
+    def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        latest = treatment.revisions.order_by("-number").values_list("number", flat=True).first()
+        document = build_document(
+            treatment_id=treatment.pk,
+            content=build_content(treatment),
+            revision=(latest or 0) + 1,
+            published_at=timezone.now(),
+        )
+        return Response(document)
+
+
+class AuditView(EditorView):
+    """The audit trail of a treatment, newest first."""
+
+    @editor_operation(
+        operation_id="editor_treatments_audit",
+        example="audit",
+        description="Every editorial action on the treatment: who, when, versions, hashes.",
+        ok=AuditTrail,
+        parameters=[ID],
+    )
+    def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        entries = AuditEntry.objects.filter(treatment=treatment).order_by("-created_at", "-id")
+        results = [
+            {
+                "action": e.action,
+                "actor": e.actor_label,
+                "at": e.created_at.isoformat().replace("+00:00", "Z"),
+                "version_before": e.version_before,
+                "version_after": e.version_after,
+                "revision": e.revision_number,
+                "hash_before": e.hash_before,
+                "hash_after": e.hash_after,
+                "message": e.message,
+                "request_id": e.request_id,
+            }
+            for e in entries[:1000]
+        ]
+        return Response({"results": results})
+
+
+class ExportView(EditorView):
+    """One working copy's content in the content-file format (JSON)."""
+
+    @editor_operation(
+        operation_id="editor_treatments_export",
+        example="content",
+        description="The content in the same format as the shipped content files; importing it "
+        "again round-trips losslessly.",
+        ok=TreatmentContent,
+        parameters=[ID],
+    )
+    def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        return Response(build_content(self.get_treatment(treatment_id)))
+
+
+class ImportView(EditorView):
+    """Create or update a treatment from a content document, matched by slug."""
+
+    required_permission = "treatments.change_treatment"
+
+    def query_parameter_names(self) -> set[str]:
+        return {"dry_run"}
+
+    @editor_operation(
+        operation_id="editor_import",
+        example="import",
+        description="Import one content document (the content-file format), matched by slug: "
+        "creates it, updates it (If-Match of the existing working copy required) or reports it "
+        "unchanged. `dry_run=true` reports what would happen and writes nothing.",
+        request=TreatmentContent,
+        ok=ImportOutcome,
+        also_ok={201: ImportOutcome},
+        errors=(400, 401, 403, 412, 413, 415, 428, 429),
+        parameters=[
+            OpenApiParameter("dry_run", bool, default=False),
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="Required when the slug exists: its working copy's ETag.",
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        raw = request.query_params.get("dry_run", "false")
+        if raw not in ("true", "false"):
+            raise ValidationError({"dry_run": ["Use true or false."]})
+        dry_run = raw == "true"
+        content = self.content_from(request.data)
+        action = content_plan(content=content)
+        existing = Treatment.objects.filter(slug=content.slug).first()
+        if existing is not None and action == "updated" and not dry_run:
+            self.expected(request, existing)
+        if not request.user.has_perm("treatments.add_treatment") and action == "created":
+            self.permission_denied(request, message="Creating treatments needs the add right.")
+        if dry_run or action == "unchanged":
+            body = {
+                "slug": content.slug,
+                "action": action,
+                "dry_run": dry_run,
+                "working_copy": working_copy_data(existing) if existing else None,
+            }
+            return Response(body)
+        if action == "created":
+            treatment = services.treatment_create(content=content, **self.audit_context(request))
+        else:
+            assert existing is not None
+            version = self.expected(request, existing)
+            treatment = self.guarded(
+                existing,
+                lambda: services.treatment_replace(
+                    treatment_id=existing.pk,
+                    content=content,
+                    expected_version=version,
+                    **self.audit_context(request),
+                ),
+            )
+        fresh = self.get_treatment(treatment.pk)
+        body = {
+            "slug": content.slug,
+            "action": action,
+            "dry_run": False,
+            "working_copy": working_copy_data(fresh),
+        }
+        return self.respond(fresh, status=201 if action == "created" else 200, data=body)
+
+
+__all__ = ["HttpResponse"]
