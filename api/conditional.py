@@ -12,13 +12,30 @@ VARY = "Accept, Accept-Encoding"
 
 def is_not_modified(request: HttpRequest, *, etag: str, last_modified: dt.datetime) -> bool:
     """True when the client's cached copy is current (If-None-Match wins over If-Modified-Since)."""
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    return is_not_modified_raw(
+        request.META.get("HTTP_IF_NONE_MATCH"),
+        request.META.get("HTTP_IF_MODIFIED_SINCE"),
+        etag=etag,
+        last_modified_epoch=int(last_modified.timestamp()),
+    )
+
+
+def is_not_modified_raw(
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    *,
+    etag: str,
+    last_modified_epoch: int,
+) -> bool:
+    """The conditional-GET decision from the raw header values."""
     if if_none_match:
+        if if_none_match == etag:  # the common case, without parsing
+            return True
         # Weak comparison for GET/HEAD (RFC 9110 §13.1.2); either encoding's tag matches.
         tags = {identity_etag(tag.removeprefix("W/")) for tag in parse_etags(if_none_match)}
         return "*" in tags or etag in tags
-    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-    return since is not None and int(last_modified.timestamp()) <= since
+    since = parse_http_date_safe(if_modified_since or "")
+    return since is not None and last_modified_epoch <= since
 
 
 def not_modified(*, etag: str, last_modified: dt.datetime, cache_control: str) -> HttpResponse:

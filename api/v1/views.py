@@ -17,6 +17,13 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
+from api.hot import (
+    AnonymousReader,
+    accepts_json_plainly,
+    hot_document_for,
+    hot_documents,
+    serve_hot,
+)
 from api.pagination import (
     CategoryCursorPagination,
     StrictCursorPagination,
@@ -265,6 +272,27 @@ def _canonical_path(document_json: str) -> str:
 class TreatmentDetailView(PublicView):
     """The full published document of a treatment."""
 
+    ALLOW = "GET, HEAD, OPTIONS"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The hot path: a plain GET/HEAD of a document this worker served moments ago is
+        # answered from memory, skipping DRF's request machinery but not the rate limit.
+        # Anything else (query strings, unusual Accept, other methods, misses) goes through
+        # DRF below, which validates and answers errors exactly as documented.
+        if (
+            request.method in ("GET", "HEAD")
+            and not request.META.get("QUERY_STRING")
+            and accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+        ):
+            document = hot_documents().get(kwargs.get("key", ""))
+            reader = AnonymousReader(request)
+            if document is not None and all(
+                throttle.allow_request(reader, self)  # type: ignore[arg-type]
+                for throttle in self.get_throttles()
+            ):
+                return serve_hot(request, document, self.ALLOW)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
     @read_operation(
         operation_id="treatments_retrieve",
         tag="treatments",
@@ -295,7 +323,17 @@ class TreatmentDetailView(PublicView):
             last_modified=row["published_at"],
             cache_control=live_cache_control(),
         )
-        if not canonical:
+        if canonical:
+            hot_documents().put(
+                key,
+                hot_document_for(
+                    body=row["document_json"],
+                    etag=row["etag"],
+                    last_modified=row["published_at"],
+                    cache_control=live_cache_control(),
+                ),
+            )
+        else:
             response["Link"] = f'<{_canonical_path(row["document_json"])}>; rel="canonical"'
         return response
 

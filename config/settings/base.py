@@ -198,6 +198,10 @@ TREATMENT_REVIEW_INTERVAL_DAYS = int(os.environ.get("TREATMENT_REVIEW_INTERVAL_D
 # How long shared caches may keep a live document, and serve it stale while revalidating.
 PUBLIC_MAX_AGE = int(os.environ.get("PUBLIC_MAX_AGE", "300"))
 PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDATE", "60"))
+# Each worker keeps recently served live documents in memory this many seconds (0 = off);
+# a change published by another worker is seen within this time. See api/hot.py.
+PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "2"))
+PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
 
 LOGGING = {
     "version": 1,

@@ -8,3 +8,5 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
 }
+# Off by default so query counts are exact; tests/api/test_hot_documents.py turns it on.
+PUBLIC_MEMORY_TTL = 0.0

@@ -18,6 +18,7 @@ from treatments.documents.build import (
     to_json,
 )
 from treatments.models import Publication, Revision, Treatment
+from treatments.signals import publication_changed
 
 from .audit import audit_record
 from .editing import (
@@ -114,9 +115,20 @@ def _search_text(document: dict[str, Any]) -> str:
     return " ".join(parts).lower()
 
 
+def _announce(treatment_id: Any, *slugs: str) -> None:
+    """Tell caches, once the transaction commits, that these slugs' live document changed."""
+    transaction.on_commit(
+        lambda: publication_changed.send(
+            sender=Publication, treatment_id=treatment_id, slugs=tuple(s for s in slugs if s)
+        )
+    )
+
+
 def publication_refresh(*, treatment: Treatment, revision: Revision, source_version: int) -> None:
     """Point the read model at `revision`, with its filter columns and ready-to-serve bytes."""
     document = revision.document
+    previous = Publication.objects.filter(treatment=treatment).values_list("slug", flat=True)
+    _announce(treatment.pk, document["slug"], *previous)
     restricted = sorted(
         {
             r["activity"]
@@ -153,11 +165,9 @@ def publication_refresh(*, treatment: Treatment, revision: Revision, source_vers
 def publication_withdraw(*, treatment: Treatment) -> bool:
     """Withdraw the treatment from public reads; the row stays as a tombstone for sync."""
     now = timezone.now()
-    return bool(
-        Publication.objects.filter(treatment=treatment, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, changed_at=now
-        )
-    )
+    live = Publication.objects.filter(treatment=treatment, withdrawn_at__isnull=True)
+    _announce(treatment.pk, *live.values_list("slug", flat=True))
+    return bool(live.update(withdrawn_at=now, changed_at=now))
 
 
 def _freeze(

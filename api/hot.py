@@ -1,0 +1,149 @@
+"""The hot read path: live documents kept in each worker's memory for a few seconds.
+
+Reads dominate, and a published document changes rarely, so each worker keeps the documents it
+served recently (bytes, ETag, Last-Modified) in a bounded TTL cache and answers repeat requests
+without touching the database or DRF's request machinery. A publish, unpublish or delete in this
+process clears the entries at once; other workers see the change within `PUBLIC_MEMORY_TTL`
+seconds (2 by default), well inside the `max-age` shared caches are allowed anyway. Set it to
+0 to turn the cache off.
+"""
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date
+
+from treatments.signals import publication_changed
+
+from .conditional import VARY, is_not_modified_raw
+
+
+@dataclass(frozen=True, slots=True)
+class HotDocument:
+    """A live document ready to send: its bytes and the headers that go with them."""
+
+    body: bytes
+    etag: str
+    last_modified: str  # an HTTP date
+    last_modified_epoch: int
+    cache_control: str
+
+
+class HotDocuments:
+    """A thread-safe, bounded TTL cache of hot documents, keyed by slug."""
+
+    def __init__(self, *, ttl: float, maxsize: int, timer: Callable[[], float] = time.monotonic):
+        self.enabled = ttl > 0
+        self._cache: TTLCache[str, HotDocument] = TTLCache(
+            maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer
+        )
+        self._lock = threading.Lock()
+
+    def get(self, slug: str) -> HotDocument | None:
+        if not self.enabled:
+            return None
+        with self._lock:
+            return self._cache.get(slug)
+
+    def put(self, slug: str, document: HotDocument) -> None:
+        if self.enabled:
+            with self._lock:
+                self._cache[slug] = document
+
+    def discard(self, *slugs: str) -> None:
+        with self._lock:
+            for slug in slugs:
+                self._cache.pop(slug, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def _configured() -> HotDocuments:
+    return HotDocuments(
+        ttl=settings.PUBLIC_MEMORY_TTL, maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS
+    )
+
+
+_hot = _configured()
+
+
+def hot_documents() -> HotDocuments:
+    """This worker's cache of hot documents."""
+    return _hot
+
+
+@receiver(setting_changed)
+def _reconfigure(setting: str, **kwargs: Any) -> None:
+    global _hot
+    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
+        _hot = _configured()
+
+
+@receiver(publication_changed)
+def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> None:
+    _hot.discard(*slugs)
+
+
+def hot_document_for(
+    *, body: str, etag: str, last_modified: dt.datetime, cache_control: str
+) -> HotDocument:
+    """Prepare a stored document for the hot path (encode once, format the date once)."""
+    return HotDocument(
+        body=body.encode(),
+        etag=etag,
+        last_modified=http_date(last_modified.timestamp()),
+        last_modified_epoch=int(last_modified.timestamp()),
+        cache_control=cache_control,
+    )
+
+
+class AnonymousReader:
+    """What a throttle needs to see of a public request: its address, and that it is anonymous.
+
+    Public views authenticate no one (DRF gives them an AnonymousUser); touching Django's lazy
+    `request.user` here would load the session and add `Vary: Cookie` for nothing.
+    """
+
+    __slots__ = ("META", "headers", "user")
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.META = request.META
+        self.headers = request.headers
+        self.user = AnonymousUser()
+
+
+def accepts_json_plainly(accept: str | None) -> bool:
+    """True for the Accept headers DRF would answer with JSON without negotiation surprises."""
+    return accept is None or accept.strip() in {"", "*/*", "application/json", "application/*"}
+
+
+def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpResponse:
+    """The response for a hot document: 304 when the client's copy is current, else the bytes."""
+    if is_not_modified_raw(
+        request.META.get("HTTP_IF_NONE_MATCH"),
+        request.META.get("HTTP_IF_MODIFIED_SINCE"),
+        etag=document.etag,
+        last_modified_epoch=document.last_modified_epoch,
+    ):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        body = b"" if request.method == "HEAD" else document.body
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = document.etag
+    response["Last-Modified"] = document.last_modified
+    response["Cache-Control"] = document.cache_control
+    response["Vary"] = VARY
+    response["Allow"] = allow
+    return response
