@@ -4,8 +4,8 @@ from django.urls import include, path
 
 from . import views
 
+# Public routes first: they carry almost all traffic and resolve in fewer steps.
 urlpatterns = [
-    path("editor/", include("api.v1.editor.urls")),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("treatments/", views.TreatmentListView.as_view(), name="treatment-list"),
     path("treatments/<str:key>/", views.TreatmentDetailView.as_view(), name="treatment-detail"),
@@ -29,4 +29,5 @@ urlpatterns = [
         views.DocumentSchemaView.as_view(),
         name="schema-treatment-document",
     ),
+    path("editor/", include("api.v1.editor.urls")),
 ]

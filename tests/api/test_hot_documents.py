@@ -25,8 +25,10 @@ def _republish(change: Any) -> None:
     content = build_content(services.treatment_get_for_edit(treatment_id=t.pk))
     change(content)
     t = services.treatment_replace(
-        treatment_id=t.pk, content=services.content_validate(content),
-        expected_version=t.version, actor=None,
+        treatment_id=t.pk,
+        content=services.content_validate(content),
+        expected_version=t.version,
+        actor=None,
     )
     services.treatment_publish(treatment_id=t.pk, expected_version=t.version, actor=None)
 
@@ -72,8 +74,9 @@ def test_memory_copies_expire_after_the_ttl() -> None:
 
     now = [0.0]
     documents = HotDocuments(ttl=2.0, maxsize=10, timer=lambda: now[0])
-    entry = hot_document_for(body="{}", etag='"x"', last_modified=dt.datetime.now(dt.UTC),
-                             cache_control="public")
+    entry = hot_document_for(
+        body="{}", etag='"x"', last_modified=dt.datetime.now(dt.UTC), cache_control="public"
+    )
     documents.put("slug", entry)
     now[0] = 1.9
     assert documents.get("slug") is entry
@@ -94,8 +97,10 @@ def test_the_memory_path_is_still_rate_limited(
     client: Client, seed_published: Any, memory_on: None, settings: Any
 ) -> None:
     cache.clear()
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "3/minute"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "3/minute"},
+    }
     statuses = [client.get(URL).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     cache.clear()
