@@ -179,6 +179,30 @@ def database_marker(base_url: str, name: str) -> str | None:
     return row[0] if row else None
 
 
+def code_fingerprint() -> dict[str, Any]:
+    """The commit and a digest of the served code, to tell whether it changed during a run."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in ("api", "treatments", "config", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "api", "treatments", "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "commit": git.stdout.strip() or "unknown",
+        "uncommitted_changes": bool(dirty.stdout.strip()),
+        "digest": digest.hexdigest()[:16],
+    }
+
+
 def generator_fingerprint(count: int, seed: int) -> str:
     import hashlib
 
@@ -738,6 +762,14 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         f"{report['finished_at']}; the whole run took {report['elapsed_s'] / 60:.1f} min "
         "including data generation. Raw numbers: `bench/results.json`.",
         "",
+        f"Code: commit `{report['code']['commit']}`"
+        + (" with uncommitted changes" if report["code"]["uncommitted_changes"] else "")
+        + (
+            ". **The code changed while the run was in progress: re-run before trusting it.**"
+            if report["code"]["changed_during_run"]
+            else "; unchanged during the run."
+        ),
+        "",
         "## Machine",
         "",
         "| | |",
@@ -945,6 +977,7 @@ def main(argv: list[str]) -> int:
         f"sizes {args.size_list}"
     )
 
+    code_before = code_fingerprint()
     template = f"{args.db_prefix}_template"
     recreate_database(args.pg, template)
     manage(f"{args.pg}/{template}", "migrate", "--noinput")
@@ -974,6 +1007,10 @@ def main(argv: list[str]) -> int:
         },
         "sizes": sizes,
     }
+    code_after = code_fingerprint()
+    report["code"] = {**code_before, "changed_during_run": code_after != code_before}
+    if report["code"]["changed_during_run"]:
+        log("WARNING: the code under api/, treatments/, config/ or bench/ changed during the run")
     report["targets"] = evaluate(sizes)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     write_markdown(args.output, report)

@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 
 from treatments.content_files import read_content_file, shipped_content_files
 from treatments.documents.schema import TreatmentContent
@@ -95,6 +95,3 @@ def roles(db: Any) -> dict[str, User]:
 @pytest.fixture
 def superuser(db: Any) -> User:
     return User.objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
-
-
-__all__ = ["ON_POSTGRES", "Permission", "make_variant"]

@@ -486,11 +486,8 @@ class TreatmentAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/treatments/treatment/revisions.html", context)
 
 
-@admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
-    list_display = ["treatment", "number", "created_at", "created_by", "change_note"]
-    list_filter = ["treatment"]
-    readonly_fields = [f.name for f in Revision._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is shown, never added to, changed or deleted by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -502,8 +499,15 @@ class RevisionAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["treatment", "number", "created_at", "created_by", "change_note"]
+    list_filter = ["treatment"]
+    readonly_fields = [f.name for f in Revision._meta.fields]
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "treatment",
@@ -517,15 +521,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "treatment"]
     search_fields = ["actor_label", "message", "request_id"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(SlugAlias)

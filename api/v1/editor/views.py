@@ -8,10 +8,15 @@ import copy
 import uuid
 from typing import Any
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
@@ -386,9 +391,31 @@ class TreatmentItemView(EditorView):
 
 
 class ActionView(EditorView):
-    """A POST action on a working copy; subclasses name the service and the permission."""
+    """A POST action on a working copy: precondition, body, service, answer.
+
+    Subclasses name the permission, the body model and `perform` (the service call); actions
+    that publish answer with a PublishOutcome, the others with the working copy.
+    """
 
     body_model: type[Action] = Action
+    answers_with_outcome = False
+
+    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        treatment = self.get_treatment(treatment_id)
+        version = self.expected(request, treatment)
+        body = self.action_body(request)
+        context = {
+            "treatment_id": treatment.pk,
+            "expected_version": version,
+            **self.audit_context(request),
+        }
+        result = self.guarded(treatment, lambda: self.perform(body, context))
+        if self.answers_with_outcome:
+            return self.publish_outcome(treatment, result)
+        return self.respond(treatment)
+
+    def perform(self, body: Any, context: dict[str, Any]) -> Any:
+        raise NotImplementedError("Name the service this action calls.")
 
     def action_body(self, request: Request) -> Action:
         data = request.data
@@ -417,122 +444,83 @@ class ActionView(EditorView):
 ACTION_ERRORS = (400, 401, 403, 404, 409, 412, 415, 428, 429)
 
 
+def action_operation(
+    operation_id: str,
+    description: str,
+    *,
+    request: Any = Action,
+    ok: Any = WorkingCopy,
+    example: str = "working_copy",
+) -> Any:
+    """The schema of an action view's POST."""
+    return extend_schema_view(
+        post=editor_operation(
+            operation_id=operation_id,
+            example=example,
+            description=description,
+            request=request,
+            ok=ok,
+            errors=ACTION_ERRORS,
+            parameters=[ID, IF_MATCH],
+        )
+    )
+
+
+@action_operation(
+    "editor_treatments_publish",
+    "Freeze the working copy into a new immutable revision and make it live. Needs a reviewer "
+    "and a last-reviewed date (409 otherwise). Identical content to the live revision creates "
+    "no revision (`created: false`).",
+    ok=PublishOutcome,
+    example="publish",
+)
 class PublishView(ActionView):
     required_permission = PUBLISH
+    answers_with_outcome = True
 
-    @editor_operation(
-        operation_id="editor_treatments_publish",
-        example="publish",
-        description="Freeze the working copy into a new immutable revision and make it live. "
-        "Needs a reviewer and a last-reviewed date (409 otherwise). Identical content to the "
-        "live revision creates no revision (`created: false`).",
-        request=Action,
-        ok=PublishOutcome,
-        errors=ACTION_ERRORS,
-        parameters=[ID, IF_MATCH],
-    )
-    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        treatment = self.get_treatment(treatment_id)
-        version = self.expected(request, treatment)
-        body = self.action_body(request)
-        result = self.guarded(
-            treatment,
-            lambda: services.treatment_publish(
-                treatment_id=treatment.pk,
-                expected_version=version,
-                change_note=body.change_note,
-                **self.audit_context(request),
-            ),
-        )
-        return self.publish_outcome(treatment, result)
+    def perform(self, body: Action, context: dict[str, Any]) -> Any:
+        return services.treatment_publish(change_note=body.change_note, **context)
 
 
+@action_operation(
+    "editor_treatments_unpublish", "Withdraw the treatment from public reads; history is kept."
+)
 class UnpublishView(ActionView):
     required_permission = PUBLISH
 
-    @editor_operation(
-        operation_id="editor_treatments_unpublish",
-        example="working_copy",
-        description="Withdraw the treatment from public reads; history is kept.",
-        request=Action,
-        ok=WorkingCopy,
-        errors=ACTION_ERRORS,
-        parameters=[ID, IF_MATCH],
-    )
-    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        treatment = self.get_treatment(treatment_id)
-        version = self.expected(request, treatment)
-        body = self.action_body(request)
-        self.guarded(
-            treatment,
-            lambda: services.treatment_unpublish(
-                treatment_id=treatment.pk,
-                expected_version=version,
-                message=body.change_note,
-                **self.audit_context(request),
-            ),
-        )
-        return self.respond(treatment)
+    def perform(self, body: Action, context: dict[str, Any]) -> Any:
+        return services.treatment_unpublish(message=body.change_note, **context)
 
 
+@action_operation(
+    "editor_treatments_revert",
+    "Publish revision N's content again as a new revision; the working copy is reset to it. "
+    "History is never rewritten.",
+    request=RevertRequest,
+    ok=PublishOutcome,
+    example="publish",
+)
 class RevertView(ActionView):
     required_permission = PUBLISH
     body_model = RevertRequest
+    answers_with_outcome = True
 
-    @editor_operation(
-        operation_id="editor_treatments_revert",
-        example="publish",
-        description="Publish revision N's content again as a new revision; the working copy "
-        "is reset to it. History is never rewritten.",
-        request=RevertRequest,
-        ok=PublishOutcome,
-        errors=ACTION_ERRORS,
-        parameters=[ID, IF_MATCH],
-    )
-    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        treatment = self.get_treatment(treatment_id)
-        version = self.expected(request, treatment)
-        body = self.action_body(request)
-        assert isinstance(body, RevertRequest)
-        result = self.guarded(
-            treatment,
-            lambda: services.treatment_revert(
-                treatment_id=treatment.pk,
-                revision_number=body.revision,
-                expected_version=version,
-                change_note=body.change_note,
-                **self.audit_context(request),
-            ),
+    def perform(self, body: RevertRequest, context: dict[str, Any]) -> Any:  # type: ignore[override]
+        return services.treatment_revert(
+            revision_number=body.revision, change_note=body.change_note, **context
         )
-        return self.publish_outcome(treatment, result)
 
 
+@action_operation(
+    "editor_treatments_restore",
+    "Undo a soft delete. The treatment comes back unpublished (or as a draft if it never was "
+    "published); publish it to make it live again.",
+)
 class RestoreView(ActionView):
     required_permission = "treatments.change_treatment"
 
-    @editor_operation(
-        operation_id="editor_treatments_restore",
-        example="working_copy",
-        description="Undo a soft delete; the treatment comes back as a draft.",
-        request=Action,
-        ok=WorkingCopy,
-        errors=ACTION_ERRORS,
-        parameters=[ID, IF_MATCH],
-    )
-    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        treatment = self.get_treatment(treatment_id)
-        version = self.expected(request, treatment)
-        body = self.action_body(request)
-        self.guarded(
-            treatment,
-            lambda: services.treatment_restore(
-                treatment_id=treatment.pk,
-                expected_version=version,
-                message=body.change_note,
-                **self.audit_context(request),
-            ),
-        )
-        return self.respond(treatment)
+    def perform(self, body: Action, context: dict[str, Any]) -> Any:
+        return services.treatment_restore(message=body.change_note, **context)
 
 
 class PreviewView(EditorView):
@@ -674,6 +662,3 @@ class ImportView(EditorView):
             "working_copy": working_copy_data(fresh),
         }
         return self.respond(fresh, status=201 if action == "created" else 200, data=body)
-
-
-__all__ = ["HttpResponse"]
