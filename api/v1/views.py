@@ -46,6 +46,7 @@ from .serializers import (
 )
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+FILTER_PARAMETERS = frozenset(TreatmentFilterSet.query_parameters())
 
 
 def live_cache_control() -> str:
@@ -235,7 +236,11 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         example=examples.list_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.get_queryset()
+        # django-filter deep-copies every filter per request; unfiltered pages (most of them)
+        # skip it. Filter parameters were already checked against the allowlist.
+        if FILTER_PARAMETERS.intersection(request.query_params):
+            queryset = self.filter_queryset(queryset)
         paginator = self._cursor_paginator()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         body = _page_body(paginator, [p.summary_json for p in page])
