@@ -1,17 +1,41 @@
 """FilterSets of API v1: explicit fields, and unknown parameters are an error."""
 
 import datetime as dt
+from typing import Any
 
 import django_filters
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from treatments.choices import ActivityKind, Classification, TissueSource
 from treatments.models import Publication
 
 MAX_QUERY_LENGTH = 200
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time filter that compares in UTC.
+
+    Python accepts UTC offsets up to ±23:59 but PostgreSQL only ±15:59, so the value is
+    converted to UTC before it reaches the database.
+    """
+
+    def __init__(self, *args: Any, parameter: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parameter = parameter
+
+    def filter(self, qs: QuerySet, value: dt.datetime | None) -> QuerySet:
+        if value is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError:
+                raise ValidationError(
+                    {self.parameter: ["This time is out of range once converted to UTC."]}
+                ) from None
+        return super().filter(qs, value)
 
 
 class TreatmentFilterSet(django_filters.FilterSet):
@@ -42,7 +66,8 @@ class TreatmentFilterSet(django_filters.FilterSet):
         choices=[("current", "Review is current"), ("overdue", "Review is overdue")],
         method="filter_review_status",
     )
-    changed_since = django_filters.IsoDateTimeFilter(
+    changed_since = UtcIsoDateTimeFilter(
+        parameter="changed_since",
         field_name="changed_at",
         lookup_expr="gte",
         help_text="Only treatments published or changed at or after this ISO 8601 time.",

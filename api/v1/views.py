@@ -242,7 +242,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         if FILTER_PARAMETERS.intersection(request.query_params):
             queryset = self.filter_queryset(queryset)
         paginator = self._cursor_paginator()
-        page = paginator.paginate_queryset(queryset, request, view=self) or []
+        page: list[Any] = paginator.paginate_queryset(queryset, request, view=self) or []
         body = _page_body(paginator, [p.summary_json for p in page])
         last = max((p.changed_at for p in page), default=None) or _latest_change()
         return self.stored(

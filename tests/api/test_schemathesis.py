@@ -1,10 +1,13 @@
 """Property-based conformance: every public operation against its OpenAPI contract."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import CHECKS, load_all_checks
@@ -16,6 +19,20 @@ public_schema = schema.exclude(tag="editor")
 editor_schema = schema.include(tag="editor")
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    # Schemathesis calls the WSGI app directly; before and after each request Django would
+    # close "old" connections, which closes the test's own transaction on PostgreSQL. Django's
+    # test client disconnects these handlers for the same reason.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 @schemathesis.hook
