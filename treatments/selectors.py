@@ -44,7 +44,9 @@ def publication_locate(*, key: str) -> Located | None:
 
 def publication_document(*, slug: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
     """The named columns of the live publication with this slug, in one query."""
-    return publication_live_list().filter(slug=slug).values(*fields).first()
+    # The slug is unique: no ORDER BY (the model's default ordering would add one).
+    rows = publication_live_list().filter(slug=slug).order_by().values(*fields)[:1]
+    return next(iter(rows), None)
 
 
 def category_live_list() -> QuerySet[Category]:
