@@ -95,3 +95,26 @@ def roles(db: Any) -> dict[str, User]:
 @pytest.fixture
 def superuser(db: Any) -> User:
     return User.objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
+
+
+def edit_and_publish(treatment_id: Any, change: Any) -> None:
+    """Change the working copy with `change(content)` through the services, then publish it."""
+    from treatments.documents.build import build_content
+    from treatments.models import Treatment
+    from treatments.services import (
+        content_validate,
+        treatment_get_for_edit,
+        treatment_publish,
+        treatment_replace,
+    )
+
+    version = Treatment.objects.get(pk=treatment_id).version
+    content = build_content(treatment_get_for_edit(treatment_id=treatment_id))
+    change(content)
+    t = treatment_replace(
+        treatment_id=treatment_id,
+        content=content_validate(content),
+        expected_version=version,
+        actor=None,
+    )
+    treatment_publish(treatment_id=t.pk, expected_version=t.version, actor=None)

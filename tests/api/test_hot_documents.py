@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.hot import HotDocuments, hot_document_for
+from tests.conftest import edit_and_publish
 from treatments import services
-from treatments.documents.build import build_content
 from treatments.models import Treatment
 
 pytestmark = pytest.mark.django_db
@@ -18,19 +18,6 @@ URL = "/api/v1/treatments/bone-marrow-stem-cell-injection/"
 @pytest.fixture
 def memory_on(settings: Any) -> None:
     settings.PUBLIC_MEMORY_TTL = 60.0
-
-
-def _republish(change: Any) -> None:
-    t = Treatment.objects.get()
-    content = build_content(services.treatment_get_for_edit(treatment_id=t.pk))
-    change(content)
-    t = services.treatment_replace(
-        treatment_id=t.pk,
-        content=services.content_validate(content),
-        expected_version=t.version,
-        actor=None,
-    )
-    services.treatment_publish(treatment_id=t.pk, expected_version=t.version, actor=None)
 
 
 def test_a_repeat_read_is_served_from_memory_with_identical_bytes_and_headers(
@@ -54,7 +41,7 @@ def test_publishing_in_this_process_replaces_the_memory_copy_at_once(
 ) -> None:
     assert client.get(URL).json()["revision"] == 1
     with django_capture_on_commit_callbacks(execute=True):
-        _republish(lambda c: c.update(summary="A newer summary."))
+        edit_and_publish(Treatment.objects.get().pk, lambda c: c.update(summary="A newer summary."))
     fresh = client.get(URL).json()
     assert (fresh["revision"], fresh["summary"]) == (2, "A newer summary.")
 

@@ -7,10 +7,8 @@ import jsonschema
 import pytest
 from django.test import Client
 
-from tests.conftest import make_variant
+from tests.conftest import edit_and_publish, make_variant
 from treatments import services
-from treatments.documents.build import build_content
-from treatments.models import Treatment
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1"
@@ -19,19 +17,6 @@ SLUG = "bone-marrow-stem-cell-injection"
 
 def _get(client: Client, url: str, **headers: Any) -> Any:
     return client.get(url, headers=headers)
-
-
-def _edit_and_publish(treatment: Treatment, change: Any) -> None:
-    treatment.refresh_from_db()
-    content = build_content(services.treatment_get_for_edit(treatment_id=treatment.pk))
-    change(content)
-    t = services.treatment_replace(
-        treatment_id=treatment.pk,
-        content=services.content_validate(content),
-        expected_version=treatment.version,
-        actor=None,
-    )
-    services.treatment_publish(treatment_id=t.pk, expected_version=t.version, actor=None)
 
 
 def test_list_returns_compact_summaries(client: Client, seed_published: Any) -> None:
@@ -83,7 +68,7 @@ def test_detail_serves_every_section_of_the_published_document(
 def test_detail_by_uuid_and_by_former_slug(client: Client, seed_published: Any) -> None:
     by_id = _get(client, f"{BASE}/treatments/{seed_published.pk}/")
     assert by_id.status_code == 200 and by_id.json()["slug"] == SLUG
-    _edit_and_publish(seed_published, lambda c: c.update(slug="bmsc-injection"))
+    edit_and_publish(seed_published.pk, lambda c: c.update(slug="bmsc-injection"))
     old = _get(client, f"{BASE}/treatments/{SLUG}/")
     assert old.status_code == 200 and old.json()["slug"] == "bmsc-injection"
     assert old["Link"] == '</api/v1/treatments/bmsc-injection/>; rel="canonical"'
@@ -98,7 +83,7 @@ def test_drafts_and_unpublished_treatments_are_invisible(client: Client, seed_dr
 
 
 def test_revisions_history_detail_and_diff(client: Client, seed_published: Any) -> None:
-    _edit_and_publish(seed_published, lambda c: c["course"].update(text="Changed course text."))
+    edit_and_publish(seed_published.pk, lambda c: c["course"].update(text="Changed course text."))
     history = _get(client, f"{BASE}/treatments/{SLUG}/revisions/").json()["results"]
     assert [r["revision"] for r in history] == [2, 1]
     first = _get(client, f"{BASE}/treatments/{SLUG}/revisions/1/")

@@ -328,19 +328,7 @@ class TreatmentItemView(EditorView):
         parameters=[ID, IF_MATCH],
     )
     def put(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        treatment = self.get_treatment(treatment_id)
-        version = self.expected(request, treatment)
-        content = self.content_from(request.data)
-        self.guarded(
-            treatment,
-            lambda: services.treatment_replace(
-                treatment_id=treatment.pk,
-                content=content,
-                expected_version=version,
-                **self.audit_context(request),
-            ),
-        )
-        return self.respond(treatment)
+        return self.replace(request, treatment_id, merge=False)
 
     @editor_operation(
         operation_id="editor_treatments_partial_update",
@@ -353,9 +341,14 @@ class TreatmentItemView(EditorView):
         parameters=[ID, IF_MATCH],
     )
     def patch(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        return self.replace(request, treatment_id, merge=True)
+
+    def replace(self, request: Request, treatment_id: uuid.UUID, *, merge: bool) -> Response:
+        """Replace the content (a whole document, or a merge patch onto the current one)."""
         treatment = self.get_treatment(treatment_id)
         version = self.expected(request, treatment)
-        content = self.content_from(request.data, base=build_content(treatment))
+        base = build_content(treatment) if merge else None
+        content = self.content_from(request.data, base=base)
         self.guarded(
             treatment,
             lambda: services.treatment_replace(
