@@ -1,4 +1,4 @@
-"""Authentication and permissions of the editor API."""
+"""Authentication and permissions of the editor API (the rules are treatments.permissions)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-PUBLISH = "treatments.publish_treatment"
+from treatments.permissions import Action, can
 
 
 class EditorTokenAuthentication(TokenAuthentication):
@@ -21,23 +21,23 @@ class EditorTokenAuthentication(TokenAuthentication):
 
 
 class EditorPermission(BasePermission):
-    """Reads need view rights; writes need change rights; publishing needs publish rights.
+    """Asks the domain's permission policy whether the user may take the view's action.
 
-    Views name what an action needs with `required_permission`; the default follows the method.
+    Views name their action with `editor_action`; the default follows the method.
     """
 
     by_method = {
-        "GET": "treatments.view_treatment",
-        "HEAD": "treatments.view_treatment",
-        "OPTIONS": "treatments.view_treatment",
-        "POST": "treatments.add_treatment",
-        "PUT": "treatments.change_treatment",
-        "PATCH": "treatments.change_treatment",
-        "DELETE": PUBLISH,
+        "GET": Action.VIEW,
+        "HEAD": Action.VIEW,
+        "OPTIONS": Action.VIEW,
+        "POST": Action.CREATE,
+        "PUT": Action.EDIT,
+        "PATCH": Action.EDIT,
+        "DELETE": Action.DELETE,
     }
 
     def has_permission(self, request: Any, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        needed = getattr(view, "required_permission", None) or self.by_method.get(request.method)
-        return bool(needed and request.user.has_perm(needed))
+        action = getattr(view, "editor_action", None) or self.by_method.get(request.method)
+        return action is not None and can(request.user, action)

@@ -11,6 +11,7 @@ from rest_framework.views import set_rollback
 from treatments.services import (
     ConflictError,
     ContentInvalidError,
+    ForbiddenError,
     NotFoundError,
     PublishRefusedError,
     ServiceError,
@@ -21,6 +22,7 @@ from .problems import PROBLEM_CONTENT_TYPE, problem_body
 
 SERVICE_STATUS: dict[type[ServiceError], tuple[int, str]] = {
     ContentInvalidError: (400, "validation-error"),
+    ForbiddenError: (403, "forbidden"),
     NotFoundError: (404, "not-found"),
     ConflictError: (409, "edit-conflict"),
     PublishRefusedError: (409, "publish-refused"),

@@ -7,8 +7,9 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample
 
 from api.problems import problem_body
+from api.v1.links import document_links
 from treatments.content_files import read_content_file, shipped_content_files
-from treatments.documents.build import build_document, document_links
+from treatments.documents.build import build_document
 from treatments.services.loading import content_treatment_id
 
 EXAMPLE_PUBLISHED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
@@ -18,12 +19,13 @@ EXAMPLE_PUBLISHED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 def seed_document() -> dict[str, Any]:
     """The seed treatment's document as revision 1 (fixed time, so the schema is stable)."""
     content = read_content_file(shipped_content_files()[0]).model_dump(mode="json")
-    return build_document(
+    document = build_document(
         treatment_id=content_treatment_id(content["slug"]),
         content=content,
         revision=1,
         published_at=EXAMPLE_PUBLISHED_AT,
     )
+    return {**document, "links": document_links(content["slug"], 1)}
 
 
 def seed_summary() -> dict[str, Any]:

@@ -4,16 +4,15 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db import connection
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from treatments import selectors
 from treatments.choices import ActivityKind, Classification, TissueSource
 from treatments.models import Publication
 
-MAX_QUERY_LENGTH = 200
+MAX_QUERY_LENGTH = selectors.MAX_QUERY_LENGTH
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -75,7 +74,7 @@ class TreatmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         max_length=MAX_QUERY_LENGTH,
-        help_text="Full-text search over titles, summaries, steps, risks and rules.",
+        help_text="Full-text search over every text section of the published documents.",
     )
 
     class Meta:
@@ -92,20 +91,7 @@ class TreatmentFilterSet(django_filters.FilterSet):
         return queryset.exclude(next_review_due__lt=today)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        if connection.vendor == "postgresql":
-            # Uses the generated tsvector column and its GIN index (migration 0002).
-            match = RawSQL(
-                "treatments_publication.search_vector @@ websearch_to_tsquery('english', %s)",
-                (value,),
-                output_field=BooleanField(),
-            )
-            return queryset.alias(search_match=match).filter(search_match=True)
-        for term in value.lower().split():
-            queryset = queryset.filter(search_text__contains=term)
-        return queryset
+        return selectors.publication_search(queryset, query=value)
 
     @classmethod
     def query_parameters(cls) -> set[str]:

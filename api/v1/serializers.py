@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from treatments.choices import Classification, TissueSource
-from treatments.models import Category, Revision
+from treatments.models import PublishedCategory, Revision
 
 
 class ProblemFieldErrorSerializer(serializers.Serializer):
@@ -26,10 +26,10 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    """A category of treatments."""
+    """A category of treatments, as last published."""
 
     class Meta:
-        model = Category
+        model = PublishedCategory
         fields = ["slug", "name", "description"]
 
 

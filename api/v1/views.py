@@ -36,6 +36,7 @@ from treatments.documents.schema import TreatmentDocument, document_json_schema
 
 from . import examples
 from .filters import MAX_QUERY_LENGTH, TreatmentFilterSet
+from .links import document_links, treatment_path, with_links
 from .serializers import (
     CategorySerializer,
     ProblemSerializer,
@@ -200,7 +201,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.publication_live_list().only(
-            "treatment_id", "title", "published_at", "summary_json", "changed_at"
+            "treatment_id", "slug", "title", "published_at", "summary_json", "changed_at"
         )
 
     @read_operation(
@@ -224,7 +225,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
             OpenApiParameter(
                 "q",
                 {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
-                description="Full-text search over titles, summaries, steps, risks and rules.",
+                description="Full-text search over every text section of the published documents.",
             ),
             OpenApiParameter(
                 "onset_within_weeks",
@@ -243,7 +244,8 @@ class TreatmentListView(PublicView, generics.ListAPIView):
             queryset = self.filter_queryset(queryset)
         paginator = self._cursor_paginator()
         page: list[Any] = paginator.paginate_queryset(queryset, request, view=self) or []
-        body = _page_body(paginator, [p.summary_json for p in page])
+        items = [with_links(p.summary_json, {"self": treatment_path(p.slug)}) for p in page]
+        body = _page_body(paginator, items)
         last = max((p.changed_at for p in page), default=None) or _latest_change()
         return self.stored(
             request, body=body, last_modified=last, cache_control=live_cache_control()
@@ -266,12 +268,6 @@ def _locate(key: str) -> selectors.Located:
     if located is None:
         raise NotFound(f"No published treatment is known as '{key}'.")
     return located
-
-
-def _canonical_path(document_json: str) -> str:
-    # The live document carries its own canonical link; avoid a second query for the slug.
-    start = document_json.rfind('"self":"') + len('"self":"')
-    return document_json[start : document_json.index('"', start)]
 
 
 class TreatmentDetailView(PublicView):
@@ -315,7 +311,7 @@ class TreatmentDetailView(PublicView):
         example=examples.document_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        fields = ("etag", "published_at", "document_json")
+        fields = ("etag", "published_at", "document_json", "slug", "revision_number")
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
@@ -324,9 +320,11 @@ class TreatmentDetailView(PublicView):
             canonical = located.canonical
             if row is None:
                 raise NotFound(f"No published treatment is known as '{key}'.")
+        # The served bytes are a function of the stored bytes, so the stored ETag stays valid.
+        body = with_links(row["document_json"], document_links(row["slug"], row["revision_number"]))
         response = self.stored(
             request,
-            body=row["document_json"],
+            body=body,
             etag=row["etag"],
             last_modified=row["published_at"],
             cache_control=live_cache_control(),
@@ -335,14 +333,14 @@ class TreatmentDetailView(PublicView):
             hot_documents().put(
                 key,
                 hot_document_for(
-                    body=row["document_json"],
+                    body=body,
                     etag=row["etag"],
                     last_modified=row["published_at"],
                     cache_control=live_cache_control(),
                 ),
             )
         else:
-            response["Link"] = f'<{_canonical_path(row["document_json"])}>; rel="canonical"'
+            response["Link"] = f'<{treatment_path(row["slug"])}>; rel="canonical"'
         return response
 
 
@@ -366,7 +364,7 @@ class RevisionListView(PublicView, generics.GenericAPIView):
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         located = _locate(key)
         revisions = list(selectors.revision_public_list(treatment_id=located.treatment_id))
-        base = f"/api/v1/treatments/{located.slug}/revisions/"
+        base = document_links(located.slug, 1)["revisions"]
         data = RevisionSummarySerializer(revisions, many=True, context={"base": base}).data
         body = to_json({"next": None, "previous": None, "results": data})
         return self.stored(
@@ -400,9 +398,11 @@ class RevisionDetailView(PublicView):
         self, request: Request, key: str, number: int, *args: Any, **kwargs: Any
     ) -> HttpResponse:
         revision = _revision(_locate(key), number)
+        # Links name the slug the revision was published under, so its bytes never change.
+        links = document_links(revision.document["slug"], revision.number)
         return self.stored(
             request,
-            body=revision.document_json,
+            body=with_links(revision.document_json, links),
             etag=revision.etag,
             last_modified=revision.created_at,
             cache_control=IMMUTABLE,

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from bench.management.commands.bench_generate import Command as BenchGenerate
-from treatments.documents.schema import TreatmentDocument
+from treatments.documents.schema import FrozenDocument, TreatmentDocument
 from treatments.models import Publication, Revision
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,11 +24,13 @@ def test_generated_treatments_are_published_valid_and_deterministic(client: Clie
     assert Publication.objects.live().count() == 12 == Revision.objects.count()
     first = [json.loads(p.document_json) for p in Publication.objects.order_by("slug")]
     for document in first:
-        TreatmentDocument.model_validate(document)
+        FrozenDocument.model_validate(document)
     body = client.get("/api/v1/treatments/?page_size=100").json()
     assert len(body["results"]) == 12
     slug = body["results"][0]["slug"]
-    assert client.get(f"/api/v1/treatments/{slug}/").status_code == 200
+    served = client.get(f"/api/v1/treatments/{slug}/")
+    assert served.status_code == 200
+    TreatmentDocument.model_validate(served.json())
     _generate(12)
     again = [json.loads(p.document_json) for p in Publication.objects.order_by("slug")]
     strip = ("published_at", "revision", "links")

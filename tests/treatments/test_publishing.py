@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 
 from treatments import services
 from treatments.documents.build import build_content
-from treatments.documents.schema import TreatmentDocument
+from treatments.documents.schema import FrozenDocument
 from treatments.models import AuditEntry, Publication, Revision, RevisionImmutableError, Treatment
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,9 @@ def test_publish_freezes_the_document_and_creates_exactly_one_revision(seed_draf
     assert Revision.objects.count() == 1
     revision = Revision.objects.get()
     document = revision.document
-    TreatmentDocument.model_validate(document)
+    FrozenDocument.model_validate(document)
+    assert "links" not in document, "a frozen revision holds content, not API URLs"
+    assert "/api/" not in revision.document_json
     assert (document["revision"], document["schema_version"]) == (1, "1.0")
     assert document["id"] == str(seed_draft.pk)
     assert document["course"]["sessions"] == {"min": 2, "max": 3}

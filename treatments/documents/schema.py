@@ -33,20 +33,17 @@ from treatments.choices import (
     TissueSource,
 )
 
+from .text import checked_text
+
 SCHEMA_VERSION = "1.0"
 MAX_ITEMS = 100
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("Text must not contain NUL characters (\\u0000); remove them.")
-    return value
-
-
-ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
-MediumText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
-TitleText = Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_nul)]
-LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
+# Every text field passes the one text rule (see text.py): no control or bidi-override characters.
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(checked_text)]
+MediumText = Annotated[str, StringConstraints(max_length=500), AfterValidator(checked_text)]
+TitleText = Annotated[str, StringConstraints(max_length=300), AfterValidator(checked_text)]
+LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(checked_text)]
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=120)]
 CategorySlug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -67,7 +64,8 @@ Url = Annotated[HttpUrl, UrlConstraints(max_length=MAX_URL_LENGTH), AfterValidat
 class Part(BaseModel):
     """A strict part of the document: unknown keys are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    # Non-finite numbers (NaN, Infinity, or 1e400 read as infinity) have no place in JSON.
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, allow_inf_nan=False)
 
 
 def _check_range(low: float | None, high: float | None, what: str) -> None:
@@ -79,7 +77,9 @@ class CategoryRef(Part):
     """The category a treatment belongs to."""
 
     slug: CategorySlug
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120), AfterValidator(_no_nul)]
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=120), AfterValidator(checked_text)
+    ]
 
 
 class ClassificationPart(Part):
@@ -352,22 +352,32 @@ class TreatmentContent(Part):
 
 
 class DocumentLinks(Part):
-    """Where the document and its history live in the API (paths relative to the host)."""
+    """Where the document and its history live in the API (paths relative to the host).
+
+    Links are not part of a frozen revision: the API adds them when it serves a document.
+    """
 
     self: str
     revision: str
     revisions: str
 
 
-class TreatmentDocument(TreatmentContent):
-    """The published, versioned document of a treatment: content plus publication metadata."""
+class FrozenDocument(TreatmentContent):
+    """What a revision freezes: the content plus its publication metadata, and no URLs."""
 
-    model_config = ConfigDict(title="TreatmentDocument")
+    model_config = ConfigDict(title="FrozenTreatmentDocument")
 
     schema_version: Literal["1.0"]
     id: uuid.UUID
     revision: int = Field(ge=1)
     published_at: dt.datetime
+
+
+class TreatmentDocument(FrozenDocument):
+    """The published, versioned document of a treatment as served: frozen content plus links."""
+
+    model_config = ConfigDict(title="TreatmentDocument")
+
     links: DocumentLinks
 
 

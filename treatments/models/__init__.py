@@ -11,14 +11,27 @@ from .content import (
     Step,
     TimelineEvent,
 )
-from .publishing import AuditEntry, Publication, Revision, RevisionImmutableError
+from .publishing import (
+    AuditEntry,
+    ChangeKind,
+    ChangeLogEntry,
+    Publication,
+    PublishedCategory,
+    PublishedSlug,
+    Revision,
+    RevisionImmutableError,
+)
 
 __all__ = [
     "AuditEntry",
     "Category",
+    "ChangeKind",
+    "ChangeLogEntry",
     "Comparison",
     "MechanismNote",
     "Publication",
+    "PublishedCategory",
+    "PublishedSlug",
     "RecoveryRule",
     "Revision",
     "RevisionImmutableError",

@@ -3,7 +3,6 @@
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -90,6 +89,9 @@ class Treatment(models.Model):
     licence = models.CharField(max_length=200, blank=True)
     licence_url = models.URLField(max_length=2000, blank=True)
 
+    # The content hash of what a content file last loaded; when the working copy still has it,
+    # editors have not changed the treatment since, and reloading the file loses nothing.
+    loaded_content_hash = models.CharField(max_length=64, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,7 +110,7 @@ class Treatment(models.Model):
     class Meta:
         ordering = ["title", "id"]
         permissions = [
-            ("publish_treatment", "Can publish, unpublish and revert treatments"),
+            ("publish_treatment", "Can publish, unpublish, revert and delete treatments"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -144,20 +146,6 @@ class Treatment(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def clean(self) -> None:
-        errors: dict[str, str] = {}
-        allowed = set(TissueSource.values)
-        sources = self.possible_tissue_sources
-        if not isinstance(sources, list) or not all(s in allowed for s in sources):
-            errors["possible_tissue_sources"] = (
-                f"Give a list whose items are among {sorted(allowed)}."
-            )
-        has_interval = self.course_interval_min is not None or self.course_interval_max is not None
-        if has_interval and not self.course_interval_unit:
-            errors["course_interval_unit"] = "Choose the unit of the interval between sessions."
-        if errors:
-            raise ValidationError(errors)
 
 
 class SlugAlias(models.Model):

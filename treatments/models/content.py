@@ -1,6 +1,5 @@
 """The ordered child records of a treatment: steps, risks, rules, timeline and the rest."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -31,11 +30,6 @@ def _range_constraint(prefix: str, label: str, model: str) -> models.CheckConstr
     )
 
 
-def _unit_required(unit_field: str, label: str) -> dict[str, str]:
-    """The error for a range given without the unit that reads it."""
-    return {unit_field: f"Choose the unit of the {label}, or leave the range empty."}
-
-
 class OrderedChild(models.Model):
     """A child record of a treatment, shown in a fixed order."""
 
@@ -59,8 +53,8 @@ class Step(OrderedChild):
     """One step of the procedure, in order."""
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="steps")
-    title = models.CharField(max_length=200)
-    detail = models.TextField(help_text="The step as the source says it.")
+    title = models.CharField(max_length=200, blank=True)
+    detail = models.TextField(blank=True, help_text="The step as the source says it.")
     quantity_min = models.FloatField(null=True, blank=True)
     quantity_max = models.FloatField(null=True, blank=True)
     quantity_unit = models.CharField(
@@ -102,21 +96,13 @@ class Step(OrderedChild):
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"
 
-    def clean(self) -> None:
-        has_quantity = self.quantity_min is not None or self.quantity_max is not None
-        if has_quantity and not self.quantity_unit:
-            raise ValidationError(_unit_required("quantity_unit", "quantity"))
-        has_duration = self.duration_min is not None or self.duration_max is not None
-        if has_duration and not self.duration_unit:
-            raise ValidationError(_unit_required("duration_unit", "duration"))
-
 
 class Risk(OrderedChild):
     """A possible complication, with how likely and how serious it is."""
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="risks")
-    name = models.CharField(max_length=200)
-    description = models.TextField(help_text="The risk as the source says it.")
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, help_text="The risk as the source says it.")
     likelihood_band = models.CharField(max_length=16, choices=LikelihoodBand.choices)
     likelihood_basis = models.CharField(
         max_length=16, choices=LikelihoodBasis.choices, default=LikelihoodBasis.QUALITATIVE
@@ -142,11 +128,6 @@ class Risk(OrderedChild):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        has_range = self.resolves_min is not None or self.resolves_max is not None
-        if has_range and not self.resolves_unit:
-            raise ValidationError(_unit_required("resolves_unit", "resolution"))
-
 
 class RecoveryRule(OrderedChild):
     """What to avoid, limit or resume, in a window relative to the procedure."""
@@ -155,7 +136,9 @@ class RecoveryRule(OrderedChild):
         Treatment, on_delete=models.CASCADE, related_name="recovery_rules"
     )
     activity = models.CharField(max_length=32, choices=ActivityKind.choices)
-    activity_label = models.CharField(max_length=200, help_text='e.g. "running or jogging".')
+    activity_label = models.CharField(
+        max_length=200, blank=True, help_text='e.g. "running or jogging".'
+    )
     restriction = models.CharField(max_length=16, choices=RestrictionKind.choices)
     # The window is [start_offset, end_offset) in `unit`, relative to the procedure: negative
     # offsets are before it (preparation). A null end is open ("from the next day on").
@@ -173,7 +156,7 @@ class RecoveryRule(OrderedChild):
         max_length=32, choices=RuleCondition.choices, default=RuleCondition.ALWAYS
     )
     condition_text = models.CharField(max_length=500, blank=True)
-    patient_text = models.TextField(help_text="The rule as the patient reads it.")
+    patient_text = models.TextField(blank=True, help_text="The rule as the patient reads it.")
 
     class Meta(OrderedChild.Meta):
         constraints = [
@@ -193,17 +176,13 @@ class RecoveryRule(OrderedChild):
     def __str__(self) -> str:
         return f"{self.get_restriction_display()} {self.activity_label}"
 
-    def clean(self) -> None:
-        if self.condition == RuleCondition.OTHER and not self.condition_text:
-            raise ValidationError({"condition_text": "Describe the condition in words."})
-
 
 class TimelineEvent(OrderedChild):
     """An expected milestone as a range that may be open at either end."""
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=32, choices=TimelineEventKind.choices)
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, blank=True)
     range_min = models.PositiveIntegerField(null=True, blank=True)
     range_max = models.PositiveIntegerField(null=True, blank=True)
     unit = models.CharField(max_length=16, choices=TimeUnit.choices)
@@ -213,7 +192,7 @@ class TimelineEvent(OrderedChild):
     )
     qualifier = models.CharField(max_length=200, blank=True, help_text='e.g. "typically".')
     varies_between_people = models.BooleanField(default=False)
-    patient_text = models.TextField()
+    patient_text = models.TextField(blank=True)
 
     class Meta(OrderedChild.Meta):
         constraints = [
@@ -231,8 +210,8 @@ class MechanismNote(OrderedChild):
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="mechanism_notes"
     )
-    subject = models.CharField(max_length=200)
-    text = models.TextField()
+    subject = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
 
     class Meta(OrderedChild.Meta):
         constraints = [_unique_order("mechanismnote")]
@@ -245,8 +224,10 @@ class Comparison(OrderedChild):
     """How the treatment differs from another option."""
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="comparisons")
-    compared_with = models.CharField(max_length=200, help_text='e.g. "corticosteroids".')
-    difference = models.TextField()
+    compared_with = models.CharField(
+        max_length=200, blank=True, help_text='e.g. "corticosteroids".'
+    )
+    difference = models.TextField(blank=True)
     onset_difference = models.TextField(blank=True)
 
     class Meta(OrderedChild.Meta):
@@ -261,7 +242,7 @@ class SafetyItem(OrderedChild):
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="safety_items")
     kind = models.CharField(max_length=32, choices=SafetyKind.choices)
-    text = models.TextField()
+    text = models.TextField(blank=True)
 
     class Meta(OrderedChild.Meta):
         constraints = [_unique_order("safetyitem")]
@@ -274,7 +255,7 @@ class Source(OrderedChild):
     """Where the content comes from."""
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="sources")
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, blank=True)
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     retrieved_on = models.DateField(null=True, blank=True)

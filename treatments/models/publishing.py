@@ -12,12 +12,13 @@ from .catalog import Treatment
 
 
 class RevisionImmutableError(Exception):
-    """Raised on any attempt to change or delete a frozen revision."""
+    """Raised on any attempt to change or delete a frozen revision or a change-log entry."""
 
 
 def _refuse_change(*args: Any, **kwargs: Any) -> NoReturn:
     raise RevisionImmutableError(
-        "Revisions are append-only; publish a new revision instead of changing an old one."
+        "Revisions and the change log are append-only; publish a new revision instead of "
+        "changing an old one."
     )
 
 
@@ -95,6 +96,7 @@ class Publication(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200)
     category_slug = models.SlugField(max_length=80, db_index=True)
+    category_name = models.CharField(max_length=120, blank=True)
     classification = models.CharField(max_length=32, db_index=True)
     tissue_source = models.CharField(max_length=32, db_index=True)
     # ",running,driving," so that one `contains` finds an activity on every database.
@@ -123,6 +125,81 @@ class Publication(models.Model):
     def __str__(self) -> str:
         state = "withdrawn" if self.withdrawn_at else f"r{self.revision_number}"
         return f"{self.slug} ({state})"
+
+
+class PublishedCategory(models.Model):
+    """A category as it was when a treatment in it was last published (the public sees this)."""
+
+    slug = models.SlugField(max_length=80, primary_key=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name_plural = "published categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublishedSlug(models.Model):
+    """A slug a treatment was published under, so that its old public links keep working."""
+
+    slug = models.SlugField(max_length=120, primary_key=True)
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    first_published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.treatment_id}"
+
+
+class ChangeKind(models.TextChoices):
+    """What a public change did to a treatment's live document."""
+
+    UPSERT = "upsert", "Live document published or replaced"
+    WITHDRAW = "withdraw", "Withdrawn from public reads"
+
+
+class ChangeLogQuerySet(models.QuerySet["ChangeLogEntry"]):
+    """The change log is append-only: no bulk updates or deletes."""
+
+    update = _refuse_change  # type: ignore[assignment]
+    delete = _refuse_change  # type: ignore[assignment]
+
+
+class ChangeLogEntry(models.Model):
+    """One public change, numbered in the order changes became visible (the sync feed's base)."""
+
+    sequence = models.BigAutoField(primary_key=True)
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    slug = models.SlugField(max_length=120)
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    # Why: the service that made the change (publish, revert, unpublish, delete, load, ...).
+    reason = models.CharField(max_length=16)
+    revision_number = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = ChangeLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["treatment", "sequence"], name="changelog_treatment_idx")]
+        verbose_name_plural = "change log entries"
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind} {self.slug}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse_change()
 
 
 class AuditEntry(models.Model):

@@ -1,5 +1,15 @@
 """Every write to the treatment domain goes through these services (admin and API alike)."""
 
+from treatments.errors import (
+    ConflictError,
+    ContentInvalidError,
+    ForbiddenError,
+    NotFoundError,
+    PublishRefusedError,
+    ServiceError,
+    StateError,
+)
+
 from .audit import audit_record
 from .editing import (
     content_validate,
@@ -9,14 +19,6 @@ from .editing import (
     treatment_get_for_edit,
     treatment_replace,
     treatment_restore,
-)
-from .errors import (
-    ConflictError,
-    ContentInvalidError,
-    NotFoundError,
-    PublishRefusedError,
-    ServiceError,
-    StateError,
 )
 from .loading import content_load
 from .publishing import (
@@ -30,6 +32,7 @@ from .publishing import (
 __all__ = [
     "ConflictError",
     "ContentInvalidError",
+    "ForbiddenError",
     "NotFoundError",
     "PublishRefusedError",
     "PublishResult",

@@ -10,9 +10,11 @@ from django.db.models import F
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
-from treatments.choices import AuditAction, SafetyKind
+from treatments.choices import AuditAction
 from treatments.documents.build import build_content, content_hash, treatments_for_documents
+from treatments.documents.rows import child_columns, treatment_columns
 from treatments.documents.schema import TreatmentContent
+from treatments.errors import ConflictError, ContentInvalidError, NotFoundError, StateError
 from treatments.models import (
     Category,
     Comparison,
@@ -26,9 +28,10 @@ from treatments.models import (
     TimelineEvent,
     Treatment,
 )
+from treatments.permissions import Action, require
+from treatments.publication import publication_apply
 
 from .audit import audit_record
-from .errors import ConflictError, ContentInvalidError, NotFoundError, StateError
 
 
 def _json_default(value: Any) -> str:
@@ -138,152 +141,32 @@ def _category_for(content: TreatmentContent) -> Category:
     return Category.objects.create(slug=ref.slug, name=ref.name)
 
 
+CHILD_MODELS = {
+    "steps": Step,
+    "risks": Risk,
+    "recovery_rules": RecoveryRule,
+    "timeline": TimelineEvent,
+    "mechanism_notes": MechanismNote,
+    "comparisons": Comparison,
+    "safety_items": SafetyItem,
+    "sources": Source,
+}
+
+
 def _apply_fields(treatment: Treatment, content: TreatmentContent) -> None:
-    c = content
-    treatment.title = c.title
-    treatment.summary = c.summary
-    treatment.overview = c.overview
-    treatment.category = _category_for(c)
-    treatment.classification = c.classification.kind
-    treatment.tissue_source = c.classification.tissue_source
-    treatment.possible_tissue_sources = list(c.classification.possible_tissue_sources)
-    treatment.tissue_source_note = c.classification.note
-    treatment.performer = c.procedure.performer
-    treatment.imaging_guidance = c.procedure.imaging_guidance
-    treatment.anaesthesia_note = c.procedure.anaesthesia_note
-    treatment.steps_intro = c.procedure.intro
-    treatment.risk_level_wording = c.risks.level_wording
-    treatment.risk_statement = c.risks.statement
-    sessions, interval = c.course.sessions, c.course.interval
-    treatment.course_sessions_min = sessions.min if sessions else None
-    treatment.course_sessions_max = sessions.max if sessions else None
-    treatment.course_interval_min = interval.min if interval else None
-    treatment.course_interval_max = interval.max if interval else None
-    treatment.course_interval_unit = interval.unit if interval else ""
-    treatment.course_evidence_qualifier = c.course.evidence_qualifier
-    treatment.course_text = c.course.text
-    treatment.call_to_action_text = c.call_to_action.text
-    treatment.call_to_action_label = c.call_to_action.label
-    treatment.reviewer_name = c.review.reviewer
-    treatment.last_reviewed_on = c.review.last_reviewed_on
-    treatment.next_review_due = c.review.next_review_due
-    treatment.review_note = c.review.note
-    treatment.attribution = c.attribution
-    treatment.licence = c.licence.name
-    treatment.licence_url = str(c.licence.url) if c.licence.url else ""
+    for column, value in treatment_columns(content).items():
+        if column != "slug":  # the slug moves through _claim_slug, which keeps the old one
+            setattr(treatment, column, value)
+    treatment.category = _category_for(content)
 
 
 def _replace_children(treatment: Treatment, content: TreatmentContent) -> None:
-    t, c = treatment, content
-    for model in (Step, Risk, RecoveryRule, TimelineEvent, MechanismNote, Comparison):
-        model.objects.filter(treatment=t).delete()
-    SafetyItem.objects.filter(treatment=t).delete()
-    Source.objects.filter(treatment=t).delete()
-    Step.objects.bulk_create(
-        Step(
-            treatment=t,
-            order=i,
-            title=s.title,
-            detail=s.detail,
-            quantity_min=s.quantity.min if s.quantity else None,
-            quantity_max=s.quantity.max if s.quantity else None,
-            quantity_unit=s.quantity.unit if s.quantity else "",
-            quantity_approximate=s.quantity.approximate if s.quantity else False,
-            quantity_of=s.quantity.of if s.quantity else "",
-            duration_min=s.duration.min if s.duration else None,
-            duration_max=s.duration.max if s.duration else None,
-            duration_unit=s.duration.unit if s.duration else "",
-            duration_wording=s.duration_wording,
-            performer=s.performer,
-            guidance=s.guidance,
-            body_site=s.body_site,
+    for relation, rows in child_columns(content).items():
+        model = CHILD_MODELS[relation]
+        model.objects.filter(treatment=treatment).delete()
+        model.objects.bulk_create(
+            model(treatment=treatment, order=i, **values) for i, values in enumerate(rows, 1)
         )
-        for i, s in enumerate(c.procedure.steps, start=1)
-    )
-    Risk.objects.bulk_create(
-        Risk(
-            treatment=t,
-            order=i,
-            name=r.name,
-            description=r.description,
-            likelihood_band=r.likelihood.band,
-            likelihood_basis=r.likelihood.basis,
-            likelihood_wording=r.likelihood.wording,
-            seriousness=r.seriousness,
-            resolves_min=r.resolves_within.min if r.resolves_within else None,
-            resolves_max=r.resolves_within.max if r.resolves_within else None,
-            resolves_unit=r.resolves_within.unit if r.resolves_within else "",
-            resolves_wording=r.resolves_wording,
-        )
-        for i, r in enumerate(c.risks.items, start=1)
-    )
-    RecoveryRule.objects.bulk_create(
-        RecoveryRule(
-            treatment=t,
-            order=i,
-            activity=r.activity,
-            activity_label=r.activity_label,
-            restriction=r.restriction,
-            start_offset=r.window.start,
-            end_offset=r.window.end,
-            unit=r.window.unit,
-            at_least=r.window.at_least,
-            calendar_days=r.window.calendar_days,
-            condition=r.condition.code,
-            condition_text=r.condition.text,
-            patient_text=r.patient_text,
-        )
-        for i, r in enumerate(c.recovery_rules, start=1)
-    )
-    TimelineEvent.objects.bulk_create(
-        TimelineEvent(
-            treatment=t,
-            order=i,
-            kind=e.kind,
-            label=e.label,
-            range_min=e.range.min,
-            range_max=e.range.max,
-            unit=e.range.unit,
-            open_ended=e.range.open_ended,
-            range_wording=e.range.wording,
-            qualifier=e.qualifier,
-            varies_between_people=e.varies_between_people,
-            patient_text=e.patient_text,
-        )
-        for i, e in enumerate(c.timeline, start=1)
-    )
-    MechanismNote.objects.bulk_create(
-        MechanismNote(treatment=t, order=i, subject=m.subject, text=m.text)
-        for i, m in enumerate(c.mechanism, start=1)
-    )
-    Comparison.objects.bulk_create(
-        Comparison(
-            treatment=t,
-            order=i,
-            compared_with=x.compared_with,
-            difference=x.difference,
-            onset_difference=x.onset_difference,
-        )
-        for i, x in enumerate(c.comparisons, start=1)
-    )
-    safety = [(SafetyKind.CONTRAINDICATION, text) for text in c.safety.contraindications]
-    safety += [(SafetyKind.WARNING_SIGN, text) for text in c.safety.warning_signs]
-    SafetyItem.objects.bulk_create(
-        SafetyItem(treatment=t, order=i, kind=kind, text=text)
-        for i, (kind, text) in enumerate(safety, start=1)
-    )
-    Source.objects.bulk_create(
-        Source(
-            treatment=t,
-            order=i,
-            title=s.title,
-            publisher=s.publisher,
-            url=str(s.url) if s.url else "",
-            retrieved_on=s.retrieved_on,
-            note=s.note,
-        )
-        for i, s in enumerate(c.sources, start=1)
-    )
 
 
 def _claim_slug(treatment: Treatment, slug: str) -> None:
@@ -331,6 +214,7 @@ def treatment_create(
     treatment_id: uuid.UUID | None = None,
 ) -> Treatment:
     """Create a draft treatment from validated content; nothing is public until published."""
+    require(actor, Action.CREATE)
     if Treatment.objects.filter(slug=content.slug).exists():
         raise ContentInvalidError(
             [
@@ -356,6 +240,16 @@ def treatment_create(
         request_id=request_id,
     )
     return treatment
+
+
+def _same_content(treatment: Treatment, content: TreatmentContent) -> bool:
+    return content_hash(build_content(treatment)) == content_hash(content.model_dump(mode="json"))
+
+
+def _check_version(treatment: Treatment, expected_version: int | None) -> None:
+    """A compare without a write: stale callers are refused even when they change nothing."""
+    if expected_version is not None and treatment.version != expected_version:
+        raise ConflictError(expected_version=expected_version, current_version=treatment.version)
 
 
 def working_copy_replace(
@@ -386,7 +280,16 @@ def treatment_replace(
     message: str = "",
     request_id: str = "",
 ) -> Treatment:
-    """Replace the whole working copy with validated content, as one compare-and-set."""
+    """Replace the whole working copy with validated content, as one compare-and-set.
+
+    Content identical to the working copy writes nothing: no version bump (so nobody else's
+    If-Match goes stale for nothing) and no audit record; the caller can tell by the version.
+    """
+    require(actor, Action.EDIT)
+    current = treatment_get_for_edit(treatment_id=treatment_id)
+    if _same_content(current, content):
+        _check_version(current, expected_version)
+        return current
     treatment, before, after = working_copy_replace(
         treatment_id=treatment_id, content=content, expected_version=expected_version
     )
@@ -414,15 +317,14 @@ def treatment_delete(
     request_id: str = "",
 ) -> Treatment:
     """Soft-delete: withdraw from public reads, keep the working copy and all history."""
-    from .publishing import publication_withdraw
-
+    require(actor, Action.DELETE)
     new_version = treatment_compare_and_bump(
         treatment_id=treatment_id, expected_version=expected_version
     )
     treatment = Treatment.objects.get(pk=treatment_id)
     treatment.deleted_at = timezone.now()
     treatment.save(update_fields=["deleted_at"])
-    publication_withdraw(treatment=treatment)
+    publication_apply(treatment=treatment, revision=None, reason="deleted")
     audit_record(
         treatment=treatment,
         action=AuditAction.DELETE,
@@ -444,7 +346,8 @@ def treatment_restore(
     message: str = "",
     request_id: str = "",
 ) -> Treatment:
-    """Undo a soft delete; the treatment comes back as a draft (publish it again to go live)."""
+    """Undo a soft delete; the treatment comes back unpublished (publish it to go live)."""
+    require(actor, Action.RESTORE)
     treatment = Treatment.objects.filter(pk=treatment_id).first()
     if treatment is None:
         raise NotFoundError(f"No treatment with id {treatment_id!s}.")
@@ -455,6 +358,9 @@ def treatment_restore(
     )
     Treatment.objects.filter(pk=treatment_id).update(deleted_at=None)
     treatment.refresh_from_db()
+    # Nothing public changes (the treatment stays withdrawn), so the hub records nothing; the
+    # call keeps every public-state transition going through one place.
+    publication_apply(treatment=treatment, revision=None, reason="restored")
     audit_record(
         treatment=treatment,
         action=AuditAction.RESTORE,

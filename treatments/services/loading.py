@@ -8,7 +8,7 @@ from django.db import transaction
 
 from treatments.documents.build import build_content, content_hash
 from treatments.documents.schema import TreatmentContent
-from treatments.models import SlugAlias, Treatment
+from treatments.models import Publication, SlugAlias, Treatment
 
 from .editing import treatment_create, treatment_get_for_edit, treatment_replace
 from .publishing import PublishResult, treatment_publish
@@ -19,8 +19,11 @@ class LoadResult:
     """What loading one document did (or, in a dry run, would do)."""
 
     slug: str
-    action: str  # "created", "updated" or "unchanged"
+    # "created", "updated", "unchanged", or "kept" (editors changed it since it was loaded,
+    # so the file was not applied).
+    action: str
     published: PublishResult | None = None
+    detail: str = ""
 
 
 def content_treatment_id(slug: str) -> uuid.UUID:
@@ -37,7 +40,7 @@ def _existing(slug: str) -> Treatment | None:
 
 
 def content_plan(*, content: TreatmentContent) -> str:
-    """What loading `content` would do: "created", "updated" or "unchanged"."""
+    """What importing `content` would do: "created", "updated" or "unchanged"."""
     existing = _existing(content.slug)
     if existing is None:
         return "created"
@@ -46,12 +49,35 @@ def content_plan(*, content: TreatmentContent) -> str:
     return "unchanged" if same else "updated"
 
 
+def _edited_since_loaded(treatment: Treatment) -> str:
+    """Why the loader must leave this treatment alone, or "" when reloading loses nothing."""
+    if treatment.deleted_at is not None:
+        return "deleted by an editor; restore it first"
+    current = build_content(treatment_get_for_edit(treatment_id=treatment.pk))
+    if content_hash(current) != treatment.loaded_content_hash:
+        return "changed by editors since it was loaded"
+    return ""
+
+
 @transaction.atomic
 def content_load(
-    *, content: TreatmentContent, actor: Any = None, publish: bool = False, change_note: str = ""
+    *,
+    content: TreatmentContent,
+    actor: Any = None,
+    publish: bool = False,
+    change_note: str = "",
+    force: bool = False,
 ) -> LoadResult:
-    """Create or update the treatment with this slug; loading the same content twice is a no-op."""
+    """Create or update the treatment with this slug; loading the same content twice is a no-op.
+
+    Editorial work always wins over a content file: a treatment that editors changed (or
+    deleted, or withdrew) since it was loaded is left as it is and reported as "kept", unless
+    `force` is given. Only what this load created or changed (or a never-published treatment)
+    is published.
+    """
     action = content_plan(content=content)
+    digest = content_hash(content.model_dump(mode="json"))
+    existing = _existing(content.slug)
     if action == "created":
         treatment = treatment_create(
             content=content,
@@ -60,21 +86,37 @@ def content_load(
             treatment_id=content_treatment_id(content.slug),
         )
     else:
-        treatment = _existing(content.slug)  # type: ignore[assignment]
+        assert existing is not None
+        treatment = existing
+        reason = "" if force else _edited_since_loaded(existing)
+        if action == "updated" and reason:
+            return LoadResult(
+                slug=content.slug, action="kept", detail=f"{reason}; use --force to reload"
+            )
         if action == "updated":
             treatment = treatment_replace(
-                treatment_id=treatment.pk,
+                treatment_id=existing.pk,
                 content=content,
                 expected_version=None,
                 actor=actor,
                 message="Loaded from content.",
             )
+    if action != "unchanged":
+        Treatment.objects.filter(pk=treatment.pk).update(loaded_content_hash=digest)
     published = None
-    if publish:
+    publication = Publication.objects.filter(treatment=treatment).first()
+    withdrawn = publication is not None and publication.withdrawn_at is not None
+    if publish and treatment.deleted_at is None and (force or not withdrawn):
         published = treatment_publish(
             treatment_id=treatment.pk,
             expected_version=None,
             actor=actor,
             change_note=change_note or "Published from content file.",
+        )
+    elif publish:
+        return LoadResult(
+            slug=content.slug,
+            action=action,
+            detail="not published: an editor withdrew or deleted it; use --force to publish",
         )
     return LoadResult(slug=content.slug, action=action, published=published)

@@ -1,4 +1,4 @@
-"""Publishing: freeze the document into a revision and point the read model at it."""
+"""Publishing: freeze the document into a revision and hand it to the publication hub."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -9,16 +9,19 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from treatments.choices import AuditAction, RestrictionKind, TimelineEventKind, TimeUnit
+from treatments.choices import AuditAction
 from treatments.documents.build import (
     build_content,
     build_document,
     content_hash,
+    content_of,
     etag_for,
     to_json,
 )
+from treatments.errors import NotFoundError, PublishRefusedError, StateError
 from treatments.models import Publication, Revision, Treatment
-from treatments.signals import publication_changed
+from treatments.permissions import Action, require
+from treatments.publication import publication_apply
 
 from .audit import audit_record
 from .editing import (
@@ -27,16 +30,6 @@ from .editing import (
     treatment_get_for_edit,
     working_copy_replace,
 )
-from .errors import NotFoundError, PublishRefusedError, StateError
-
-WEEKS_PER_UNIT = {
-    TimeUnit.MINUTE: 1 / (60 * 24 * 7),
-    TimeUnit.HOUR: 1 / (24 * 7),
-    TimeUnit.DAY: 1 / 7,
-    TimeUnit.WEEK: 1.0,
-    TimeUnit.MONTH: 365.25 / 12 / 7,
-    TimeUnit.YEAR: 365.25 / 7,
-}
 
 
 @dataclass(frozen=True)
@@ -70,106 +63,6 @@ def _derive_next_review(treatment: Treatment, content: dict[str, Any]) -> None:
     Treatment.objects.filter(pk=treatment.pk).update(next_review_due=due)
 
 
-def _summary(document: dict[str, Any]) -> dict[str, Any]:
-    """The compact list item of a document."""
-    return {
-        "id": document["id"],
-        "slug": document["slug"],
-        "title": document["title"],
-        "summary": document["summary"],
-        "category": document["category"],
-        "classification": document["classification"]["kind"],
-        "tissue_source": document["classification"]["tissue_source"],
-        "revision": document["revision"],
-        "published_at": document["published_at"],
-        "links": {"self": document["links"]["self"]},
-    }
-
-
-def _onset_max_weeks(document: dict[str, Any]) -> float | None:
-    """The latest expected onset in weeks, or None when the source gives no upper bound."""
-    ends = []
-    for event in document["timeline"]:
-        rng = event["range"]
-        if event["kind"] != TimelineEventKind.ONSET or rng["open_ended"]:
-            continue
-        bound = rng["max"] if rng["max"] is not None else rng["min"]
-        if bound is None:
-            return None
-        ends.append(bound * WEEKS_PER_UNIT[TimeUnit(rng["unit"])])
-    return max(ends) if ends else None
-
-
-def _search_text(document: dict[str, Any]) -> str:
-    parts = [
-        document["title"],
-        document["summary"],
-        document["overview"],
-        document["category"]["name"],
-        *(m["subject"] + " " + m["text"] for m in document["mechanism"]),
-        *(c["compared_with"] + " " + c["difference"] for c in document["comparisons"]),
-        *(s["title"] + " " + s["detail"] for s in document["procedure"]["steps"]),
-        *(r["name"] + " " + r["description"] for r in document["risks"]["items"]),
-        *(r["activity_label"] + " " + r["patient_text"] for r in document["recovery_rules"]),
-    ]
-    return " ".join(parts).lower()
-
-
-def _announce(treatment_id: Any, *slugs: str) -> None:
-    """Tell caches, once the transaction commits, that these slugs' live document changed."""
-    transaction.on_commit(
-        lambda: publication_changed.send(
-            sender=Publication, treatment_id=treatment_id, slugs=tuple(s for s in slugs if s)
-        )
-    )
-
-
-def publication_refresh(*, treatment: Treatment, revision: Revision, source_version: int) -> None:
-    """Point the read model at `revision`, with its filter columns and ready-to-serve bytes."""
-    document = revision.document
-    previous = Publication.objects.filter(treatment=treatment).values_list("slug", flat=True)
-    _announce(treatment.pk, document["slug"], *previous)
-    restricted = sorted(
-        {
-            r["activity"]
-            for r in document["recovery_rules"]
-            if r["restriction"] in (RestrictionKind.AVOID, RestrictionKind.LIMIT)
-        }
-    )
-    now = timezone.now()
-    Publication.objects.update_or_create(
-        treatment=treatment,
-        defaults={
-            "revision": revision,
-            "revision_number": revision.number,
-            "source_version": source_version,
-            "slug": document["slug"],
-            "title": document["title"],
-            "category_slug": document["category"]["slug"],
-            "classification": document["classification"]["kind"],
-            "tissue_source": document["classification"]["tissue_source"],
-            "restricted_activities": "," + ",".join(restricted) + "," if restricted else "",
-            "onset_max_weeks": _onset_max_weeks(document),
-            "next_review_due": document["review"]["next_review_due"],
-            "search_text": _search_text(document),
-            "published_at": revision.created_at,
-            "changed_at": now,
-            "withdrawn_at": None,
-            "summary_json": to_json(_summary(document)),
-            "document_json": revision.document_json,
-            "etag": revision.etag,
-        },
-    )
-
-
-def publication_withdraw(*, treatment: Treatment) -> bool:
-    """Withdraw the treatment from public reads; the row stays as a tombstone for sync."""
-    now = timezone.now()
-    live = Publication.objects.filter(treatment=treatment, withdrawn_at__isnull=True)
-    _announce(treatment.pk, *live.values_list("slug", flat=True))
-    return bool(live.update(withdrawn_at=now, changed_at=now))
-
-
 def _freeze(
     *,
     treatment: Treatment,
@@ -178,6 +71,7 @@ def _freeze(
     change_note: str,
     reverted_from: int | None = None,
 ) -> Revision:
+    """A new immutable revision; its bytes are strict JSON, made before anything commits."""
     number = (treatment.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
     published_at = timezone.now()
     document = build_document(
@@ -219,6 +113,7 @@ def treatment_publish(
 
     Publishing content identical to the live revision creates no revision and says so.
     """
+    require(actor, Action.PUBLISH)
     new_version = treatment_compare_and_bump(
         treatment_id=treatment_id, expected_version=expected_version
     )
@@ -239,7 +134,7 @@ def treatment_publish(
             detail=f"Revision {live.number} is live with identical content; nothing published.",
         )
     revision = _freeze(treatment=treatment, content=content, actor=actor, change_note=change_note)
-    publication_refresh(treatment=treatment, revision=revision, source_version=new_version)
+    publication_apply(treatment=treatment, revision=revision, reason="published")
     audit_record(
         treatment=treatment,
         action=AuditAction.PUBLISH,
@@ -265,6 +160,7 @@ def treatment_unpublish(
     request_id: str = "",
 ) -> Treatment:
     """Withdraw the treatment from public reads; its revisions and working copy stay."""
+    require(actor, Action.UNPUBLISH)
     new_version = treatment_compare_and_bump(
         treatment_id=treatment_id, expected_version=expected_version
     )
@@ -272,7 +168,7 @@ def treatment_unpublish(
     live = _live_revision(treatment)
     if live is None:
         raise StateError("This treatment is not published; there is nothing to unpublish.")
-    publication_withdraw(treatment=treatment)
+    publication_apply(treatment=treatment, revision=None, reason="unpublished")
     audit_record(
         treatment=treatment,
         action=AuditAction.UNPUBLISH,
@@ -301,18 +197,13 @@ def treatment_revert(
 
     History is never rewritten: the old revision stays, and a new one carries its content.
     """
+    require(actor, Action.REVERT)
     old = Revision.objects.filter(treatment_id=treatment_id, number=revision_number).first()
     if old is None:
         raise NotFoundError(f"This treatment has no revision {revision_number}.")
-    document = old.document
-    content = {
-        key: value
-        for key, value in document.items()
-        if key not in {"schema_version", "id", "revision", "published_at", "links"}
-    }
     treatment, _, _ = working_copy_replace(
         treatment_id=treatment_id,
-        content=content_validate(content),
+        content=content_validate(content_of(old.document)),
         expected_version=expected_version,
     )
     live = _live_revision(treatment)
@@ -323,7 +214,7 @@ def treatment_revert(
         change_note=change_note or f"Revert to revision {revision_number}.",
         reverted_from=revision_number,
     )
-    publication_refresh(treatment=treatment, revision=revision, source_version=treatment.version)
+    publication_apply(treatment=treatment, revision=revision, reason="reverted")
     audit_record(
         treatment=treatment,
         action=AuditAction.REVERT,

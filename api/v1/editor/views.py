@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from api.auth import PUBLISH, EditorPermission, EditorTokenAuthentication
+from api.auth import EditorPermission, EditorTokenAuthentication
 from api.pagination import StrictCursorPagination
 from api.parsers import MergePatchJSONParser, StrictJSONParser
 from api.preconditions import PreconditionFailed, expected_version, working_copy_etag
@@ -34,9 +34,12 @@ from treatments import selectors, services
 from treatments.documents.build import build_content, build_document
 from treatments.documents.schema import TreatmentContent, TreatmentDocument
 from treatments.models import AuditEntry, Treatment
+from treatments.permissions import Action as EditorAction
+from treatments.permissions import can
 from treatments.services.loading import content_plan
 
 from ..examples import editor_examples
+from ..links import document_links, treatment_path
 from ..serializers import ProblemSerializer
 from .schemas import (
     Action,
@@ -73,6 +76,14 @@ IF_MATCH = OpenApiParameter(
     description='The working copy\'s current ETag, e.g. `"wc-<id hex>-v3"`.',
 )
 ID = OpenApiParameter("treatment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+WRITE_OUTCOME = OpenApiParameter(
+    "Write-Outcome",
+    {"type": "string", "enum": ["updated", "unchanged"]},
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="`unchanged` when the body equals the working copy: nothing was written, the "
+    "version and ETag stay, no audit record. `updated` otherwise.",
+)
 ERRORS = {
     400: "The body or a parameter is invalid; `errors` points into the body (JSON Pointer).",
     401: "Not authenticated: send `Authorization: Token <token>` (see WWW-Authenticate).",
@@ -205,7 +216,7 @@ def _links(treatment: Treatment) -> dict[str, Any]:
         "self": base,
         "preview": f"{base}preview/",
         "audit": f"{base}audit/",
-        "public": f"/api/v1/treatments/{treatment.slug}/" if live else None,
+        "public": treatment_path(treatment.slug) if live else None,
     }
 
 
@@ -325,7 +336,7 @@ class TreatmentItemView(EditorView):
         request=TreatmentContent,
         ok=WorkingCopy,
         errors=WRITE_ERRORS,
-        parameters=[ID, IF_MATCH],
+        parameters=[ID, IF_MATCH, WRITE_OUTCOME],
     )
     def put(self, request: Request, treatment_id: uuid.UUID) -> Response:
         return self.replace(request, treatment_id, merge=False)
@@ -338,7 +349,7 @@ class TreatmentItemView(EditorView):
         request=OpenApiRequest(OpenApiTypes.OBJECT),
         ok=WorkingCopy,
         errors=WRITE_ERRORS,
-        parameters=[ID, IF_MATCH],
+        parameters=[ID, IF_MATCH, WRITE_OUTCOME],
     )
     def patch(self, request: Request, treatment_id: uuid.UUID) -> Response:
         return self.replace(request, treatment_id, merge=True)
@@ -349,7 +360,7 @@ class TreatmentItemView(EditorView):
         version = self.expected(request, treatment)
         base = build_content(treatment) if merge else None
         content = self.content_from(request.data, base=base)
-        self.guarded(
+        saved = self.guarded(
             treatment,
             lambda: services.treatment_replace(
                 treatment_id=treatment.pk,
@@ -358,7 +369,10 @@ class TreatmentItemView(EditorView):
                 **self.audit_context(request),
             ),
         )
-        return self.respond(treatment)
+        response = self.respond(treatment)
+        # The service writes nothing for identical content (the version stays); say which.
+        response[WRITE_OUTCOME.name] = "updated" if saved.version != version else "unchanged"
+        return response
 
     @editor_operation(
         operation_id="editor_treatments_destroy",
@@ -468,7 +482,7 @@ def action_operation(
     example="publish",
 )
 class PublishView(ActionView):
-    required_permission = PUBLISH
+    editor_action = EditorAction.PUBLISH
     answers_with_outcome = True
 
     def perform(self, body: Action, context: dict[str, Any]) -> Any:
@@ -479,7 +493,7 @@ class PublishView(ActionView):
     "editor_treatments_unpublish", "Withdraw the treatment from public reads; history is kept."
 )
 class UnpublishView(ActionView):
-    required_permission = PUBLISH
+    editor_action = EditorAction.UNPUBLISH
 
     def perform(self, body: Action, context: dict[str, Any]) -> Any:
         return services.treatment_unpublish(message=body.change_note, **context)
@@ -494,7 +508,7 @@ class UnpublishView(ActionView):
     example="publish",
 )
 class RevertView(ActionView):
-    required_permission = PUBLISH
+    editor_action = EditorAction.REVERT
     body_model = RevertRequest
     answers_with_outcome = True
 
@@ -510,7 +524,7 @@ class RevertView(ActionView):
     "published); publish it to make it live again.",
 )
 class RestoreView(ActionView):
-    required_permission = "treatments.change_treatment"
+    editor_action = EditorAction.RESTORE
 
     def perform(self, body: Action, context: dict[str, Any]) -> Any:
         return services.treatment_restore(message=body.change_note, **context)
@@ -530,13 +544,15 @@ class PreviewView(EditorView):
     def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
         treatment = self.get_treatment(treatment_id)
         latest = treatment.revisions.order_by("-number").values_list("number", flat=True).first()
+        content = build_content(treatment)
+        number = (latest or 0) + 1
         document = build_document(
             treatment_id=treatment.pk,
-            content=build_content(treatment),
-            revision=(latest or 0) + 1,
+            content=content,
+            revision=number,
             published_at=timezone.now(),
         )
-        return Response(document)
+        return Response({**document, "links": document_links(content["slug"], number)})
 
 
 class AuditView(EditorView):
@@ -588,7 +604,7 @@ class ExportView(EditorView):
 class ImportView(EditorView):
     """Create or update a treatment from a content document, matched by slug."""
 
-    required_permission = "treatments.change_treatment"
+    editor_action = EditorAction.EDIT
 
     def query_parameter_names(self) -> set[str]:
         return {"dry_run"}
@@ -623,7 +639,7 @@ class ImportView(EditorView):
         existing = Treatment.objects.filter(slug=content.slug).first()
         if existing is not None and action == "updated" and not dry_run:
             self.expected(request, existing)
-        if not request.user.has_perm("treatments.add_treatment") and action == "created":
+        if action == "created" and not can(request.user, EditorAction.CREATE):
             self.permission_denied(request, message="Creating treatments needs the add right.")
         if dry_run or action == "unchanged":
             body = {

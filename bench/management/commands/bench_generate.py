@@ -7,8 +7,8 @@ that is far too slow. This command builds the same rows in bulk instead:
   (slug, title, summary, category, classification, onset range, recovery activities, body site);
 - the working copy and its child rows are inserted with ``bulk_create``;
 - the document, its hash and ETag come from the project's own ``treatments.documents.build``;
-- the read-model row comes from the project's own ``publication_refresh`` (its column logic is
-  called, not copied: its ``update_or_create`` is captured and turned into a bulk insert).
+- the rows come from the project's own row mapping (``treatments.documents.rows``), and the
+  read model from the publication hub's pure projection, inserted in bulk.
 
 Index 0 is the seed itself, unchanged, so ``/api/v1/treatments/<seed slug>/`` serves exactly
 the bytes the ``bench/limit/`` view serves. After loading, a sample of treatments is read back
@@ -20,10 +20,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from unittest import mock
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -34,7 +31,6 @@ from treatments.choices import (
     ActivityKind,
     Classification,
     RestrictionKind,
-    SafetyKind,
     TimelineEventKind,
 )
 from treatments.content_files import read_content_file, shipped_content_files
@@ -45,12 +41,18 @@ from treatments.documents.build import (
     etag_for,
     to_json,
 )
+from treatments.documents.rows import child_columns, treatment_columns
+from treatments.documents.schema import TreatmentContent
 from treatments.models import (
     AuditEntry,
     Category,
+    ChangeKind,
+    ChangeLogEntry,
     Comparison,
     MechanismNote,
     Publication,
+    PublishedCategory,
+    PublishedSlug,
     RecoveryRule,
     Revision,
     Risk,
@@ -61,8 +63,8 @@ from treatments.models import (
     TimelineEvent,
     Treatment,
 )
-from treatments.services import publishing
-from treatments.services.editing import treatment_get_for_edit
+from treatments.publication.projection import read_model_row
+from treatments.services.editing import CHILD_MODELS, treatment_get_for_edit
 from treatments.services.loading import content_treatment_id
 
 PUBLISHED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -103,6 +105,9 @@ RULE_ACTIVITIES = [
     ActivityKind.ALCOHOL,
 ]
 TREATMENT_TABLES_IN_DELETE_ORDER = [
+    ChangeLogEntry,
+    PublishedSlug,
+    PublishedCategory,
     Publication,
     AuditEntry,
     Revision,
@@ -197,207 +202,26 @@ def vary(base: dict[str, Any], index: int, seed: int) -> dict[str, Any]:
     return c
 
 
-def _or_none(part: dict[str, Any] | None, key: str) -> Any:
-    return part[key] if part else None
-
-
-def treatment_row(tid: uuid.UUID, c: dict[str, Any], category_id: int) -> Treatment:
-    """The working-copy row of content `c` (the fields ``editing._apply_fields`` sets)."""
-    cls, proc, risks, course = c["classification"], c["procedure"], c["risks"], c["course"]
-    sessions, interval = course["sessions"], course["interval"]
-    review, licence = c["review"], c["licence"]
+def treatment_row(tid: uuid.UUID, c: TreatmentContent, category_id: int) -> Treatment:
+    """The working-copy row of content `c` (the project's own row mapping)."""
     return Treatment(
         id=tid,
-        slug=c["slug"],
-        title=c["title"],
         category_id=category_id,
-        summary=c["summary"],
-        overview=c["overview"],
-        classification=cls["kind"],
-        tissue_source=cls["tissue_source"],
-        possible_tissue_sources=list(cls["possible_tissue_sources"]),
-        tissue_source_note=cls["note"],
-        performer=proc["performer"],
-        imaging_guidance=proc["imaging_guidance"],
-        anaesthesia_note=proc["anaesthesia_note"],
-        steps_intro=proc["intro"],
-        risk_level_wording=risks["level_wording"],
-        risk_statement=risks["statement"],
-        course_sessions_min=_or_none(sessions, "min"),
-        course_sessions_max=_or_none(sessions, "max"),
-        course_interval_min=_or_none(interval, "min"),
-        course_interval_max=_or_none(interval, "max"),
-        course_interval_unit=interval["unit"] if interval else "",
-        course_evidence_qualifier=course["evidence_qualifier"],
-        course_text=course["text"],
-        call_to_action_text=c["call_to_action"]["text"],
-        call_to_action_label=c["call_to_action"]["label"],
-        reviewer_name=review["reviewer"],
-        last_reviewed_on=review["last_reviewed_on"],
-        next_review_due=review["next_review_due"],
-        review_note=review["note"],
-        attribution=c["attribution"],
-        licence=licence["name"],
-        licence_url=licence["url"] or "",
+        loaded_content_hash=content_hash(c.model_dump(mode="json")),
         version=2,  # created (1), then published (2), as the services would leave it
+        **treatment_columns(c),
     )
 
 
-def child_rows(tid: uuid.UUID, c: dict[str, Any]) -> dict[type, list[Any]]:
-    """The child rows of content `c` (the rows ``editing._replace_children`` writes)."""
-    steps = []
-    for i, s in enumerate(c["procedure"]["steps"], start=1):
-        q, d = s["quantity"], s["duration"]
-        steps.append(
-            Step(
-                treatment_id=tid,
-                order=i,
-                title=s["title"],
-                detail=s["detail"],
-                quantity_min=_or_none(q, "min"),
-                quantity_max=_or_none(q, "max"),
-                quantity_unit=q["unit"] if q else "",
-                quantity_approximate=q["approximate"] if q else False,
-                quantity_of=q["of"] if q else "",
-                duration_min=_or_none(d, "min"),
-                duration_max=_or_none(d, "max"),
-                duration_unit=d["unit"] if d else "",
-                duration_wording=s["duration_wording"],
-                performer=s["performer"],
-                guidance=s["guidance"],
-                body_site=s["body_site"],
-            )
-        )
-    risks = []
-    for i, r in enumerate(c["risks"]["items"], start=1):
-        res = r["resolves_within"]
-        risks.append(
-            Risk(
-                treatment_id=tid,
-                order=i,
-                name=r["name"],
-                description=r["description"],
-                likelihood_band=r["likelihood"]["band"],
-                likelihood_basis=r["likelihood"]["basis"],
-                likelihood_wording=r["likelihood"]["wording"],
-                seriousness=r["seriousness"],
-                resolves_min=_or_none(res, "min"),
-                resolves_max=_or_none(res, "max"),
-                resolves_unit=res["unit"] if res else "",
-                resolves_wording=r["resolves_wording"],
-            )
-        )
-    rules = [
-        RecoveryRule(
-            treatment_id=tid,
-            order=i,
-            activity=r["activity"],
-            activity_label=r["activity_label"],
-            restriction=r["restriction"],
-            start_offset=r["window"]["start"],
-            end_offset=r["window"]["end"],
-            unit=r["window"]["unit"],
-            at_least=r["window"]["at_least"],
-            calendar_days=r["window"]["calendar_days"],
-            condition=r["condition"]["code"],
-            condition_text=r["condition"]["text"],
-            patient_text=r["patient_text"],
-        )
-        for i, r in enumerate(c["recovery_rules"], start=1)
-    ]
-    timeline = [
-        TimelineEvent(
-            treatment_id=tid,
-            order=i,
-            kind=e["kind"],
-            label=e["label"],
-            range_min=e["range"]["min"],
-            range_max=e["range"]["max"],
-            unit=e["range"]["unit"],
-            open_ended=e["range"]["open_ended"],
-            range_wording=e["range"]["wording"],
-            qualifier=e["qualifier"],
-            varies_between_people=e["varies_between_people"],
-            patient_text=e["patient_text"],
-        )
-        for i, e in enumerate(c["timeline"], start=1)
-    ]
-    mechanism = [
-        MechanismNote(treatment_id=tid, order=i, subject=m["subject"], text=m["text"])
-        for i, m in enumerate(c["mechanism"], start=1)
-    ]
-    comparisons = [
-        Comparison(
-            treatment_id=tid,
-            order=i,
-            compared_with=x["compared_with"],
-            difference=x["difference"],
-            onset_difference=x["onset_difference"],
-        )
-        for i, x in enumerate(c["comparisons"], start=1)
-    ]
-    safety_pairs = [(SafetyKind.CONTRAINDICATION, t) for t in c["safety"]["contraindications"]]
-    safety_pairs += [(SafetyKind.WARNING_SIGN, t) for t in c["safety"]["warning_signs"]]
-    safety = [
-        SafetyItem(treatment_id=tid, order=i, kind=kind, text=text)
-        for i, (kind, text) in enumerate(safety_pairs, start=1)
-    ]
-    sources = [
-        Source(
-            treatment_id=tid,
-            order=i,
-            title=s["title"],
-            publisher=s["publisher"],
-            url=s["url"] or "",
-            retrieved_on=s["retrieved_on"],
-            note=s["note"],
-        )
-        for i, s in enumerate(c["sources"], start=1)
-    ]
+def child_rows(tid: uuid.UUID, c: TreatmentContent) -> dict[type, list[Any]]:
+    """The child rows of content `c` (the project's own row mapping)."""
     return {
-        Step: steps,
-        Risk: risks,
-        RecoveryRule: rules,
-        TimelineEvent: timeline,
-        MechanismNote: mechanism,
-        Comparison: comparisons,
-        SafetyItem: safety,
-        Source: sources,
+        CHILD_MODELS[relation]: [
+            CHILD_MODELS[relation](treatment_id=tid, order=i, **values)
+            for i, values in enumerate(rows, start=1)
+        ]
+        for relation, rows in child_columns(c).items()
     }
-
-
-class _CapturedPublications:
-    """Stands in for ``Publication.objects``: keeps what ``publication_refresh`` would write.
-
-    Reads see an empty table (these treatments were never published before), without a query.
-    """
-
-    def __init__(self) -> None:
-        self.rows: list[Publication] = []
-
-    def update_or_create(self, *, treatment: Any, defaults: dict[str, Any]) -> Any:
-        self.rows.append(Publication(treatment=treatment, **defaults))
-        return self.rows[-1], True
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(Publication.objects.none(), name)
-
-
-class _PublicationStandIn:
-    """The ``Publication`` model as ``treatments.services.publishing`` sees it while capturing."""
-
-    def __init__(self, capture: _CapturedPublications) -> None:
-        self.objects = capture
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(Publication, name)
-
-
-@contextmanager
-def captured_publications() -> Iterator[_CapturedPublications]:
-    capture = _CapturedPublications()
-    with mock.patch.object(publishing, "Publication", _PublicationStandIn(capture)):
-        yield capture
 
 
 def bulk_insert(model: Any, rows: list[Any], *, big_text: tuple[str, ...]) -> None:
@@ -475,7 +299,7 @@ class Command(BaseCommand):
     def _chunk(
         self, base: dict[str, Any], indices: range, seed: int, categories: dict[str, int]
     ) -> None:
-        treatments, revisions = [], []
+        treatments, revisions, documents = [], [], []
         children: dict[type, list[Any]] = {}
         for index in indices:
             content = vary(base, index, seed)
@@ -483,15 +307,17 @@ class Command(BaseCommand):
             if cat["slug"] not in categories:
                 categories[cat["slug"]] = Category.objects.create(**cat).pk
             tid = treatment_id_for(index, seed, content)
-            treatment = treatment_row(tid, content, categories[cat["slug"]])
+            validated = TreatmentContent.model_validate(content)
+            treatment = treatment_row(tid, validated, categories[cat["slug"]])
             treatments.append(treatment)
-            for model, rows in child_rows(tid, content).items():
+            for model, rows in child_rows(tid, validated).items():
                 children.setdefault(model, []).extend(rows)
             published_at = PUBLISHED_AT + dt.timedelta(seconds=index)
             document = build_document(
                 treatment_id=tid, content=content, revision=1, published_at=published_at
             )
             body = to_json(document)
+            documents.append(document)
             revisions.append(
                 Revision(
                     treatment=treatment,
@@ -509,27 +335,47 @@ class Command(BaseCommand):
             for model, rows in children.items():
                 model.objects.bulk_create(rows, batch_size=2000)
             bulk_insert(Revision, revisions, big_text=("document_json",))
-            with captured_publications() as capture:
-                for treatment, revision in zip(treatments, revisions, strict=True):
-                    try:
-                        publishing.publication_refresh(
-                            treatment=treatment,
-                            revision=revision,
-                            source_version=treatment.version,
-                        )
-                    except Exception as exc:
-                        raise CommandError(
-                            "Capturing publication_refresh() failed; it no longer writes the "
-                            "read model with one Publication.objects.update_or_create(). Adapt "
-                            f"bench_generate's captured_publications(): {exc!r}"
-                        ) from exc
-            if len(capture.rows) != len(treatments):
-                raise CommandError("publication_refresh() wrote no read-model row to capture.")
-            for row in capture.rows:
-                row.changed_at = row.published_at  # deterministic, unlike now()
+            # The read model, published categories and slugs, and the change log, as the
+            # publication hub writes them (its pure projection, inserted in bulk).
+            publications, categories_seen, slugs, log = [], {}, [], []
+            for treatment, revision, document in zip(treatments, revisions, documents, strict=True):
+                row = read_model_row(
+                    revision=revision, document=document, source_version=treatment.version
+                )
+                # changed_at = published_at: deterministic, unlike now().
+                publications.append(
+                    Publication(treatment=treatment, changed_at=revision.created_at, **row)
+                )
+                categories_seen[row["category_slug"]] = PublishedCategory(
+                    slug=row["category_slug"],
+                    name=row["category_name"],
+                    published_at=revision.created_at,
+                )
+                slugs.append(
+                    PublishedSlug(
+                        slug=row["slug"],
+                        treatment=treatment,
+                        first_published_at=revision.created_at,
+                    )
+                )
+                log.append(
+                    ChangeLogEntry(
+                        treatment=treatment,
+                        slug=row["slug"],
+                        kind=ChangeKind.UPSERT,
+                        reason="published",
+                        revision_number=1,
+                        created_at=revision.created_at,
+                    )
+                )
             bulk_insert(
-                Publication, capture.rows, big_text=("document_json", "search_text", "summary_json")
+                Publication, publications, big_text=("document_json", "search_text", "summary_json")
             )
+            PublishedCategory.objects.bulk_create(
+                list(categories_seen.values()), ignore_conflicts=True
+            )
+            PublishedSlug.objects.bulk_create(slugs, batch_size=2000)
+            ChangeLogEntry.objects.bulk_create(log, batch_size=2000)
 
     def _verify(self, base: dict[str, Any], count: int, seed: int, how_many: int) -> None:
         """Read treatments back as the services do; their content must hash the same."""

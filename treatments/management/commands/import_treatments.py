@@ -10,8 +10,11 @@ class Command(LoadContentCommand):
     help = (
         "Import content files exported by export_treatments (or written by hand): each is "
         "validated, matched by slug, then created, updated or left unchanged, all in one "
-        "transaction. --dry-run reports what would change and writes nothing."
+        "transaction. --dry-run reports what would change and writes nothing. An import is an "
+        "explicit request to apply the files, so it overwrites editorial changes (unlike "
+        "load_content)."
     )
+    force_by_default = True
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)

@@ -15,13 +15,22 @@ class Command(BaseCommand):
     help = (
         "Load treatment content files (YAML or JSON); with no paths, the shipped content. "
         "All files are validated first and loaded in one transaction: one bad file writes nothing."
+        " Treatments that editors changed since they were loaded are kept (see --force)."
     )
+    force_by_default = False
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("paths", nargs="*", type=Path, help="Content files to load.")
         parser.add_argument("--publish", action="store_true", help="Publish after loading.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change; write nothing."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            default=self.force_by_default,
+            help="Apply the files even over treatments editors changed, withdrew or deleted "
+            "since they were loaded (without it those are kept and reported).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,8 +43,12 @@ class Command(BaseCommand):
                 return
             with transaction.atomic():
                 for content in contents:
-                    result = content_load(content=content, publish=options["publish"])
+                    result = content_load(
+                        content=content, publish=options["publish"], force=options["force"]
+                    )
                     line = f"{result.slug}: {result.action}"
+                    if result.detail:
+                        line += f" ({result.detail})"
                     if result.published is not None:
                         line += f"; {result.published.detail}"
                     self.stdout.write(line)

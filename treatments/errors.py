@@ -1,4 +1,4 @@
-"""Errors the services raise; the API and the admin turn them into responses and messages."""
+"""Errors the domain raises; the API and the admin turn them into responses and messages."""
 
 from typing import Any
 
@@ -45,6 +45,12 @@ class PublishRefusedError(ServiceError):
     """Publishing is not allowed in the treatment's current state."""
 
     title = "Cannot publish"
+
+
+class ForbiddenError(ServiceError):
+    """The actor's role does not allow the action (see treatments.permissions)."""
+
+    title = "Not allowed"
 
 
 class NotFoundError(ServiceError):

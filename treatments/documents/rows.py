@@ -1,0 +1,458 @@
+"""The one mapping between working-copy rows and the parts of a content document.
+
+`content_from_rows` reads a treatment and its ordered child rows (model instances, or any
+objects with the same attributes, such as the admin's cleaned form data); `columns_from_content`
+gives the column values to store for validated content; `locate_error` maps a contract error's
+location back to the row and column it came from, so a form can show it on the right field.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from treatments.choices import SafetyKind
+
+from .schema import TreatmentContent
+
+# Child relations of a treatment, in the order the document lists them.
+CHILD_RELATIONS = (
+    "steps",
+    "risks",
+    "recovery_rules",
+    "timeline",
+    "mechanism_notes",
+    "comparisons",
+    "safety_items",
+    "sources",
+)
+
+
+def _range(low: Any, high: Any, unit: str, **extra: Any) -> dict[str, Any] | None:
+    if low is None and high is None and not unit:
+        return None
+    return {"min": low, "max": high, "unit": unit, **extra}
+
+
+def _step(s: Any) -> dict[str, Any]:
+    return {
+        "title": s.title,
+        "detail": s.detail,
+        "quantity": _range(
+            s.quantity_min,
+            s.quantity_max,
+            s.quantity_unit,
+            approximate=s.quantity_approximate,
+            of=s.quantity_of,
+        ),
+        "duration": _range(s.duration_min, s.duration_max, s.duration_unit),
+        "duration_wording": s.duration_wording,
+        "performer": s.performer,
+        "guidance": s.guidance,
+        "body_site": s.body_site,
+    }
+
+
+def _risk(r: Any) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "description": r.description,
+        "likelihood": {
+            "band": r.likelihood_band,
+            "basis": r.likelihood_basis,
+            "wording": r.likelihood_wording,
+        },
+        "seriousness": r.seriousness,
+        "resolves_within": _range(r.resolves_min, r.resolves_max, r.resolves_unit),
+        "resolves_wording": r.resolves_wording,
+    }
+
+
+def _rule(r: Any) -> dict[str, Any]:
+    return {
+        "activity": r.activity,
+        "activity_label": r.activity_label,
+        "restriction": r.restriction,
+        "window": {
+            "start": r.start_offset,
+            "end": r.end_offset,
+            "unit": r.unit,
+            "at_least": r.at_least,
+            "calendar_days": r.calendar_days,
+        },
+        "condition": {"code": r.condition, "text": r.condition_text},
+        "patient_text": r.patient_text,
+    }
+
+
+def _event(e: Any) -> dict[str, Any]:
+    return {
+        "kind": e.kind,
+        "label": e.label,
+        "range": {
+            "min": e.range_min,
+            "max": e.range_max,
+            "unit": e.unit,
+            "open_ended": e.open_ended,
+            "wording": e.range_wording,
+        },
+        "qualifier": e.qualifier,
+        "varies_between_people": e.varies_between_people,
+        "patient_text": e.patient_text,
+    }
+
+
+def _source(s: Any) -> dict[str, Any]:
+    return {
+        "title": s.title,
+        "publisher": s.publisher,
+        "url": s.url or None,
+        "retrieved_on": s.retrieved_on,
+        "note": s.note,
+    }
+
+
+def content_from_rows(
+    t: Any, *, category: Any, children: Mapping[str, Iterable[Any]]
+) -> dict[str, Any]:
+    """The content document (not yet validated) of a treatment row and its ordered children."""
+    safety = list(children["safety_items"])
+    return {
+        "slug": t.slug,
+        "title": t.title,
+        "category": {"slug": category.slug, "name": category.name},
+        "summary": t.summary,
+        "overview": t.overview,
+        "classification": {
+            "kind": t.classification,
+            "tissue_source": t.tissue_source,
+            "possible_tissue_sources": t.possible_tissue_sources,
+            "note": t.tissue_source_note,
+        },
+        "mechanism": [{"subject": m.subject, "text": m.text} for m in children["mechanism_notes"]],
+        "comparisons": [
+            {
+                "compared_with": c.compared_with,
+                "difference": c.difference,
+                "onset_difference": c.onset_difference,
+            }
+            for c in children["comparisons"]
+        ],
+        "procedure": {
+            "performer": t.performer,
+            "imaging_guidance": t.imaging_guidance,
+            "anaesthesia_note": t.anaesthesia_note,
+            "intro": t.steps_intro,
+            "steps": [_step(s) for s in children["steps"]],
+        },
+        "risks": {
+            "level_wording": t.risk_level_wording,
+            "statement": t.risk_statement,
+            "items": [_risk(r) for r in children["risks"]],
+        },
+        "recovery_rules": [_rule(r) for r in children["recovery_rules"]],
+        "timeline": [_event(e) for e in children["timeline"]],
+        "course": {
+            "sessions": (
+                None
+                if t.course_sessions_min is None and t.course_sessions_max is None
+                else {"min": t.course_sessions_min, "max": t.course_sessions_max}
+            ),
+            "interval": _range(
+                t.course_interval_min, t.course_interval_max, t.course_interval_unit
+            ),
+            "evidence_qualifier": t.course_evidence_qualifier,
+            "text": t.course_text,
+        },
+        "safety": {
+            "contraindications": [s.text for s in safety if s.kind == "contraindication"],
+            "warning_signs": [s.text for s in safety if s.kind == "warning_sign"],
+        },
+        "call_to_action": {"text": t.call_to_action_text, "label": t.call_to_action_label},
+        "review": {
+            "reviewer": t.reviewer_name,
+            "last_reviewed_on": t.last_reviewed_on,
+            "next_review_due": t.next_review_due,
+            "note": t.review_note,
+        },
+        "sources": [_source(s) for s in children["sources"]],
+        "attribution": t.attribution,
+        "licence": {"name": t.licence, "url": t.licence_url or None},
+    }
+
+
+def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
+    """The treatment row's column values for validated content (the category is resolved apart)."""
+    sessions, interval = c.course.sessions, c.course.interval
+    return {
+        "slug": c.slug,
+        "title": c.title,
+        "summary": c.summary,
+        "overview": c.overview,
+        "classification": c.classification.kind,
+        "tissue_source": c.classification.tissue_source,
+        "possible_tissue_sources": list(c.classification.possible_tissue_sources),
+        "tissue_source_note": c.classification.note,
+        "performer": c.procedure.performer,
+        "imaging_guidance": c.procedure.imaging_guidance,
+        "anaesthesia_note": c.procedure.anaesthesia_note,
+        "steps_intro": c.procedure.intro,
+        "risk_level_wording": c.risks.level_wording,
+        "risk_statement": c.risks.statement,
+        "course_sessions_min": sessions.min if sessions else None,
+        "course_sessions_max": sessions.max if sessions else None,
+        "course_interval_min": interval.min if interval else None,
+        "course_interval_max": interval.max if interval else None,
+        "course_interval_unit": interval.unit if interval else "",
+        "course_evidence_qualifier": c.course.evidence_qualifier,
+        "course_text": c.course.text,
+        "call_to_action_text": c.call_to_action.text,
+        "call_to_action_label": c.call_to_action.label,
+        "reviewer_name": c.review.reviewer,
+        "last_reviewed_on": c.review.last_reviewed_on,
+        "next_review_due": c.review.next_review_due,
+        "review_note": c.review.note,
+        "attribution": c.attribution,
+        "licence": c.licence.name,
+        "licence_url": str(c.licence.url) if c.licence.url else "",
+    }
+
+
+def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
+    """Each child relation's rows (column values, in order) for validated content."""
+    safety = [{"kind": SafetyKind.CONTRAINDICATION, "text": t} for t in c.safety.contraindications]
+    safety += [{"kind": SafetyKind.WARNING_SIGN, "text": t} for t in c.safety.warning_signs]
+    return {
+        "steps": [
+            {
+                "title": s.title,
+                "detail": s.detail,
+                "quantity_min": s.quantity.min if s.quantity else None,
+                "quantity_max": s.quantity.max if s.quantity else None,
+                "quantity_unit": s.quantity.unit if s.quantity else "",
+                "quantity_approximate": s.quantity.approximate if s.quantity else False,
+                "quantity_of": s.quantity.of if s.quantity else "",
+                "duration_min": s.duration.min if s.duration else None,
+                "duration_max": s.duration.max if s.duration else None,
+                "duration_unit": s.duration.unit if s.duration else "",
+                "duration_wording": s.duration_wording,
+                "performer": s.performer,
+                "guidance": s.guidance,
+                "body_site": s.body_site,
+            }
+            for s in c.procedure.steps
+        ],
+        "risks": [
+            {
+                "name": r.name,
+                "description": r.description,
+                "likelihood_band": r.likelihood.band,
+                "likelihood_basis": r.likelihood.basis,
+                "likelihood_wording": r.likelihood.wording,
+                "seriousness": r.seriousness,
+                "resolves_min": r.resolves_within.min if r.resolves_within else None,
+                "resolves_max": r.resolves_within.max if r.resolves_within else None,
+                "resolves_unit": r.resolves_within.unit if r.resolves_within else "",
+                "resolves_wording": r.resolves_wording,
+            }
+            for r in c.risks.items
+        ],
+        "recovery_rules": [
+            {
+                "activity": r.activity,
+                "activity_label": r.activity_label,
+                "restriction": r.restriction,
+                "start_offset": r.window.start,
+                "end_offset": r.window.end,
+                "unit": r.window.unit,
+                "at_least": r.window.at_least,
+                "calendar_days": r.window.calendar_days,
+                "condition": r.condition.code,
+                "condition_text": r.condition.text,
+                "patient_text": r.patient_text,
+            }
+            for r in c.recovery_rules
+        ],
+        "timeline": [
+            {
+                "kind": e.kind,
+                "label": e.label,
+                "range_min": e.range.min,
+                "range_max": e.range.max,
+                "unit": e.range.unit,
+                "open_ended": e.range.open_ended,
+                "range_wording": e.range.wording,
+                "qualifier": e.qualifier,
+                "varies_between_people": e.varies_between_people,
+                "patient_text": e.patient_text,
+            }
+            for e in c.timeline
+        ],
+        "mechanism_notes": [{"subject": m.subject, "text": m.text} for m in c.mechanism],
+        "comparisons": [
+            {
+                "compared_with": x.compared_with,
+                "difference": x.difference,
+                "onset_difference": x.onset_difference,
+            }
+            for x in c.comparisons
+        ],
+        "safety_items": safety,
+        "sources": [
+            {
+                "title": s.title,
+                "publisher": s.publisher,
+                "url": str(s.url) if s.url else "",
+                "retrieved_on": s.retrieved_on,
+                "note": s.note,
+            }
+            for s in c.sources
+        ],
+    }
+
+
+# --- contract error locations -> rows and columns -------------------------------------------
+
+# Where each child relation's items sit in the document.
+_LISTS: dict[tuple[str, ...], str] = {
+    ("procedure", "steps"): "steps",
+    ("risks", "items"): "risks",
+    ("recovery_rules",): "recovery_rules",
+    ("timeline",): "timeline",
+    ("mechanism",): "mechanism_notes",
+    ("comparisons",): "comparisons",
+    ("safety", "contraindications"): "safety_items",
+    ("safety", "warning_signs"): "safety_items",
+    ("sources",): "sources",
+}
+_SAFETY_KIND = {"contraindications": "contraindication", "warning_signs": "warning_sign"}
+
+# A path inside an item (or the treatment) -> the column that holds it. A path that names a
+# whole group ("quantity") points at the group's first column.
+_ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
+    "steps": {
+        ("quantity", "min"): "quantity_min",
+        ("quantity", "max"): "quantity_max",
+        ("quantity", "unit"): "quantity_unit",
+        ("quantity", "approximate"): "quantity_approximate",
+        ("quantity", "of"): "quantity_of",
+        ("quantity",): "quantity_min",
+        ("duration", "min"): "duration_min",
+        ("duration", "max"): "duration_max",
+        ("duration", "unit"): "duration_unit",
+        ("duration",): "duration_min",
+    },
+    "risks": {
+        ("likelihood", "band"): "likelihood_band",
+        ("likelihood", "basis"): "likelihood_basis",
+        ("likelihood", "wording"): "likelihood_wording",
+        ("likelihood",): "likelihood_band",
+        ("resolves_within", "min"): "resolves_min",
+        ("resolves_within", "max"): "resolves_max",
+        ("resolves_within", "unit"): "resolves_unit",
+        ("resolves_within",): "resolves_min",
+    },
+    "recovery_rules": {
+        ("window", "start"): "start_offset",
+        ("window", "end"): "end_offset",
+        ("window", "unit"): "unit",
+        ("window", "at_least"): "at_least",
+        ("window", "calendar_days"): "calendar_days",
+        ("window",): "start_offset",
+        ("condition", "code"): "condition",
+        ("condition", "text"): "condition_text",
+        ("condition",): "condition_text",
+    },
+    "timeline": {
+        ("range", "min"): "range_min",
+        ("range", "max"): "range_max",
+        ("range", "unit"): "unit",
+        ("range", "open_ended"): "open_ended",
+        ("range", "wording"): "range_wording",
+        ("range",): "range_min",
+    },
+    "mechanism_notes": {},
+    "comparisons": {},
+    "safety_items": {(): "text"},
+    "sources": {},
+}
+_TREATMENT_COLUMNS: dict[tuple[str, ...], str] = {
+    ("category",): "category",
+    ("category", "slug"): "category",
+    ("category", "name"): "category",
+    ("classification", "kind"): "classification",
+    ("classification", "tissue_source"): "tissue_source",
+    ("classification", "possible_tissue_sources"): "possible_tissue_sources",
+    ("classification", "note"): "tissue_source_note",
+    ("procedure", "performer"): "performer",
+    ("procedure", "imaging_guidance"): "imaging_guidance",
+    ("procedure", "anaesthesia_note"): "anaesthesia_note",
+    ("procedure", "intro"): "steps_intro",
+    ("risks", "level_wording"): "risk_level_wording",
+    ("risks", "statement"): "risk_statement",
+    ("course", "sessions"): "course_sessions_min",
+    ("course", "sessions", "min"): "course_sessions_min",
+    ("course", "sessions", "max"): "course_sessions_max",
+    ("course", "interval"): "course_interval_min",
+    ("course", "interval", "min"): "course_interval_min",
+    ("course", "interval", "max"): "course_interval_max",
+    ("course", "interval", "unit"): "course_interval_unit",
+    ("course", "evidence_qualifier"): "course_evidence_qualifier",
+    ("course", "text"): "course_text",
+    ("call_to_action", "text"): "call_to_action_text",
+    ("call_to_action", "label"): "call_to_action_label",
+    ("review",): "last_reviewed_on",
+    ("review", "reviewer"): "reviewer_name",
+    ("review", "last_reviewed_on"): "last_reviewed_on",
+    ("review", "next_review_due"): "next_review_due",
+    ("review", "note"): "review_note",
+    ("licence", "name"): "licence",
+    ("licence", "url"): "licence_url",
+}
+
+
+@dataclass(frozen=True)
+class ErrorLocation:
+    """Where a contract error belongs: the treatment row (relation None) or a child row."""
+
+    relation: str | None
+    position: int | None  # the row's position in the rows given to `content_from_rows`
+    column: str | None  # None when the error concerns the whole row or document
+
+
+def locate_error(loc: Sequence[str | int], children: Mapping[str, Sequence[Any]]) -> ErrorLocation:
+    """The row and column a contract error at `loc` (pydantic's location) came from."""
+    path = tuple(loc)
+    for prefix, relation in _LISTS.items():
+        if path[: len(prefix)] != prefix:
+            continue
+        rest = path[len(prefix) :]
+        if not rest or not isinstance(rest[0], int):
+            return ErrorLocation(relation, None, None)
+        index, inner = rest[0], tuple(str(p) for p in rest[1:])
+        position: int | None = index
+        if relation == "safety_items":
+            kind = _SAFETY_KIND[str(prefix[1])]
+            positions = [i for i, row in enumerate(children[relation]) if row.kind == kind]
+            position = positions[index] if index < len(positions) else None
+        columns = _ITEM_COLUMNS[relation]
+        column = columns.get(inner) or (inner[0] if inner else None)
+        while column is None and inner:
+            inner = inner[:-1]
+            column = columns.get(inner)
+        return ErrorLocation(relation, position, column)
+    names = tuple(str(p) for p in path)
+    column = _TREATMENT_COLUMNS.get(names)
+    if column is None and len(names) == 1:
+        column = names[0]
+    if column is None and names:
+        column = _TREATMENT_COLUMNS.get(names[:2]) or _TREATMENT_COLUMNS.get(names[:1])
+    return ErrorLocation(None, None, column)
+
+
+def locate_pointer(pointer: str, children: Mapping[str, Sequence[Any]]) -> ErrorLocation:
+    """`locate_error` for a JSON Pointer such as "/procedure/steps/0/quantity"."""
+    parts: list[str | int] = [
+        int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~")
+        for p in pointer.split("/")[1:]
+    ]
+    return locate_error(parts, children)

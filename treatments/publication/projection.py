@@ -1,0 +1,126 @@
+"""Pure projections of a frozen document into the public read model's columns."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from treatments.choices import RestrictionKind, TimelineEventKind, TimeUnit
+from treatments.documents.build import to_json
+
+WEEKS_PER_UNIT = {
+    TimeUnit.MINUTE: 1 / (60 * 24 * 7),
+    TimeUnit.HOUR: 1 / (24 * 7),
+    TimeUnit.DAY: 1 / 7,
+    TimeUnit.WEEK: 1.0,
+    TimeUnit.MONTH: 365.25 / 12 / 7,
+    TimeUnit.YEAR: 365.25 / 7,
+}
+
+# Keys whose string values are identifiers, codes, dates or addresses, not prose to search.
+NOT_SEARCHED = frozenset(
+    {
+        "schema_version",
+        "id",
+        "published_at",
+        "slug",
+        "url",
+        "retrieved_on",
+        "last_reviewed_on",
+        "next_review_due",
+        "kind",
+        "tissue_source",
+        "possible_tissue_sources",
+        "band",
+        "basis",
+        "seriousness",
+        "activity",
+        "restriction",
+        "unit",
+        "code",
+        "links",
+    }
+)
+
+
+def summary(document: dict[str, Any]) -> dict[str, Any]:
+    """The compact list item of a document (links are added when served)."""
+    return {
+        "id": document["id"],
+        "slug": document["slug"],
+        "title": document["title"],
+        "summary": document["summary"],
+        "category": document["category"],
+        "classification": document["classification"]["kind"],
+        "tissue_source": document["classification"]["tissue_source"],
+        "revision": document["revision"],
+        "published_at": document["published_at"],
+    }
+
+
+def onset_max_weeks(document: dict[str, Any]) -> float | None:
+    """The latest expected onset in weeks, or None when the source gives no upper bound."""
+    ends = []
+    for event in document["timeline"]:
+        rng = event["range"]
+        if event["kind"] != TimelineEventKind.ONSET or rng["open_ended"]:
+            continue
+        bound = rng["max"] if rng["max"] is not None else rng["min"]
+        if bound is None:
+            return None
+        ends.append(bound * WEEKS_PER_UNIT[TimeUnit(rng["unit"])])
+    return max(ends) if ends else None
+
+
+def restricted_activities(document: dict[str, Any]) -> str:
+    """ ",running,driving," so that one `contains` finds an activity on every database."""
+    restricted = sorted(
+        {
+            r["activity"]
+            for r in document["recovery_rules"]
+            if r["restriction"] in (RestrictionKind.AVOID, RestrictionKind.LIMIT)
+        }
+    )
+    return "," + ",".join(restricted) + "," if restricted else ""
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if value:
+            yield value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            if key not in NOT_SEARCHED:
+                yield from _texts(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _texts(child)
+
+
+def search_text(document: dict[str, Any]) -> str:
+    """Every prose text of the document (every section, present and future), lower-cased."""
+    return " ".join(_texts(document)).lower()
+
+
+def read_model_row(
+    *, revision: Any, document: dict[str, Any], source_version: int
+) -> dict[str, Any]:
+    """The read-model columns (Publication) for a live revision, except `changed_at`."""
+    return {
+        "revision": revision,
+        "revision_number": revision.number,
+        "source_version": source_version,
+        "slug": document["slug"],
+        "title": document["title"],
+        "category_slug": document["category"]["slug"],
+        "category_name": document["category"]["name"],
+        "classification": document["classification"]["kind"],
+        "tissue_source": document["classification"]["tissue_source"],
+        "restricted_activities": restricted_activities(document),
+        "onset_max_weeks": onset_max_weeks(document),
+        "next_review_due": document["review"]["next_review_due"],
+        "search_text": search_text(document),
+        "published_at": revision.created_at,
+        "withdrawn_at": None,
+        "summary_json": to_json(summary(document)),
+        "document_json": revision.document_json,
+        "etag": revision.etag,
+    }

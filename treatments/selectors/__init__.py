@@ -1,0 +1,38 @@
+"""Every read of the domain: public reads (published data only), editorial reads, search."""
+
+from .editorial import (
+    WORKING_COPY_STATES,
+    working_copy_has_unpublished_changes,
+    working_copy_list,
+    working_copy_live_revision,
+    working_copy_state,
+)
+from .public import (
+    Located,
+    category_live_list,
+    publication_document,
+    publication_live_list,
+    publication_locate,
+    revision_diff,
+    revision_public_get,
+    revision_public_list,
+)
+from .search import MAX_QUERY_LENGTH, publication_search
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "WORKING_COPY_STATES",
+    "Located",
+    "category_live_list",
+    "publication_document",
+    "publication_live_list",
+    "publication_locate",
+    "publication_search",
+    "revision_diff",
+    "revision_public_get",
+    "revision_public_list",
+    "working_copy_has_unpublished_changes",
+    "working_copy_list",
+    "working_copy_live_revision",
+    "working_copy_state",
+]

@@ -1,0 +1,75 @@
+"""Every public read starts here: published data only, never the working copy."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jsonpatch
+from django.db.models import QuerySet
+
+from treatments.models import Publication, PublishedCategory, PublishedSlug, Revision
+
+
+def publication_live_list() -> QuerySet[Publication]:
+    """The live read model: what the public may see, and nothing else."""
+    return Publication.objects.live()
+
+
+@dataclass(frozen=True)
+class Located:
+    """A live publication found by slug, id or former slug, and whether the key is canonical."""
+
+    treatment_id: uuid.UUID
+    slug: str
+    canonical: bool
+
+
+def publication_locate(*, key: str) -> Located | None:
+    """Find a live publication by its slug, its UUID or a former slug."""
+    live = publication_live_list()
+    row = live.filter(slug=key).values_list("treatment_id", "slug").first()
+    if row:
+        return Located(treatment_id=row[0], slug=row[1], canonical=True)
+    try:
+        as_uuid = uuid.UUID(key)
+    except ValueError:
+        # Former slugs as published (never the working copy's aliases, which drafts may add).
+        alias = PublishedSlug.objects.filter(slug=key).values_list("treatment_id", flat=True)
+        alias = alias.first()
+        if alias is None:
+            return None
+        row = live.filter(treatment_id=alias).values_list("treatment_id", "slug").first()
+    else:
+        row = live.filter(treatment_id=as_uuid).values_list("treatment_id", "slug").first()
+    return Located(treatment_id=row[0], slug=row[1], canonical=False) if row else None
+
+
+def publication_document(*, slug: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """The named columns of the live publication with this slug, in one query."""
+    # The slug is unique: no ORDER BY (the model's default ordering would add one).
+    rows = publication_live_list().filter(slug=slug).order_by().values(*fields)[:1]
+    return next(iter(rows), None)
+
+
+def category_live_list() -> QuerySet[PublishedCategory]:
+    """Categories, as last published, that hold at least one live treatment."""
+    live_slugs = publication_live_list().values("category_slug")
+    return PublishedCategory.objects.filter(slug__in=live_slugs)
+
+
+def revision_public_list(*, treatment_id: uuid.UUID) -> QuerySet[Revision]:
+    """The frozen history of a live treatment, newest first (drafts are never revisions)."""
+    return Revision.objects.filter(treatment_id=treatment_id).order_by("-number")
+
+
+def revision_public_get(*, treatment_id: uuid.UUID, number: int) -> Revision | None:
+    """One frozen revision of a live treatment."""
+    return Revision.objects.filter(treatment_id=treatment_id, number=number).first()
+
+
+def revision_diff(*, old: Revision, new: Revision) -> list[dict[str, Any]]:
+    """An RFC 6902 JSON Patch that turns revision `old` into revision `new` (content only)."""
+    # Links are not content (older revisions stored them; newer ones get them when served).
+    before = {k: v for k, v in old.document.items() if k != "links"}
+    after = {k: v for k, v in new.document.items() if k != "links"}
+    return list(jsonpatch.make_patch(before, after))
