@@ -34,8 +34,8 @@ def publication_locate(*, key: str) -> Located | None:
         as_uuid = uuid.UUID(key)
     except ValueError:
         # Former slugs as published (never the working copy's aliases, which drafts may add).
-        alias = PublishedSlug.objects.filter(slug=key).values_list("treatment_id", flat=True)
-        alias = alias.first()
+        former = PublishedSlug.objects.filter(slug=key).values_list("treatment_id", flat=True)
+        alias = former.first()
         if alias is None:
             return None
         row = live.filter(treatment_id=alias).values_list("treatment_id", "slug").first()

@@ -141,7 +141,7 @@ def _category_for(content: TreatmentContent) -> Category:
     return Category.objects.create(slug=ref.slug, name=ref.name)
 
 
-CHILD_MODELS = {
+CHILD_MODELS: dict[str, Any] = {
     "steps": Step,
     "risks": Risk,
     "recovery_rules": RecoveryRule,
