@@ -164,3 +164,11 @@ def test_search_ignores_codes_and_identifiers(seed_published: Any) -> None:
     text = Publication.objects.get().search_text
     assert "qualitative" not in text, "enum codes are not prose"
     assert str(seed_published.pk) not in text
+
+
+def test_the_database_refuses_to_change_a_change_log_entry(seed_published: Any) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE treatments_changelogentry SET slug = 'rewritten'")
+    assert ChangeLogEntry.objects.get().slug == seed_published.slug
