@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 
+from api.v1.links import document_links, with_links
 from treatments.content_files import read_content_file, shipped_content_files
 from treatments.documents.build import build_document, etag_for, to_json
 from treatments.services.loading import content_treatment_id
@@ -28,7 +29,9 @@ def seed_document_bytes() -> bytes:
         revision=1,
         published_at=PUBLISHED_AT,
     )
-    return to_json(document).encode()
+    # As the detail view serves it: the stored bytes with the links the API adds.
+    links = document_links(content["slug"], 1)
+    return with_links(to_json(document), links).encode()
 
 
 BODY = seed_document_bytes()

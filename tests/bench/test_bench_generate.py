@@ -45,3 +45,13 @@ def test_the_generator_reuses_the_project_document_builder(db: Any) -> None:
     assert publication is not None
     assert publication.etag == publication.revision.etag
     assert json.loads(publication.summary_json)["slug"] == publication.slug
+
+
+def test_the_limit_view_serves_exactly_the_bytes_of_the_generated_seed_detail(
+    client: Client,
+) -> None:
+    from bench.limit import BODY
+
+    _generate(2)
+    slug = json.loads(BODY)["slug"]
+    assert client.get(f"/api/v1/treatments/{slug}/").content == BODY
