@@ -8,6 +8,8 @@ import copy
 import uuid
 from typing import Any
 
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -139,6 +141,23 @@ class EditorView(StrictQueryParametersMixin, APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.check_query_parameters(request)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Writes run in one transaction with the rendering of their answer.
+
+        A write and its audit record commit only once the response body exists, so no request
+        can answer an error after its write was saved: if anything fails, nothing is written.
+        """
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            render = getattr(response, "render", None)
+            if render is not None and not getattr(response, "is_rendered", True):
+                render()
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+        return response
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
