@@ -1,0 +1,131 @@
+"""Inline editors of a treatment's child rows, guarded by the permission policy."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from treatments.models import (
+    Comparison,
+    MechanismNote,
+    RecoveryRule,
+    Risk,
+    SafetyItem,
+    Source,
+    Step,
+    TimelineEvent,
+    Treatment,
+)
+from treatments.permissions import Action, can
+
+from .forms import ChildRowForm, ChildRowFormSet, SafetyItemForm
+
+
+class PolicyInlineMixin:
+    """Inline rows may be changed by whoever may edit the treatment (the one policy)."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can(request.user, Action.VIEW)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_write(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_write(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_write(request, obj)
+
+
+def _may_write(request: HttpRequest, treatment: Treatment | None) -> bool:
+    """May the user save this treatment (None: a new one)? Deleted ones are restored first."""
+    if treatment is None:
+        return can(request.user, Action.CREATE)
+    return can(request.user, Action.EDIT) and treatment.deleted_at is None
+
+
+class OrderedInline(PolicyInlineMixin, admin.StackedInline):
+    """Children edited in place; `order` sets their position."""
+
+    form = ChildRowForm
+    formset = ChildRowFormSet
+    extra = 0
+    ordering = ["order"]
+
+
+class StepInline(OrderedInline):
+    model = Step
+    fields = [
+        ("order", "title"),
+        "detail",
+        ("quantity_min", "quantity_max", "quantity_unit", "quantity_approximate", "quantity_of"),
+        ("duration_min", "duration_max", "duration_unit", "duration_wording"),
+        ("performer", "guidance", "body_site"),
+    ]
+
+
+class RiskInline(OrderedInline):
+    model = Risk
+    fields = [
+        ("order", "name"),
+        "description",
+        ("likelihood_band", "likelihood_basis", "likelihood_wording"),
+        "seriousness",
+        ("resolves_min", "resolves_max", "resolves_unit", "resolves_wording"),
+    ]
+
+
+class RecoveryRuleInline(OrderedInline):
+    model = RecoveryRule
+    fields = [
+        ("order", "activity", "activity_label", "restriction"),
+        ("start_offset", "end_offset", "unit", "at_least", "calendar_days"),
+        ("condition", "condition_text"),
+        "patient_text",
+    ]
+
+
+class TimelineEventInline(OrderedInline):
+    model = TimelineEvent
+    fields = [
+        ("order", "kind", "label"),
+        ("range_min", "range_max", "unit", "open_ended", "range_wording"),
+        ("qualifier", "varies_between_people"),
+        "patient_text",
+    ]
+
+
+class MechanismNoteInline(OrderedInline):
+    model = MechanismNote
+    fields = [("order", "subject"), "text"]
+
+
+class ComparisonInline(OrderedInline):
+    model = Comparison
+    fields = [("order", "compared_with"), "difference", "onset_difference"]
+
+
+class SafetyItemInline(PolicyInlineMixin, admin.TabularInline):
+    model = SafetyItem
+    form = SafetyItemForm
+    formset = ChildRowFormSet
+    extra = 0
+    ordering = ["order"]
+    fields = ["order", "kind", "text"]
+
+
+URL_FIELDS: dict[Any, dict[str, Any]] = {
+    models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}
+}
+
+
+class SourceInline(PolicyInlineMixin, admin.TabularInline):
+    model = Source
+    form = ChildRowForm
+    formset = ChildRowFormSet
+    formfield_overrides = URL_FIELDS
+    extra = 0
+    ordering = ["order"]
+    fields = ["order", "title", "publisher", "url", "retrieved_on", "note"]
