@@ -16,6 +16,7 @@ from pydantic import (
     HttpUrl,
     StringConstraints,
     UrlConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -114,6 +115,13 @@ class Quantity(Part):
     unit: QuantityUnit
     approximate: bool = False
     of: ShortText = ""
+
+    @field_validator("min", "max")
+    @classmethod
+    def _unsigned_zero(cls, value: float | None) -> float | None:
+        # -0.0 passes ge=0 but databases store it as 0.0: keep one zero, so content hashes
+        # (what "nothing changed" compares) survive a trip through the rows.
+        return None if value is None else value + 0.0
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -264,6 +272,8 @@ class SessionCount(Part):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        if self.min is None and self.max is None:
+            raise ValueError("Give at least one of min and max, or leave the session count out.")
         _check_range(self.min, self.max, "session count")
         return self
 
