@@ -29,5 +29,6 @@ urlpatterns = [
         views.DocumentSchemaView.as_view(),
         name="schema-treatment-document",
     ),
+    path("", include("api.v1.renditions.urls")),
     path("editor/", include("api.v1.editor.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Renditions of published documents served by API v1 (recovery plan, calendar, ...)."""
