@@ -6,7 +6,7 @@ import pytest
 
 from treatments import services
 from treatments.documents.build import build_content
-from treatments.documents.schema import TreatmentContent
+from treatments.documents.schema import LANGUAGE_PATTERN, TreatmentContent
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,10 @@ def fill_to_limits(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> 
     if isinstance(value, list):
         return [fill_to_limits(item, schema.get("items", {}), defs) for item in value]
     if isinstance(value, str) and "maxLength" in schema and "format" not in schema:
+        if schema.get("pattern") == LANGUAGE_PATTERN:
+            tag = "abc-abcdefgh-abcdefgh-abcdefgh-abcd"  # a BCP 47 tag of 35 characters
+            assert len(tag) == schema["maxLength"]
+            return tag
         if "pattern" in schema:
             return "a" * schema["maxLength"]
         if "enum" in schema:

@@ -86,7 +86,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         SourceInline,
     ]
     fieldsets = [
-        (None, {"fields": ["id", "title", "slug", "category", "summary", "overview"]}),
+        (None, {"fields": ["id", "title", "slug", "language", "category", "summary", "overview"]}),
         (
             "Classification",
             {

@@ -118,6 +118,7 @@ def content_from_rows(
     safety = list(children["safety_items"])
     return {
         "slug": t.slug,
+        "language": t.language,
         "title": t.title,
         "category": {"slug": category.slug, "name": category.name},
         "summary": t.summary,
@@ -185,6 +186,7 @@ def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
     sessions, interval = c.course.sessions, c.course.interval
     return {
         "slug": c.slug,
+        "language": c.language,
         "title": c.title,
         "summary": c.summary,
         "overview": c.overview,

@@ -48,6 +48,10 @@ LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(c
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=120)]
 CategorySlug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+# A BCP 47 language tag in its common form: "en", "en-GB", "es-419", "zh-Hant-TW".
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN, max_length=35)]
+DEFAULT_LANGUAGE = "en"
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 MAX_URL_LENGTH = 2000
 
@@ -341,6 +345,9 @@ class TreatmentContent(Part):
     """A treatment's content: what editors write, content files hold and export produces."""
 
     slug: Slug
+    language: LanguageTag = Field(
+        default=DEFAULT_LANGUAGE, description="The language of the text (BCP 47), e.g. `en`."
+    )
     title: ShortText = Field(min_length=1)
     category: CategoryRef
     summary: MediumText = Field(min_length=1)

@@ -35,6 +35,8 @@ def backfill(apps, schema_editor):
         ChangeLogEntry.objects.create(
             treatment_id=publication.treatment_id,
             slug=publication.slug,
+            category_slug=category["slug"],
+            language="en",
             kind="withdraw" if publication.withdrawn_at else "upsert",
             reason="backfilled",
             revision_number=publication.revision_number,
@@ -162,6 +164,9 @@ class Migration(migrations.Migration):
             fields=[
                 ('sequence', models.BigAutoField(primary_key=True, serialize=False)),
                 ('slug', models.SlugField(max_length=120)),
+                ('category_slug', models.SlugField(blank=True, max_length=80)),
+                ('previous_category_slug', models.SlugField(blank=True, max_length=80)),
+                ('language', models.CharField(blank=True, max_length=35)),
                 ('kind', models.CharField(choices=[('upsert', 'Live document published or replaced'), ('withdraw', 'Withdrawn from public reads')], max_length=16)),
                 ('reason', models.CharField(max_length=16)),
                 ('revision_number', models.PositiveIntegerField(blank=True, null=True)),
@@ -173,6 +178,16 @@ class Migration(migrations.Migration):
                 'ordering': ['sequence'],
                 'indexes': [models.Index(fields=['treatment', 'sequence'], name='changelog_treatment_idx')],
             },
+        ),
+        migrations.AddField(
+            model_name='publication',
+            name='language',
+            field=models.CharField(db_index=True, default='en', max_length=35),
+        ),
+        migrations.AddField(
+            model_name='treatment',
+            name='language',
+            field=models.CharField(default='en', help_text='The language of the text (BCP 47), e.g. "en".', max_length=35),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -36,6 +36,9 @@ class Treatment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=120, unique=True)
+    language = models.CharField(
+        max_length=35, default="en", help_text='The language of the text (BCP 47), e.g. "en".'
+    )
     title = models.CharField(max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="treatments")
     summary = models.CharField(max_length=500, help_text="One or two sentences for list views.")

@@ -97,6 +97,7 @@ class Publication(models.Model):
     title = models.CharField(max_length=200)
     category_slug = models.SlugField(max_length=80, db_index=True)
     category_name = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=35, default="en", db_index=True)
     classification = models.CharField(max_length=32, db_index=True)
     tissue_source = models.CharField(max_length=32, db_index=True)
     # ",running,driving," so that one `contains` finds an activity on every database.
@@ -177,6 +178,12 @@ class ChangeLogEntry(models.Model):
     sequence = models.BigAutoField(primary_key=True)
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
     slug = models.SlugField(max_length=120)
+    # The sync scope of the change: the document's category and language after it (for a
+    # withdrawal, the withdrawn document's), and the category before it when that changed, so
+    # that a client scoped to the old category learns the treatment left its scope.
+    category_slug = models.SlugField(max_length=80, blank=True)
+    previous_category_slug = models.SlugField(max_length=80, blank=True)
+    language = models.CharField(max_length=35, blank=True)
     kind = models.CharField(max_length=16, choices=ChangeKind.choices)
     # Why: the service that made the change (publish, revert, unpublish, delete, load, ...).
     reason = models.CharField(max_length=16)

@@ -94,22 +94,26 @@ def publication_apply(
     _lock_change_log()
     now = timezone.now()
     slugs = {current.slug} if current is not None else set()
+    before_category = current.category_slug if live_now else ""  # type: ignore[union-attr]
     if revision is None:
         Publication.objects.filter(pk=treatment.pk).update(withdrawn_at=now, changed_at=now)
-        slug = current.slug  # type: ignore[union-attr]
-        kind = ChangeKind.WITHDRAW
-        number = current.revision_number  # type: ignore[union-attr]
+        assert current is not None
+        slug, kind, number = current.slug, ChangeKind.WITHDRAW, current.revision_number
+        category, language = current.category_slug, current.language
     else:
         document = revision.document
         _project(treatment, revision, document, now)
-        slug = document["slug"]
-        kind = ChangeKind.UPSERT
-        number = revision.number
+        slug, kind, number = document["slug"], ChangeKind.UPSERT, revision.number
+        category = document["category"]["slug"]
+        language = document.get("language", "en")
     slugs.add(slug)
     slugs.update(PublishedSlug.objects.filter(treatment=treatment).values_list("slug", flat=True))
     entry = ChangeLogEntry.objects.create(
         treatment=treatment,
         slug=slug,
+        category_slug=category,
+        previous_category_slug=before_category if before_category != category else "",
+        language=language,
         kind=kind,
         reason=reason,
         revision_number=number,

@@ -112,6 +112,8 @@ def read_model_row(
         "title": document["title"],
         "category_slug": document["category"]["slug"],
         "category_name": document["category"]["name"],
+        # Revisions frozen before documents carried a language are English (the seed's).
+        "language": document.get("language", "en"),
         "classification": document["classification"]["kind"],
         "tissue_source": document["classification"]["tissue_source"],
         "restricted_activities": restricted_activities(document),
