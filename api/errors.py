@@ -114,7 +114,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     else:
         detail = str(exc.detail)
     body = problem_body(
-        status=exc.status_code, code=code, detail=detail, instance=instance, errors=errors
+        status=exc.status_code,
+        code=code,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+        **getattr(exc, "extra", {}),
     )
     set_rollback()
     return Response(

@@ -37,6 +37,7 @@ class HotDocument:
     last_modified: str  # an HTTP date
     last_modified_epoch: int
     cache_control: str
+    language: str
 
 
 class HotDocuments:
@@ -97,7 +98,7 @@ def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> 
 
 
 def hot_document_for(
-    *, body: str, etag: str, last_modified: dt.datetime, cache_control: str
+    *, body: str, etag: str, last_modified: dt.datetime, cache_control: str, language: str
 ) -> HotDocument:
     """Prepare a stored document for the hot path (encode once, format the date once)."""
     return HotDocument(
@@ -106,6 +107,7 @@ def hot_document_for(
         last_modified=http_date(last_modified.timestamp()),
         last_modified_epoch=int(last_modified.timestamp()),
         cache_control=cache_control,
+        language=language,
     )
 
 
@@ -146,4 +148,5 @@ def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpRe
     response["Cache-Control"] = document.cache_control
     response["Vary"] = VARY
     response["Allow"] = allow
+    response["Content-Language"] = document.language
     return response

@@ -206,3 +206,28 @@ def editor_examples() -> dict[str, OpenApiExample]:
             },
         ),
     }
+
+
+def sync_example() -> OpenApiExample:
+    doc = seed_document()
+    return OpenApiExample(
+        "Last page of a full sync",
+        value={
+            "upserts": [doc],
+            "deletions": [],
+            "next_page_token": None,
+            "next_sync_token": "eyJtIjoiZCIsInMiOjF9:1a2b3c…(opaque)",
+        },
+    )
+
+
+def bundle_example() -> OpenApiExample:
+    return OpenApiExample(
+        "Bundle",
+        value={
+            "sync_token": "eyJtIjoiZCIsInMiOjF9:1a2b3c…(opaque)",
+            "language": None,
+            "category": None,
+            "documents": [seed_document()],
+        },
+    )

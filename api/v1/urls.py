@@ -30,5 +30,6 @@ urlpatterns = [
         name="schema-treatment-document",
     ),
     path("", include("api.v1.renditions.urls")),
+    path("", include("api.v1.sync.urls")),
     path("editor/", include("api.v1.editor.urls")),
 ]

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -46,7 +46,6 @@ from .serializers import (
     TreatmentSummarySerializer,
 )
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 FILTER_PARAMETERS = frozenset(TreatmentFilterSet.query_parameters())
 
 
@@ -57,12 +56,28 @@ def live_cache_control() -> str:
     )
 
 
+# A revision never changes, but a withdrawn treatment's revisions must leave caches within the
+# live-document max-age (they answer 410 once it is withdrawn), so they are not `immutable`.
+REVISION_CACHE_CONTROL = live_cache_control
+
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     str,
     OpenApiParameter.HEADER,
     description="An ETag you hold; if it is current the answer is 304 with no body.",
+)
+
+
+KEY_PARAMETER = OpenApiParameter(
+    "key",
+    str,
+    OpenApiParameter.PATH,
+    description="The treatment's slug, its UUID, or a former slug.",
+)
+NUMBER_PARAMETER = OpenApiParameter(
+    "number", int, OpenApiParameter.PATH, description="A revision number (1, 2, ...)."
 )
 
 
@@ -79,6 +94,7 @@ def read_operation(
     ok_description: str,
     parameters: list[OpenApiParameter] | None = None,
     not_found: bool = True,
+    gone: bool = False,
     example: Any = None,
 ) -> Any:
     """The schema of a public GET: its success, 304 and every error it can return."""
@@ -89,6 +105,9 @@ def read_operation(
     }
     if not_found:
         errors[404] = "No published treatment (or revision) at this URL."
+    # Every operation addressed by a treatment key answers 410 once it is withdrawn.
+    if gone or any(p is KEY_PARAMETER for p in parameters or []):
+        errors[410] = "Gone: withdrawn from publication, or (sync) a token too old; see detail."
     responses: dict[Any, Any] = {
         200: OpenApiResponse(ok, description=ok_description),
         304: OpenApiResponse(description="Not modified: your cached copy is current."),
@@ -252,20 +271,29 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         )
 
 
-KEY_PARAMETER = OpenApiParameter(
-    "key",
-    str,
-    OpenApiParameter.PATH,
-    description="The treatment's slug, its UUID, or a former slug.",
-)
-NUMBER_PARAMETER = OpenApiParameter(
-    "number", int, OpenApiParameter.PATH, description="A revision number (1, 2, ...)."
-)
+class Gone(APIException):
+    """The resource existed and is gone for good (410); `extra` adds problem members."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "gone"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.extra = extra
 
 
 def _locate(key: str) -> selectors.Located:
+    """The live treatment known as `key`; 410 if it was withdrawn, 404 if never published."""
     located = selectors.publication_locate(key=key)
     if located is None:
+        withdrawn = selectors.publication_withdrawn(key=key)
+        if withdrawn is not None:
+            slug, since = withdrawn
+            when = since.isoformat().replace("+00:00", "Z")
+            raise Gone(
+                f"'{slug}' was withdrawn from publication on {when}; remove any copy you hold.",
+                withdrawn_at=when,
+            )
         raise NotFound(f"No published treatment is known as '{key}'.")
     return located
 
@@ -311,14 +339,14 @@ class TreatmentDetailView(PublicView):
         example=examples.document_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        fields = ("etag", "published_at", "document_json", "slug", "revision_number")
+        fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
             located = _locate(key)
             row = selectors.publication_document(slug=located.slug, fields=fields)
             canonical = located.canonical
-            if row is None:
+            if row is None:  # withdrawn between the two reads
                 raise NotFound(f"No published treatment is known as '{key}'.")
         # The served bytes are a function of the stored bytes, so the stored ETag stays valid.
         body = with_links(row["document_json"], document_links(row["slug"], row["revision_number"]))
@@ -337,10 +365,12 @@ class TreatmentDetailView(PublicView):
                     etag=row["etag"],
                     last_modified=row["published_at"],
                     cache_control=live_cache_control(),
+                    language=row["language"],
                 ),
             )
         else:
             response["Link"] = f'<{treatment_path(row["slug"])}>; rel="canonical"'
+        response["Content-Language"] = row["language"]
         return response
 
 
@@ -405,7 +435,7 @@ class RevisionDetailView(PublicView):
             body=with_links(revision.document_json, links),
             etag=revision.etag,
             last_modified=revision.created_at,
-            cache_control=IMMUTABLE,
+            cache_control=REVISION_CACHE_CONTROL(),
         )
 
 
@@ -436,7 +466,7 @@ class RevisionDiffView(PublicView):
             request,
             body=body,
             last_modified=max(old.created_at, new.created_at),
-            cache_control=IMMUTABLE,
+            cache_control=REVISION_CACHE_CONTROL(),
         )
 
 

@@ -187,6 +187,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "revisions", "description": "The immutable published history of a treatment."},
         {"name": "schemas", "description": "Machine-readable contracts of the documents."},
         {
+            "name": "sync",
+            "description": "Offline apps: a delta feed with deletions, and an offline bundle.",
+        },
+        {
             "name": "editor",
             "description": "Authenticated editing of working copies, publishing and import/export. "
             "Writes need `If-Match` with the working copy's current ETag.",
@@ -203,6 +207,9 @@ PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDAT
 # a change published by another worker is seen within this time. See api/hot.py.
 PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "2"))
 PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
+
+# Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
+SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))
 
 LOGGING = {
     "version": 1,

@@ -53,7 +53,7 @@ def test_unpublishing_in_this_process_removes_the_memory_copy_at_once(
     t = Treatment.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         services.treatment_unpublish(treatment_id=t.pk, expected_version=t.version, actor=None)
-    assert client.get(URL).status_code == 404
+    assert client.get(URL).status_code == 410
 
 
 def test_memory_copies_expire_after_the_ttl() -> None:
@@ -62,7 +62,11 @@ def test_memory_copies_expire_after_the_ttl() -> None:
     now = [0.0]
     documents = HotDocuments(ttl=2.0, maxsize=10, timer=lambda: now[0])
     entry = hot_document_for(
-        body="{}", etag='"x"', last_modified=dt.datetime.now(dt.UTC), cache_control="public"
+        body="{}",
+        etag='"x"',
+        last_modified=dt.datetime.now(dt.UTC),
+        cache_control="public",
+        language="en",
     )
     documents.put("slug", entry)
     now[0] = 1.9

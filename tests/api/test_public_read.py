@@ -88,7 +88,8 @@ def test_revisions_history_detail_and_diff(client: Client, seed_published: Any) 
     assert [r["revision"] for r in history] == [2, 1]
     first = _get(client, f"{BASE}/treatments/{SLUG}/revisions/1/")
     assert first.json()["revision"] == 1
-    assert "immutable" in first["Cache-Control"]
+    # Not `immutable`: a withdrawn treatment's revisions must leave caches (they answer 410).
+    assert first["Cache-Control"] == "public, max-age=300, stale-while-revalidate=60"
     diff = _get(client, f"{BASE}/treatments/{SLUG}/revisions/1/diff/2/").json()
     assert {"op": "replace", "path": "/course/text", "value": "Changed course text."} in (
         diff["patch"]

@@ -83,4 +83,4 @@ def test_make_run_does_not_republish_a_treatment_an_editor_withdrew(client: Clie
     out = _load()
 
     assert "not published" in out, out
-    assert client.get(f"/api/v1/treatments/{treatment.slug}/").status_code == 404
+    assert client.get(f"/api/v1/treatments/{treatment.slug}/").status_code == 410

@@ -73,3 +73,15 @@ def revision_diff(*, old: Revision, new: Revision) -> list[dict[str, Any]]:
     before = {k: v for k, v in old.document.items() if k != "links"}
     after = {k: v for k, v in new.document.items() if k != "links"}
     return list(jsonpatch.make_patch(before, after))
+
+
+def publication_locate_any(*, key: str) -> uuid.UUID | None:
+    """The treatment ever published as `key` (slug, id or former slug), live or withdrawn."""
+    row = Publication.objects.filter(slug=key).values_list("treatment_id", flat=True).first()
+    if row is not None:
+        return row
+    try:
+        as_uuid = uuid.UUID(key)
+    except ValueError:
+        return PublishedSlug.objects.filter(slug=key).values_list("treatment_id", flat=True).first()
+    return Publication.objects.filter(pk=as_uuid).values_list("treatment_id", flat=True).first()

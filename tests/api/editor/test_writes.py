@@ -346,14 +346,14 @@ def test_delete_is_soft_and_restore_brings_it_back(
         "DELETE", _item(seed_published), **{"If-Match": etag_of(seed_published)}
     )
     assert deleted.status_code == 200 and deleted.json()["state"] == "deleted"
-    assert client.get(f"/api/v1/treatments/{seed_published.slug}/").status_code == 404
+    assert client.get(f"/api/v1/treatments/{seed_published.slug}/").status_code == 410
     listed = publisher.request("GET", f"{BASE}/treatments/?state=deleted").json()["results"]
     assert [item["id"] for item in listed] == [str(seed_published.pk)]
     restored = publisher.request(
         "POST", f"{_item(seed_published)}restore/", {}, **{"If-Match": etag_of(seed_published)}
     )
     assert restored.status_code == 200 and restored.json()["state"] == "unpublished"
-    assert client.get(f"/api/v1/treatments/{seed_published.slug}/").status_code == 404
+    assert client.get(f"/api/v1/treatments/{seed_published.slug}/").status_code == 410
 
 
 def test_revert_via_the_api(publisher: TokenClient, seed_published: Any) -> None:

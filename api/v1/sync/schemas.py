@@ -1,0 +1,43 @@
+"""Response bodies of the sync feed and the bundle (pydantic: they document themselves)."""
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from treatments.documents.schema import TreatmentDocument
+
+
+class Tombstone(BaseModel):
+    """A treatment the client must remove: withdrawn, or no longer in the sync's scope."""
+
+    id: uuid.UUID
+    slug: str
+    reason: Literal["unpublished", "deleted", "out_of_scope"]
+    since: dt.datetime = Field(description="When it was withdrawn (or left the scope).")
+
+
+class SyncPage(BaseModel):
+    """One page of a sync: documents to store, treatments to remove, and where to go next."""
+
+    upserts: list[TreatmentDocument] = Field(
+        description="Full live documents; replace what you hold for the same `id`."
+    )
+    deletions: list[Tombstone]
+    next_page_token: str | None = Field(
+        description="More pages follow: call again with `?token=` this value."
+    )
+    next_sync_token: str | None = Field(
+        description="The sync is complete: keep this and call later with `?token=` it to get "
+        "only what changed since."
+    )
+
+
+class Bundle(BaseModel):
+    """Every live document in scope, and the sync token that continues from them."""
+
+    sync_token: str
+    language: str | None
+    category: str | None
+    documents: list[TreatmentDocument]

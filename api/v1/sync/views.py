@@ -1,0 +1,337 @@
+"""The delta feed (`/sync/`) and the offline bundle (`/bundle/`) for mobile apps.
+
+Both serve stored document bytes (links added at the edge); neither re-serialises a document.
+"""
+
+import datetime as dt
+import gzip
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+from api.conditional import is_not_modified_raw
+from treatments import selectors
+from treatments.documents.build import etag_for, to_json
+from treatments.documents.schema import LANGUAGE_PATTERN, SLUG_PATTERN
+from treatments.selectors import SyncScope
+
+from ..examples import bundle_example, sync_example
+from ..links import document_links, with_links
+from ..views import Gone, PublicView, read_operation
+from .schemas import Bundle, SyncPage
+from .tokens import SyncToken, decode
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# Sync answers change as content changes: caches may store them but must revalidate (ETag).
+SYNC_CACHE_CONTROL = "public, no-cache"
+SCOPE_PARAMETERS = ("category", "language")
+
+
+def _scope_from(request: Request) -> SyncScope:
+    category = request.query_params.get("category")
+    language = request.query_params.get("language")
+    errors = {}
+    if category is not None and not (len(category) <= 80 and re.match(SLUG_PATTERN, category)):
+        errors["category"] = ["Give a category slug, e.g. `pain-treatments`."]
+    if language is not None and not (len(language) <= 35 and re.match(LANGUAGE_PATTERN, language)):
+        errors["language"] = ["Give a BCP 47 language tag, e.g. `en` or `en-GB`."]
+    if errors:
+        raise ValidationError(errors)
+    return SyncScope(category=category, language=language)
+
+
+def _page_size(request: Request) -> int:
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE):
+        raise ValidationError({"page_size": [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]})
+    return int(raw)
+
+
+def _document(row: dict[str, Any] | Any) -> str:
+    slug = row["slug"] if isinstance(row, dict) else row.slug
+    number = row["revision_number"] if isinstance(row, dict) else row.revision_number
+    body = row["document_json"] if isinstance(row, dict) else row.document_json
+    return with_links(body, document_links(slug, number))
+
+
+def _page_body(
+    upserts: list[str],
+    deletions: list[dict[str, Any]],
+    next_page: str | None,
+    next_sync: str | None,
+) -> str:
+    return (
+        '{"upserts":['
+        + ",".join(upserts)
+        + '],"deletions":'
+        + to_json(deletions)
+        + ',"next_page_token":'
+        + to_json(next_page)
+        + ',"next_sync_token":'
+        + to_json(next_sync)
+        + "}"
+    )
+
+
+def _log_retention_cutoff() -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=settings.SYNC_LOG_RETENTION_DAYS)
+
+
+TOKEN = OpenApiParameter(
+    "token",
+    {"type": "string", "minLength": 1, "maxLength": 500},
+    description="A `next_page_token` or `next_sync_token` from an earlier answer, as received. "
+    "Without it, a full sync starts.",
+)
+PAGE_SIZE = OpenApiParameter(
+    "page_size",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    description=f"Treatments per page, 1 to {MAX_PAGE_SIZE}; default {DEFAULT_PAGE_SIZE}.",
+)
+CATEGORY = OpenApiParameter(
+    "category",
+    {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
+    description="Full sync only: sync one category (the scope is then bound into the tokens).",
+)
+LANGUAGE = OpenApiParameter(
+    "language",
+    {"type": "string", "pattern": LANGUAGE_PATTERN, "maxLength": 35},
+    description="Full sync only: sync one language (BCP 47), bound into the tokens.",
+)
+
+
+class SyncView(PublicView):
+    """The delta feed: a full sync in pages, then only what changed, deletions included."""
+
+    def query_parameter_names(self) -> set[str]:
+        return {"token", "page_size", *SCOPE_PARAMETERS}
+
+    @read_operation(
+        operation_id="sync",
+        tag="sync",
+        description=(
+            "Offline sync for apps. Without `token`: a full sync of every live document (in "
+            "scope), in pages; follow `next_page_token` until an answer carries "
+            "`next_sync_token`. Later, call with that token to get only what changed since: "
+            "upserts (full documents) and deletions (tombstones), each treatment at most once, "
+            "in its latest state. An empty delta is cheap: send `If-None-Match` with its ETag "
+            "to get a 304. A changed token is a 400; a token older than the change log keeps "
+            f"({settings.SYNC_LOG_RETENTION_DAYS} days of changes) is a 410: start over."
+        ),
+        ok=SyncPage,
+        ok_description="A page of the sync.",
+        parameters=[TOKEN, PAGE_SIZE, CATEGORY, LANGUAGE],
+        not_found=False,
+        gone=True,
+        example=sync_example(),
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit = _page_size(request)
+        raw = request.query_params.get("token")
+        if raw is None:
+            scope = _scope_from(request)
+            token = SyncToken(mode="snapshot", since=selectors.change_log_head(), scope=scope)
+        else:
+            bound = [name for name in SCOPE_PARAMETERS if name in request.query_params]
+            if bound:
+                raise ValidationError(
+                    {
+                        name: ["The scope is bound into the token; leave this parameter out."]
+                        for name in bound
+                    }
+                )
+            token = decode(raw)
+        if token.mode == "snapshot":
+            body = self._snapshot_page(token, limit)
+        elif token.upto is None:
+            first = selectors.sync_first_change_after(scope=token.scope, since=token.since)
+            if first is None:
+                # Nothing new: the cheapest answer of the API (one indexed query, no documents).
+                return self._answer(request, _page_body([], [], None, raw), etag=etag_for(raw))
+            if first < _log_retention_cutoff():
+                raise Gone(
+                    "This sync token is older than the changes the API keeps "
+                    f"({settings.SYNC_LOG_RETENTION_DAYS} days). Start over with a full sync "
+                    "(call without a token) and replace what you hold."
+                )
+            upto = selectors.change_log_head()
+            body = self._delta_page(
+                SyncToken(mode="delta", since=token.since, scope=token.scope, upto=upto), limit
+            )
+        else:
+            body = self._delta_page(token, limit)
+        return self._answer(request, body, etag=etag_for(body))
+
+    def _snapshot_page(self, token: SyncToken, limit: int) -> str:
+        rows = selectors.sync_live_page(scope=token.scope, after=token.after_id, limit=limit)
+        page, more = rows[:limit], len(rows) > limit
+        if more:
+            following = SyncToken(
+                mode="snapshot",
+                since=token.since,
+                scope=token.scope,
+                after_id=page[-1]["treatment_id"],
+            )
+            return _page_body([_document(r) for r in page], [], following.encode(), None)
+        done = SyncToken(mode="delta", since=token.since, scope=token.scope)
+        return _page_body([_document(r) for r in page], [], None, done.encode())
+
+    def _delta_page(self, token: SyncToken, limit: int) -> str:
+        assert token.upto is not None
+        changed = selectors.sync_changed_page(
+            scope=token.scope,
+            since=token.since,
+            upto=token.upto,
+            after=token.after_sequence,
+            limit=limit,
+        )
+        page, more = changed[:limit], len(changed) > limit
+        states = selectors.sync_states(scope=token.scope, treatment_ids=[t for t, _ in page])
+        upserts, deletions = [], []
+        for treatment_id, _ in page:
+            state = states[treatment_id]
+            if state.live and state.in_scope:
+                upserts.append(_document(state.__dict__))
+            else:
+                deletions.append(
+                    {
+                        "id": str(state.treatment_id),
+                        "slug": state.slug,
+                        "reason": state.gone_reason,
+                        "since": state.gone_since.isoformat().replace("+00:00", "Z")
+                        if state.gone_since
+                        else None,
+                    }
+                )
+        if more:
+            following = SyncToken(
+                mode="delta",
+                since=token.since,
+                scope=token.scope,
+                upto=token.upto,
+                after_sequence=page[-1][1],
+            )
+            return _page_body(upserts, deletions, following.encode(), None)
+        done = SyncToken(mode="delta", since=token.upto, scope=token.scope)
+        return _page_body(upserts, deletions, None, done.encode())
+
+    def _answer(self, request: HttpRequest, body: str, *, etag: str) -> HttpResponse:
+        response: HttpResponse
+        if is_not_modified_raw(
+            request.META.get("HTTP_IF_NONE_MATCH"), None, etag=etag, last_modified_epoch=0
+        ):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = SYNC_CACHE_CONTROL
+        response["Vary"] = "Accept, Accept-Encoding"
+        return response
+
+
+@dataclass(frozen=True)
+class BuiltBundle:
+    """A bundle's bytes, raw and gzip-compressed once, with the ETag of the raw bytes."""
+
+    head: int
+    raw: bytes
+    compressed: bytes
+    etag: str
+
+
+_bundles: dict[SyncScope, BuiltBundle] = {}
+_bundles_lock = threading.Lock()
+
+
+def bundle_for(scope: SyncScope) -> BuiltBundle:
+    """The bundle of `scope`, rebuilt only when the change log moved on since it was built."""
+    head = selectors.change_log_head()
+    built = _bundles.get(scope)
+    if built is not None and built.head == head:
+        return built
+    with _bundles_lock:
+        built = _bundles.get(scope)
+        if built is not None and built.head == head:
+            return built
+        # The token continues from `head`, read before the documents: a change that lands
+        # in between is in the documents and again in the first delta (harmless, never lost).
+        token = SyncToken(mode="delta", since=head, scope=scope).encode()
+        documents, after = [], None
+        while True:
+            rows = selectors.sync_live_page(scope=scope, after=after, limit=1000)
+            documents.extend(_document(r) for r in rows[:1000])
+            if len(rows) <= 1000:
+                break
+            after = rows[999]["treatment_id"]
+        raw = (
+            '{"sync_token":'
+            + to_json(token)
+            + ',"language":'
+            + to_json(scope.language)
+            + ',"category":'
+            + to_json(scope.category)
+            + ',"documents":['
+            + ",".join(documents)
+            + "]}"
+        ).encode()
+        built = BuiltBundle(
+            head=head,
+            raw=raw,
+            # mtime=0: the same bytes compress to the same bytes, so the gzip ETag is strong.
+            compressed=gzip.compress(raw, compresslevel=6, mtime=0),
+            etag=etag_for(raw),
+        )
+        _bundles[scope] = built
+        return built
+
+
+class BundleView(PublicView):
+    """Every live document and the sync token that continues from them, in one answer."""
+
+    def query_parameter_names(self) -> set[str]:
+        return set(SCOPE_PARAMETERS)
+
+    @read_operation(
+        operation_id="bundle",
+        tag="sync",
+        description=(
+            "Every live document (in scope) plus `sync_token`, meant to ship inside an app "
+            "release: install the documents, then call `/sync/?token=<sync_token>` to catch up. "
+            "Built once per published change and served gzip-compressed when accepted."
+        ),
+        ok=Bundle,
+        ok_description="The bundle.",
+        parameters=[CATEGORY, LANGUAGE],
+        not_found=False,
+        example=bundle_example(),
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        built = bundle_for(_scope_from(request))
+        gzipped = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+        # The raw bytes' ETag; the gzip middleware turns it into the gzip variant's own strong tag.
+        etag = built.etag
+        if is_not_modified_raw(
+            request.META.get("HTTP_IF_NONE_MATCH"), None, etag=built.etag, last_modified_epoch=0
+        ):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(
+                built.compressed if gzipped else built.raw, content_type="application/json"
+            )
+            if gzipped:
+                response["Content-Encoding"] = "gzip"
+        response["ETag"] = etag
+        response["Cache-Control"] = SYNC_CACHE_CONTROL
+        response["Vary"] = "Accept, Accept-Encoding"
+        return response
