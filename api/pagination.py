@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -41,13 +42,32 @@ class StrictCursorPagination(CursorPagination):
             )
         return self.orderings[choice]
 
+    def invalid_cursor(self) -> ValidationError:
+        """The 400 for a cursor this API did not issue."""
+        return ValidationError(
+            {self.cursor_query_param: ["This cursor is invalid; use a link from `next`."]}
+        )
+
     def decode_cursor(self, request: Any) -> Any:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: ["This cursor is invalid; use a link from `next`."]}
-            ) from None
+            raise self.invalid_cursor() from None
+        # A cursor is opaque to clients but not tamper-proof: its position goes into a query, and
+        # PostgreSQL refuses NUL in any text value. (The stubs type the position as int; decoded
+        # from a cursor it is always a string.)
+        position = cursor.position if cursor is not None else None
+        if isinstance(position, str) and "\x00" in position:
+            raise self.invalid_cursor()
+        return cursor
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, OverflowError):
+            # A forged position the ordering field cannot hold: a date that is not a date, or one
+            # that leaves the representable range when converted to UTC.
+            raise self.invalid_cursor() from None
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [

@@ -8,6 +8,13 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 MAX_DEPTH = 32
+# No field needs more; a longer integer literal is refused before Python converts it (which
+# costs time quadratic in its length and fails outright past sys.get_int_max_str_digits()).
+MAX_INTEGER_DIGITS = 100
+
+
+class _BodyRefused(ValueError):
+    """A body that is valid JSON syntax but that this API refuses, with the reason to show."""
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -30,8 +37,38 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object from its key/value pairs, refusing a key given twice (JSON would keep one)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _BodyRefused(
+                    f"The key {json.dumps(key, ensure_ascii=False)} appears more than once in "
+                    "one object; send each key once."
+                )
+            seen.add(key)
+    return obj
+
+
+def _bounded_int(literal: str) -> int:
+    """An integer literal's value, refusing one longer than MAX_INTEGER_DIGITS."""
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise _BodyRefused(
+            f"A number in the body has {digits} digits; integers may have at most "
+            f"{MAX_INTEGER_DIGITS}."
+        )
+    return int(literal)
+
+
 class StrictJSONParser(JSONParser):
-    """JSON only: no NaN/Infinity, no bodies nested deeper than MAX_DEPTH, sized by settings."""
+    """JSON only: no NaN/Infinity, no duplicate keys, no huge integers, no deep nesting.
+
+    A float literal too large for a double (`1e400`) is parsed as infinity, like Python does,
+    and left for the document contract to refuse with the field's JSON Pointer.
+    """
 
     media_type = "application/json"
 
@@ -42,9 +79,16 @@ class StrictJSONParser(JSONParser):
             raise ParseError(f"The body is larger than {limit} bytes.")
         try:
             text = raw.decode("utf-8")
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(
+                text,
+                parse_constant=_reject_constant,
+                parse_int=_bounded_int,
+                object_pairs_hook=_unique_object,
+            )
         except RecursionError:
             raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.") from None
+        except _BodyRefused as exc:
+            raise ParseError(str(exc)) from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise ParseError(f"The body is not valid UTF-8 JSON: {exc}") from None
         if _depth(data, MAX_DEPTH) > MAX_DEPTH:

@@ -6,7 +6,10 @@ import uuid
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 
-ETAG_PATTERN = re.compile(r'^"wc-([0-9a-f]{32})-v([0-9]+)"$')
+ETAG_PATTERN = re.compile(r'"wc-([0-9a-f]{32})-v([0-9]+)"')
+# Versions are database integers; a longer number cannot be one this API issued, and converting
+# or comparing it would fail deeper down instead of answering the client.
+MAX_VERSION_DIGITS = 9
 
 
 def working_copy_etag(treatment_id: uuid.UUID, version: int) -> str:
@@ -36,12 +39,19 @@ def expected_version(header: str | None, treatment_id: uuid.UUID) -> int:
     """The version an If-Match header names for this treatment (428 / 400 / 412 otherwise)."""
     if header is None or header.strip() == "":
         raise PreconditionRequired()
-    match = ETAG_PATTERN.match(header.strip())
+    match = ETAG_PATTERN.fullmatch(header.strip())
     if match is None:
         raise ParseError(
             "If-Match must be exactly one strong ETag as returned by this API, e.g. "
             f"{working_copy_etag(treatment_id, 1)}."
         )
+    digits = match.group(2)
+    if len(digits) > MAX_VERSION_DIGITS:
+        raise ParseError(
+            f"The version in If-Match has {len(digits)} digits; versions have at most "
+            f"{MAX_VERSION_DIGITS}, so this ETag was not issued by this API. Send the ETag "
+            "exactly as GET returned it."
+        )
     if match.group(1) != treatment_id.hex:
         raise PreconditionFailed(None, "This ETag belongs to another treatment.")
-    return int(match.group(2))
+    return int(digits)

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from treatments.documents.schema import TreatmentContent
+from treatments.documents.text import checked_text
 
 State = Literal["draft", "live", "unpublished", "deleted"]
 
@@ -57,12 +58,16 @@ class WorkingCopyPage(BaseModel):
     results: list[WorkingCopySummary]
 
 
+ChangeNote = Annotated[str, Field(max_length=500), AfterValidator(checked_text)]
+
+
 class Action(BaseModel):
     """A body for actions that take only an optional note."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: `"1"`, `1.0` and `true` are not the revision 1, and a note must be a string.
+    model_config = ConfigDict(strict=True, extra="forbid")
 
-    change_note: str = Field(default="", max_length=500)
+    change_note: ChangeNote = ""
 
 
 class RevertRequest(Action):
