@@ -172,3 +172,11 @@ def test_the_database_refuses_to_change_a_change_log_entry(seed_published: Any) 
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE treatments_changelogentry SET slug = 'rewritten'")
     assert ChangeLogEntry.objects.get().slug == seed_published.slug
+
+
+def test_publishing_a_deleted_treatment_says_to_restore_it_first(seed_published: Any) -> None:
+    services.treatment_delete(
+        treatment_id=seed_published.pk, expected_version=_version(seed_published), actor=SYSTEM
+    )
+    with pytest.raises(services.StateError, match="restore it first"):
+        _publish(seed_published)

@@ -98,11 +98,13 @@ def treatment_compare_and_bump(
         version=F("version") + 1, updated_at=timezone.now()
     )
     if updated != 1:
-        versions = Treatment.objects.filter(pk=treatment_id).values_list("version", flat=True)
-        found = versions.first()
+        row = Treatment.objects.filter(pk=treatment_id).values_list("version", "deleted_at")
+        found = row.first()
         if found is None:
             raise NotFoundError(f"No treatment with id {treatment_id!s}.")
-        raise ConflictError(expected_version=expected_version, current_version=found)
+        if found[1] is not None and not include_deleted:
+            raise StateError("This treatment is deleted; restore it first.")
+        raise ConflictError(expected_version=expected_version, current_version=found[0])
     return expected_version + 1
 
 
