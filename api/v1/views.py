@@ -14,6 +14,7 @@ from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
@@ -30,6 +31,7 @@ from api.pagination import (
     TreatmentCursorPagination,
 )
 from api.querystrict import StrictQueryParametersMixin
+from api.throttles import refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import TreatmentDocument, document_json_schema
@@ -133,6 +135,19 @@ class PublicView(StrictQueryParametersMixin, APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.check_query_parameters(request)
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # The same instances that charged the request can refund it (see finalize_response).
+        if not hasattr(self, "_throttles"):
+            self._throttles = super().get_throttles()
+        return self._throttles
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        refund_free_answers(self.get_throttles(), response)
+        return response
 
     def _cursor_paginator(self) -> StrictCursorPagination:
         paginator = getattr(self, "paginator", None)
@@ -315,7 +330,9 @@ class TreatmentDetailView(PublicView):
         ):
             document = hot_documents().get(kwargs.get("key", ""))
             if document is not None and self._hot_throttles_allow(request):
-                return serve_hot(request, document, self.ALLOW)
+                response = serve_hot(request, document, self.ALLOW)
+                refund_free_answers(self.get_throttles(), response)
+                return response
         return super().dispatch(request, *args, **kwargs)
 
     def _hot_throttles_allow(self, request: HttpRequest) -> bool:

@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.conditional import is_not_modified_raw
+from api.throttles import FREE_OF_CHARGE
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import LANGUAGE_PATTERN, SLUG_PATTERN
@@ -157,8 +158,11 @@ class SyncView(PublicView):
         elif token.upto is None:
             first = selectors.sync_first_change_after(scope=token.scope, since=token.since)
             if first is None:
-                # Nothing new: the cheapest answer of the API (one indexed query, no documents).
-                return self._answer(request, _page_body([], [], None, raw), etag=etag_for(raw))
+                # Nothing new: the cheapest answer of the API (one indexed query, no documents),
+                # and free of charge for the rate limit (an idle fleet polls all day).
+                empty = self._answer(request, _page_body([], [], None, raw), etag=etag_for(raw))
+                setattr(empty, FREE_OF_CHARGE, True)
+                return empty
             if first < _log_retention_cutoff():
                 raise Gone(
                     "This sync token is older than the changes the API keeps "
