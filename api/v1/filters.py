@@ -4,15 +4,25 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from treatments import selectors
 from treatments.choices import ActivityKind, Classification, TissueSource
+from treatments.documents.schema import SLUG_PATTERN
+from treatments.documents.text import text_problem
 from treatments.models import Publication
 
 MAX_QUERY_LENGTH = selectors.MAX_QUERY_LENGTH
+
+
+def _text_rule(value: str) -> None:
+    problem = text_problem(value)
+    if problem is not None:
+        raise DjangoValidationError(problem)
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -43,6 +53,7 @@ class TreatmentFilterSet(django_filters.FilterSet):
     category = django_filters.CharFilter(
         field_name="category_slug",
         max_length=80,
+        validators=[RegexValidator(SLUG_PATTERN, "Give a category slug, e.g. `pain-treatments`.")],
         help_text="Category slug, e.g. `pain-treatments`.",
     )
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
@@ -74,6 +85,7 @@ class TreatmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         max_length=MAX_QUERY_LENGTH,
+        validators=[_text_rule],
         help_text="Full-text search over every text section of the published documents.",
     )
 

@@ -34,7 +34,8 @@ from api.querystrict import StrictQueryParametersMixin
 from api.throttles import refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
-from treatments.documents.schema import TreatmentDocument, document_json_schema
+from treatments.documents.schema import SLUG_PATTERN, TreatmentDocument, document_json_schema
+from treatments.documents.text import TEXT_PATTERN
 
 from . import examples
 from .filters import MAX_QUERY_LENGTH, TreatmentFilterSet
@@ -253,12 +254,17 @@ class TreatmentListView(PublicView, generics.ListAPIView):
             ),
             OpenApiParameter(
                 "category",
-                {"type": "string", "minLength": 1, "maxLength": 80},
+                {"type": "string", "minLength": 1, "maxLength": 80, "pattern": SLUG_PATTERN},
                 description="Category slug, e.g. `pain-treatments`.",
             ),
             OpenApiParameter(
                 "q",
-                {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_QUERY_LENGTH,
+                    "pattern": TEXT_PATTERN,
+                },
                 description="Full-text search over every text section of the published documents.",
             ),
             OpenApiParameter(

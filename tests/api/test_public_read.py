@@ -209,3 +209,19 @@ def test_throttled_clients_get_a_429_problem_with_retry_after(
     assert response["Content-Type"] == "application/problem+json"
     assert int(response["Retry-After"]) > 0
     cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"q": "bone\x1bmarrow"}, "q"),
+        ({"q": "right\u202eleft"}, "q"),
+        ({"category": "Not a slug"}, "category"),
+    ],
+)
+def test_list_parameters_outside_their_documented_pattern_are_400(
+    client: Client, seed_published: Any, query: dict[str, str], field: str
+) -> None:
+    response = client.get(f"{BASE}/treatments/", query)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]

@@ -9,6 +9,10 @@ can make text display differently from what it says ("Trojan Source").
 import re
 
 ALLOWED_CONTROLS = "\t\n\r"
+# The same rule as a JSON Schema (ECMA-262) pattern, for OpenAPI parameters and bodies.
+TEXT_PATTERN = (
+    r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+)
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 TEXT_RULE = (
     "Text may not contain control characters other than tab, line feed and carriage return, "
