@@ -10,6 +10,7 @@ from api.problems import problem_body
 from api.v1.links import document_links
 from treatments.content_files import read_content_file, shipped_content_files
 from treatments.documents.build import build_document
+from treatments.publication.projection import summary
 from treatments.services.loading import content_treatment_id
 
 EXAMPLE_PUBLISHED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
@@ -30,18 +31,7 @@ def seed_document() -> dict[str, Any]:
 
 def seed_summary() -> dict[str, Any]:
     doc = seed_document()
-    return {
-        "id": doc["id"],
-        "slug": doc["slug"],
-        "title": doc["title"],
-        "summary": doc["summary"],
-        "category": doc["category"],
-        "classification": doc["classification"]["kind"],
-        "tissue_source": doc["classification"]["tissue_source"],
-        "revision": 1,
-        "published_at": doc["published_at"],
-        "links": {"self": doc["links"]["self"]},
-    }
+    return {**summary(doc), "links": {"self": doc["links"]["self"]}}
 
 
 def document_example() -> OpenApiExample:

@@ -22,14 +22,31 @@ def _refuse_change(*args: Any, **kwargs: Any) -> NoReturn:
     )
 
 
-class RevisionQuerySet(models.QuerySet["Revision"]):
-    """Revisions refuse bulk updates and deletes; the database refuses them too."""
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Refuses bulk updates and deletes; the database refuses them too (triggers)."""
 
     update = _refuse_change  # type: ignore[assignment]
     delete = _refuse_change  # type: ignore[assignment]
 
 
-class Revision(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row that is written once and never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse_change()
+
+
+class Revision(AppendOnlyModel):
     """A frozen, numbered snapshot of a treatment's published document."""
 
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="revisions")
@@ -46,8 +63,6 @@ class Revision(models.Model):
     change_note = models.CharField(max_length=500, blank=True)
     reverted_from = models.PositiveIntegerField(null=True, blank=True)
 
-    objects = RevisionQuerySet.as_manager()
-
     class Meta:
         ordering = ["treatment", "-number"]
         constraints = [
@@ -61,14 +76,6 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.treatment_id} r{self.number}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            _refuse_change()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse_change()
 
     @property
     def document(self) -> dict[str, Any]:
@@ -165,14 +172,7 @@ class ChangeKind(models.TextChoices):
     WITHDRAW = "withdraw", "Withdrawn from public reads"
 
 
-class ChangeLogQuerySet(models.QuerySet["ChangeLogEntry"]):
-    """The change log is append-only: no bulk updates or deletes."""
-
-    update = _refuse_change  # type: ignore[assignment]
-    delete = _refuse_change  # type: ignore[assignment]
-
-
-class ChangeLogEntry(models.Model):
+class ChangeLogEntry(AppendOnlyModel):
     """One public change, numbered in the order changes became visible (the sync feed's base)."""
 
     sequence = models.BigAutoField(primary_key=True)
@@ -190,8 +190,6 @@ class ChangeLogEntry(models.Model):
     revision_number = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
 
-    objects = ChangeLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["sequence"]
         indexes = [models.Index(fields=["treatment", "sequence"], name="changelog_treatment_idx")]
@@ -199,14 +197,6 @@ class ChangeLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} {self.slug}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            _refuse_change()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse_change()
 
 
 class AuditEntry(models.Model):
