@@ -30,7 +30,7 @@ class PublicRateThrottle(AnonRateThrottle):
         history = getattr(self, "history", None)
         if history and history[0] == self.now:
             history.pop(0)
-            self.cache.set(self.key, history, self.duration)
+            self.cache.set(self.key, history, self.duration)  # type: ignore[attr-defined]
 
 
 def refund_free_answers(throttles: list[BaseThrottle], response: Any) -> None:

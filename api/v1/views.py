@@ -143,9 +143,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
             self._throttles = super().get_throttles()
         return self._throttles
 
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         refund_free_answers(self.get_throttles(), response)
         return response

@@ -13,9 +13,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def three_per_minute() -> Any:
     cache.clear()
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/minute"}
+    current: dict[str, Any] = settings.REST_FRAMEWORK
+    rates = {**current["DEFAULT_THROTTLE_RATES"], "anon": "3/minute"}
     with override_settings(
-        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates},
+        REST_FRAMEWORK={**current, "DEFAULT_THROTTLE_RATES": rates},
         PUBLIC_MEMORY_TTL=2.0,
     ):
         yield

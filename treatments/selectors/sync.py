@@ -156,4 +156,6 @@ def publication_withdrawn(*, key: str) -> tuple[str, dt.datetime] | None:
         .values_list("slug", "withdrawn_at")
         .first()
     )
-    return (row[0], row[1]) if row else None
+    if row is None or row[1] is None:
+        return None
+    return row[0], row[1]

@@ -1,5 +1,18 @@
 """URLs of the renditions of published documents (API v1)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns = [
+    path(
+        "treatments/<str:key>/recovery-plan/",
+        views.RecoveryPlanView.as_view(),
+        name="treatment-recovery-plan",
+    ),
+    path(
+        "treatments/<str:key>/recovery-plan.ics",
+        views.RecoveryPlanCalendarView.as_view(),
+        name="treatment-recovery-plan-calendar",
+    ),
+]

@@ -160,6 +160,7 @@ class SyncView(PublicView):
             if first is None:
                 # Nothing new: the cheapest answer of the API (one indexed query, no documents),
                 # and free of charge for the rate limit (an idle fleet polls all day).
+                assert raw is not None  # a delta position always comes from a token
                 empty = self._answer(request, _page_body([], [], None, raw), etag=etag_for(raw))
                 setattr(empty, FREE_OF_CHARGE, True)
                 return empty
@@ -271,7 +272,8 @@ def bundle_for(scope: SyncScope) -> BuiltBundle:
         # The token continues from `head`, read before the documents: a change that lands
         # in between is in the documents and again in the first delta (harmless, never lost).
         token = SyncToken(mode="delta", since=head, scope=scope).encode()
-        documents, after = [], None
+        documents: list[str] = []
+        after = None
         while True:
             rows = selectors.sync_live_page(scope=scope, after=after, limit=1000)
             documents.extend(_document(r) for r in rows[:1000])

@@ -1,0 +1,427 @@
+"""The recovery plan of a live treatment, as JSON or as iCalendar (RFC 5545).
+
+The plan is a pure function of the live document (one query, parsed once) and the query
+parameters; no DRF serializer runs on the way out. The ETag is a hash of the bytes served.
+"""
+
+import datetime as dt
+import functools
+import json
+import threading
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from cachetools import Cache, LRUCache, TTLCache
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+from treatments import selectors
+from treatments.documents.build import etag_for, to_json
+from treatments.renditions.calendar import plan_calendar
+from treatments.renditions.plan import (
+    PROCEDURE_AT_PATTERN,
+    QUESTIONS,
+    Plan,
+    PlanInputError,
+    ProcedureTime,
+    answer,
+    plan_json,
+    procedure_time,
+    recovery_plan,
+    time_zone,
+)
+from treatments.signals import publication_changed
+
+from ..examples import seed_document
+from ..links import document_links, treatment_path
+from ..views import KEY_PARAMETER, PublicView, _locate, live_cache_control, read_operation
+from .schemas import RecoveryPlan
+
+CALENDAR_MEDIA_TYPE = "text/calendar"
+TZ_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$"
+PLAN_PARAMETER_NAMES = ("procedure_at", "tz", *QUESTIONS)
+DOCUMENT_FIELDS = ("published_at", "document_json", "slug", "revision_number", "language", "etag")
+# Per worker: a parsed document takes some tens of kB, a rendered plan 10-20 kB.
+PARSED_DOCUMENTS, RENDERED_PLANS = 256, 512
+
+
+class CalendarRenderer(JSONRenderer):
+    """Lets content negotiation choose text/calendar; the view writes the calendar's bytes.
+
+    Whatever DRF renders itself is data, not a calendar: errors (problem+json, as the
+    exception handler sets) and OPTIONS metadata leave as JSON with a JSON content type.
+    """
+
+    media_type = CALENDAR_MEDIA_TYPE
+    format = "ics"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.content_type is None:
+            response["Content-Type"] = "application/json"
+        return super().render(data, "application/json", renderer_context)
+
+
+def plan_path(slug: str, *, calendar: bool = False) -> str:
+    return treatment_path(slug) + ("recovery-plan.ics" if calendar else "recovery-plan/")
+
+
+# -- Query parameters ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _parameters() -> list[OpenApiParameter]:
+    yes_no = {"type": "string", "enum": ["yes", "no"]}
+    return [
+        KEY_PARAMETER,
+        OpenApiParameter(
+            "procedure_at",
+            {"type": "string", "pattern": PROCEDURE_AT_PATTERN, "maxLength": 25},
+            required=True,
+            description="The local date and time of the procedure, `YYYY-MM-DDTHH:MM[:SS]`, "
+            "read in `tz` (years 1900 to 2199). A time the clocks skip (2026-03-08T02:30 in "
+            "America/New_York) is a 400. A time they repeat (2026-11-01T01:30 there) is a 400 "
+            "unless an offset says which (`2026-11-01T01:30-04:00` is the first); any offset "
+            "given must be the zone's offset at that time.",
+            examples=[OpenApiExample("Spring-forward day", value="2026-03-08T09:30")],
+        ),
+        OpenApiParameter(
+            "tz",
+            {"type": "string", "pattern": TZ_PATTERN, "maxLength": 64},
+            required=True,
+            description="The patient's IANA time zone name, e.g. `America/New_York`, "
+            "`Europe/London`, `UTC`.",
+            examples=[OpenApiExample("New York", value="America/New_York")],
+        ),
+        OpenApiParameter(
+            "anaesthesia",
+            yes_no,
+            description="Was any form of anaesthesia given? Answers rules with condition "
+            "`anaesthesia_given`: `yes` includes them, `no` excludes them (listed in "
+            '`excluded` with the reason). Left out: they are shown as "applies if …".',
+        ),
+        OpenApiParameter(
+            "sedation",
+            yes_no,
+            description="Was sedation given? Answers rules with condition `sedation_given`, "
+            "as `anaesthesia` does.",
+        ),
+    ]
+
+
+def _plan_input(request: Request) -> tuple[ProcedureTime, dict[str, bool | None]]:
+    """The procedure time and answers of the query, or a 400 naming every bad field."""
+    params = request.query_params
+    errors: dict[str, str] = {}
+    raw_at, raw_tz = params.get("procedure_at"), params.get("tz")
+    if raw_at is None:
+        errors["procedure_at"] = "Required: the local date and time of the procedure, e.g. "
+        errors["procedure_at"] += "2026-03-08T09:30."
+    if raw_tz is None:
+        errors["tz"] = "Required: the patient's IANA time zone, e.g. America/New_York."
+    zone = None
+    if raw_tz is not None:
+        try:
+            zone = time_zone(raw_tz)
+        except PlanInputError as exc:
+            errors.update(exc.errors)
+    procedure = None
+    if raw_at is not None:
+        try:
+            # Without a usable zone, the format is still checked (UTC has no skipped times).
+            procedure = procedure_time(raw_at, zone or time_zone("UTC"))
+        except PlanInputError as exc:
+            errors.update(exc.errors)
+    answers: dict[str, bool | None] = {}
+    for parameter in QUESTIONS:
+        value = params.get(parameter)
+        if value is not None:
+            try:
+                answers[parameter] = answer(parameter, value)
+            except PlanInputError as exc:
+                errors.update(exc.errors)
+    if errors or procedure is None or zone is None:
+        raise ValidationError({field: [message] for field, message in errors.items()})
+    return procedure, answers
+
+
+def _query(procedure_at: str, zone: str, answers: dict[str, bool | None]) -> str:
+    pairs = [("procedure_at", procedure_at), ("tz", zone)]
+    pairs += [(p, "yes" if a else "no") for p, a in answers.items() if a is not None]
+    return urlencode(pairs, safe=":/")
+
+
+def plan_body(plan: Plan, *, procedure_at: str) -> dict[str, Any]:
+    """The JSON plan with its links (added here, at the edge)."""
+    query = _query(procedure_at, plan.procedure.zone, plan.answers)
+    return {
+        **plan_json(plan),
+        "links": {
+            "self": f"{plan_path(plan.slug)}?{query}",
+            "calendar": f"{plan_path(plan.slug, calendar=True)}?{query}",
+            "treatment": treatment_path(plan.slug),
+            "revision": document_links(plan.slug, plan.revision)["revision"],
+        },
+    }
+
+
+# -- OpenAPI examples, computed from the seed ------------------------------------------------------
+
+EXAMPLE_NAME = "The seed on the spring-forward day in New York, with anaesthesia"
+EXAMPLE_AT, EXAMPLE_ZONE = "2026-03-08T09:30", "America/New_York"
+
+
+def _example_plan() -> Plan:
+    procedure = procedure_time(EXAMPLE_AT, time_zone(EXAMPLE_ZONE))
+    return recovery_plan(seed_document(), procedure=procedure, answers={"anaesthesia": True})
+
+
+def plan_example() -> OpenApiExample:
+    body = plan_body(_example_plan(), procedure_at=EXAMPLE_AT)
+    return OpenApiExample(EXAMPLE_NAME, value=body, status_codes=[200])
+
+
+def calendar_example() -> OpenApiExample:
+    return OpenApiExample(
+        EXAMPLE_NAME,
+        value=plan_calendar(_example_plan()).decode(),
+        status_codes=[200],
+        media_type=CALENDAR_MEDIA_TYPE,
+    )
+
+
+class PlanSchema(AutoSchema):
+    """Documents the iCalendar answer the JSON URL gives to `Accept: text/calendar`."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if not operation:
+            return operation
+        # Two renderers make drf-spectacular offer DRF's `?format=`; the strict query rules
+        # refuse it: the representation is chosen by Accept (or the .ics URL) alone.
+        operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "format"]
+        ok = operation["responses"].get("200", {}).get("content", {})
+        if CALENDAR_MEDIA_TYPE in ok:
+            example = calendar_example()
+            ok[CALENDAR_MEDIA_TYPE] = {
+                "schema": {"type": "string"},
+                "examples": {"SeedCalendar": {"value": example.value, "summary": example.name}},
+            }
+        return operation
+
+
+# -- Views -----------------------------------------------------------------------------------------
+
+
+class RecoveryPlanView(PublicView):
+    """A patient's recovery plan: every rule and milestone as dated intervals in their zone."""
+
+    renderer_classes = [JSONRenderer, CalendarRenderer]
+    schema = PlanSchema()
+
+    def query_parameter_names(self) -> set[str]:
+        return set(PLAN_PARAMETER_NAMES)
+
+    @read_operation(
+        operation_id="treatments_recovery_plan",
+        tag="recovery-plan",
+        description=(
+            "The live document's preparation and recovery rules, timeline and course as a "
+            "personal plan: dated intervals in the patient's zone (ISO 8601 with offsets) and "
+            "in UTC. Hours, days and weeks are elapsed time (72 hours stays 72 hours across a "
+            'DST change); calendar-day rules follow local midnights ("the day of the '
+            'injection" ends at the next local midnight); months use the calendar. Preparation '
+            "windows come before the procedure; open-ended ones stay open; timeline ranges "
+            "become date ranges; sessions are dated only where the content gives an interval. "
+            "Where the content gives no numbers, the plan gives no dates. Conditional rules "
+            "follow the answers (`anaesthesia`, `sedation`); unanswered ones are shown as "
+            '"applies if …". Send `Accept: text/calendar` for the iCalendar form (as '
+            "`recovery-plan.ics`). The plan names the revision it comes from; its ETag is a "
+            "hash of the answer."
+        ),
+        ok=RecoveryPlan,
+        ok_description="The plan (or, with `Accept: text/calendar`, the same plan as .ics).",
+        parameters=_parameters(),
+        example=plan_example(),
+    )
+    def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        calendar = isinstance(request.accepted_renderer, CalendarRenderer)
+        return self.plan_response(request, key, calendar=calendar)
+
+    def plan_response(self, request: Request, key: str, *, calendar: bool) -> HttpResponse:
+        procedure, answers = _plan_input(request)
+        live = _live_document(key)
+        raw_at = request.query_params["procedure_at"]
+        body, etag = _rendered(live, procedure, answers, raw_at=raw_at, calendar=calendar)
+        response = self.stored(
+            request,
+            body=body,
+            etag=etag,
+            last_modified=live.published_at,
+            cache_control=live_cache_control(),
+        )
+        if calendar and response.status_code == 200:
+            response["Content-Type"] = f"{CALENDAR_MEDIA_TYPE}; charset=utf-8"
+            response["Content-Disposition"] = (
+                f'attachment; filename="{live.slug}-recovery-plan.ics"'
+            )
+        if not live.canonical:
+            query = _query(raw_at, procedure.zone, answers)
+            where = f"{plan_path(live.slug, calendar=calendar)}?{query}"
+            response["Link"] = f'<{where}>; rel="canonical"'
+        if live.language:
+            response["Content-Language"] = live.language
+        return response
+
+
+class RecoveryPlanCalendarView(RecoveryPlanView):
+    """The recovery plan as an iCalendar file (RFC 5545) to import into a calendar app."""
+
+    renderer_classes = [CalendarRenderer]
+    schema = AutoSchema()
+
+    @read_operation(
+        operation_id="treatments_recovery_plan_calendar",
+        tag="recovery-plan",
+        description=(
+            "The recovery plan as iCalendar (RFC 5545), same parameters as `recovery-plan/`. "
+            "One event per included rule, dated milestone and suggested session; calendar-day "
+            "items are all-day events; timed ones carry a TZID and the VTIMEZONE of `tz`. An "
+            "open-ended item is a marker at its start (a one-day event, or an instant) whose "
+            'description says it stays open. Unanswered conditions show "applies if …" in the '
+            "summary and description. UIDs depend on the treatment, the item, `procedure_at` "
+            "and `tz` only, so importing an updated plan updates its events; SEQUENCE is the "
+            "revision and DTSTAMP its publication time."
+        ),
+        ok={"type": "string"},
+        ok_description="An iCalendar file (text/calendar; charset=utf-8).",
+        parameters=_parameters(),
+        example=calendar_example(),
+    )
+    def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.plan_response(request, key, calendar=True)
+
+
+# -- Each worker's memory -----------------------------------------------------------------------
+# Like the detail view's hot path (api/hot.py): the parsed live document is kept for
+# PUBLIC_MEMORY_TTL seconds (a publish in this process forgets it at once; other workers within
+# the TTL), and rendered plans are memoised by the document's ETag and the query, so a repeat
+# request (an app revalidating its plan) costs neither a query nor a render.
+
+
+@dataclass(frozen=True)
+class LiveDocument:
+    """A live document, parsed once, and what the answer needs of its publication row."""
+
+    document: dict[str, Any]
+    slug: str
+    etag: str
+    published_at: dt.datetime
+    language: str | None
+    canonical: bool
+
+
+class _Memory:
+    """A thread-safe bounded cache; `ttl=None` keeps entries until they are pushed out."""
+
+    def __init__(self, *, maxsize: int, ttl: float | None) -> None:
+        self.enabled = ttl is None or ttl > 0
+        self._cache: Cache[Hashable, Any] = (
+            LRUCache(maxsize=maxsize) if ttl is None else TTLCache(maxsize, max(ttl, 0.001))
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        if not self.enabled:
+            return None
+        with self._lock:
+            return self._cache.get(key)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.enabled:
+            with self._lock:
+                self._cache[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def _configured() -> _Memory:
+    maxsize = max(min(settings.PUBLIC_MEMORY_MAX_DOCUMENTS, PARSED_DOCUMENTS), 1)
+    return _Memory(maxsize=maxsize, ttl=settings.PUBLIC_MEMORY_TTL)
+
+
+_documents = _configured()
+_plans = _Memory(maxsize=RENDERED_PLANS, ttl=None)
+
+
+@receiver(setting_changed)
+def _reconfigure(setting: str, **kwargs: Any) -> None:
+    global _documents
+    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
+        _documents = _configured()
+
+
+@receiver(publication_changed)
+def _forget_documents(sender: Any, **kwargs: Any) -> None:
+    _documents.clear()  # publishes are rare; keys may be slugs, ids or former slugs
+
+
+def _live_document(key: str) -> LiveDocument:
+    """The live document known as `key`: from memory, or one query by slug (more by id)."""
+    live: LiveDocument | None = _documents.get(key)
+    if live is not None:
+        return live
+    row = selectors.publication_document(slug=key, fields=DOCUMENT_FIELDS)
+    canonical = row is not None
+    if row is None:
+        located = _locate(key)
+        row = selectors.publication_document(slug=located.slug, fields=DOCUMENT_FIELDS)
+        if row is None:  # withdrawn between the two reads
+            raise NotFound(f"No published treatment is known as '{key}'.")
+        canonical = located.canonical
+    live = LiveDocument(
+        document=json.loads(row["document_json"]),
+        slug=row["slug"],
+        etag=row["etag"],
+        published_at=row["published_at"],
+        language=row["language"],
+        canonical=canonical,
+    )
+    _documents.put(key, live)
+    return live
+
+
+def _rendered(
+    live: LiveDocument,
+    procedure: ProcedureTime,
+    answers: dict[str, bool | None],
+    *,
+    raw_at: str,
+    calendar: bool,
+) -> tuple[str | bytes, str]:
+    """The plan's bytes and ETag: a pure function of the document (its ETag) and the query."""
+    key = (live.etag, calendar, raw_at, procedure.zone, tuple(sorted(answers.items())))
+    rendered: tuple[str | bytes, str] | None = _plans.get(key)
+    if rendered is None:
+        plan = recovery_plan(live.document, procedure=procedure, answers=answers)
+        body = plan_calendar(plan) if calendar else to_json(plan_body(plan, procedure_at=raw_at))
+        rendered = (body, etag_for(body))
+        _plans.put(key, rendered)
+    return rendered
