@@ -15,15 +15,9 @@ import vobject
 
 from treatments.documents.build import build_document
 from treatments.renditions.calendar import item_uid, plan_calendar
-from treatments.renditions.plan import (
-    Plan,
-    PlanInputError,
-    answer,
-    plan_json,
-    procedure_time,
-    recovery_plan,
-    time_zone,
-)
+from treatments.renditions.plan import Plan, recovery_plan
+from treatments.renditions.plan_inputs import PlanInputError, answer, procedure_time, time_zone
+from treatments.renditions.plan_json import plan_json
 
 TREATMENT_ID = uuid.UUID("451fd2ca-b287-5ddf-b44a-6e2ba2a29040")
 PUBLISHED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)

@@ -22,170 +22,27 @@ forward by the gap, and one they repeat means its first occurrence, as RFC 5545 
 """
 
 import datetime as dt
-import functools
-import re
-import zoneinfo
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from treatments.choices import RestrictionKind, RuleCondition, TimeUnit
 
-# The query parameter that answers each condition a patient can answer. `other` has none: its
-# rules are always shown as "applies if <the condition's text>".
-QUESTIONS: dict[str, str] = {
-    "anaesthesia": RuleCondition.ANAESTHESIA_GIVEN.value,
-    "sedation": RuleCondition.SEDATION_GIVEN.value,
-}
-ANSWERS = {"yes": True, "no": False}
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
-# YYYY-MM-DDTHH:MM[:SS], then an optional offset (Z or ±HH:MM).
-PROCEDURE_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?$"
-_PROCEDURE_AT = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?", re.ASCII
+from .plan_inputs import (
+    ELAPSED_UNITS,
+    QUESTIONS,
+    TIMED_RANGE_UNITS,
+    Kind,
+    ProcedureTime,
+    Status,
+    wall_time,
 )
-ELAPSED_UNITS = {
-    TimeUnit.MINUTE.value: "minutes",
-    TimeUnit.HOUR.value: "hours",
-    TimeUnit.DAY.value: "days",
-    TimeUnit.WEEK.value: "weeks",
-}
-TIMED_RANGE_UNITS = {TimeUnit.MINUTE.value, TimeUnit.HOUR.value}
-
-Status = Literal["applies", "applies_if", "excluded"]
-Kind = Literal["rule", "milestone", "session"]
-
-
-class PlanInputError(ValueError):
-    """A query value the plan cannot use; `errors` maps each field to what to send instead."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-@functools.cache
-def _zone_names() -> tuple[frozenset[str], dict[str, str]]:
-    """Every IANA zone name known here (system tzdata or the tzdata package), and by lower case."""
-    names = frozenset(zoneinfo.available_timezones())
-    return names, {name.lower(): name for name in names}
-
-
-def time_zone(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA time zone `name`, or a PlanInputError for `tz` that says what to send."""
-    names, by_lower_case = _zone_names()
-    if name not in names:
-        hint = by_lower_case.get(name.lower())
-        message = f"'{name[:64]}' is not an IANA time zone name"
-        message += f"; did you mean {hint}?" if hint else "; give one such as America/New_York."
-        raise PlanInputError({"tz": message})
-    return zoneinfo.ZoneInfo(name)
-
-
-@dataclass(frozen=True)
-class ProcedureTime:
-    """When the procedure happens: an aware local date-time and the zone it is read in."""
-
-    local: dt.datetime
-    zone: str
-
-    @property
-    def utc(self) -> dt.datetime:
-        return self.local.astimezone(dt.UTC)
-
-    @property
-    def day(self) -> dt.date:
-        return self.local.date()
-
-    @property
-    def tz(self) -> dt.tzinfo:
-        assert self.local.tzinfo is not None
-        return self.local.tzinfo
-
-
-def _offset_text(offset: dt.timedelta | None) -> str:
-    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def procedure_time(value: str, tz: zoneinfo.ZoneInfo) -> ProcedureTime:
-    """Read `procedure_at` as a wall-clock time in `tz`; skipped or repeated times are refused.
-
-    An offset, if given, must be one the zone has at that time: it resolves a time the clocks
-    repeat (2026-11-01T01:30-04:00 is the first 01:30 in New York, -05:00 the second).
-    """
-    match = _PROCEDURE_AT.fullmatch(value)
-    if not match:
-        raise PlanInputError(
-            {
-                "procedure_at": "Give the local date and time of the procedure as "
-                "YYYY-MM-DDTHH:MM, e.g. 2026-03-08T09:30 (read in the time zone `tz`)."
-            }
-        )
-    year, month, day, hour, minute, second, offset = match.groups()
-    try:
-        naive = dt.datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
-        )
-    except ValueError as exc:
-        message = f"'{value}' is not a real date and time ({exc})."
-        raise PlanInputError({"procedure_at": message}) from None
-    if not EARLIEST_YEAR <= naive.year <= LATEST_YEAR:
-        raise PlanInputError(
-            {"procedure_at": f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}."}
-        )
-    shown = naive.isoformat(timespec="minutes" if second is None else "seconds")
-    first, second_fold = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
-    if _wall(naive, tz).replace(tzinfo=None) != naive:
-        raise PlanInputError(
-            {
-                "procedure_at": f"{shown} does not exist in {tz.key}: the clocks skip it when "
-                "they go forward that night. Give the time the clock will show."
-            }
-        )
-    offsets = [first.utcoffset(), second_fold.utcoffset()]
-    if offset is not None:
-        wanted = _offset_text(dt.timedelta()) if offset == "Z" else offset
-        chosen = [c for c in (first, second_fold) if _offset_text(c.utcoffset()) == wanted]
-        if not chosen:
-            raise PlanInputError(
-                {
-                    "procedure_at": f"{tz.key} is at {_offset_text(offsets[0])} at {shown}, "
-                    f"not {offset}. Leave the offset out, or correct it."
-                }
-            )
-        return ProcedureTime(local=chosen[0].astimezone(tz), zone=tz.key)
-    if offsets[0] != offsets[1]:
-        raise PlanInputError(
-            {
-                "procedure_at": f"{shown} happens twice in {tz.key}: the clocks go back that "
-                f"night. Add the offset to say which: {shown}{_offset_text(offsets[0])} (the "
-                f"first) or {shown}{_offset_text(offsets[1])} (the second)."
-            }
-        )
-    return ProcedureTime(local=first.astimezone(tz), zone=tz.key)
-
-
-def answer(parameter: str, value: str) -> bool:
-    """A yes/no answer to a condition's question, or a PlanInputError naming the parameter."""
-    if value not in ANSWERS:
-        raise PlanInputError({parameter: f"Answer yes or no, not '{value[:20]}'."})
-    return ANSWERS[value]
-
-
-# -- Time arithmetic -------------------------------------------------------------------------------
-
-
-def _wall(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    """The instant a wall-clock time names in `tz` (a skipped time moves forward by the gap)."""
-    return naive.replace(tzinfo=tz, fold=0).astimezone(dt.UTC).astimezone(tz)
 
 
 def _midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
     """The first instant of a local calendar day."""
-    return _wall(dt.datetime.combine(day, dt.time()), tz)
+    return wall_time(dt.datetime.combine(day, dt.time()), tz)
 
 
 def _after(procedure: ProcedureTime, amount: int, unit: str) -> dt.datetime:
@@ -194,7 +51,9 @@ def _after(procedure: ProcedureTime, amount: int, unit: str) -> dt.datetime:
         delta = dt.timedelta(**{ELAPSED_UNITS[unit]: amount})
         return (procedure.utc + delta).astimezone(procedure.tz)
     months = amount * (12 if unit == TimeUnit.YEAR else 1)
-    return _wall(procedure.local.replace(tzinfo=None) + relativedelta(months=months), procedure.tz)
+    return wall_time(
+        procedure.local.replace(tzinfo=None) + relativedelta(months=months), procedure.tz
+    )
 
 
 def _day_after(day: dt.date, amount: int, unit: str) -> dt.date:
@@ -516,83 +375,3 @@ def recovery_plan(
 
 
 # -- JSON ------------------------------------------------------------------------------------------
-
-
-def _instant(at: dt.datetime | None) -> dict[str, str] | None:
-    if at is None:
-        return None
-    return {
-        "local": at.isoformat(),
-        "utc": at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-    }
-
-
-def _item_json(item: PlanItem) -> dict[str, Any]:
-    timing = item.timing
-    condition = item.condition
-    return {
-        "kind": item.kind,
-        "id": item.id,
-        "title": item.title,
-        "patient_text": item.patient_text,
-        "phase": item.phase,
-        "activity": item.activity,
-        "activity_label": item.activity_label,
-        "restriction": item.restriction,
-        "at_least": item.at_least,
-        "condition": None
-        if condition is None
-        else {
-            "code": condition.code,
-            "text": condition.text,
-            "status": condition.status,
-            "label": condition.label,
-            "reason": condition.reason,
-        },
-        "dated": timing.dated,
-        "basis": timing.basis,
-        "all_day": timing.all_day,
-        "starts": _instant(timing.starts),
-        "ends": _instant(timing.ends),
-        "days": None
-        if not timing.all_day or timing.first_day is None
-        else {
-            "first": timing.first_day.isoformat(),
-            "last": timing.last_day.isoformat() if timing.last_day else None,
-        },
-        "open_ended": item.open_ended,
-        "notes": timing.notes,
-        "window": item.window,
-        "milestone_kind": item.milestone_kind,
-        "range": item.range,
-        "qualifier": item.qualifier,
-        "wording": item.wording,
-        "varies_between_people": item.varies_between_people,
-        "session": item.session,
-    }
-
-
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-ready data (links are added where it is served)."""
-    return {
-        "treatment": {"id": plan.treatment_id, "slug": plan.slug, "title": plan.title},
-        "revision": plan.revision,
-        "published_at": plan.published_at.isoformat().replace("+00:00", "Z"),
-        "language": plan.language,
-        "attribution": plan.attribution,
-        "licence": plan.licence,
-        "review": plan.review,
-        "tz": plan.procedure.zone,
-        "procedure_at": _instant(plan.procedure.local),
-        "answers": {
-            parameter: None if given is None else ("yes" if given else "no")
-            for parameter, given in plan.answers.items()
-        },
-        "questions": [
-            {**q, "answer": None if q["answer"] is None else ("yes" if q["answer"] else "no")}
-            for q in plan.questions
-        ],
-        "items": [_item_json(item) for item in plan.items],
-        "excluded": [_item_json(item) for item in plan.excluded],
-        "course": plan.course,
-    }

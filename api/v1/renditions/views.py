@@ -27,18 +27,17 @@ from rest_framework.request import Request
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.renditions.calendar import plan_calendar
-from treatments.renditions.plan import (
+from treatments.renditions.plan import Plan, recovery_plan
+from treatments.renditions.plan_inputs import (
     PROCEDURE_AT_PATTERN,
     QUESTIONS,
-    Plan,
     PlanInputError,
     ProcedureTime,
     answer,
-    plan_json,
     procedure_time,
-    recovery_plan,
     time_zone,
 )
+from treatments.renditions.plan_json import plan_json
 from treatments.signals import publication_changed
 
 from ..examples import seed_document
