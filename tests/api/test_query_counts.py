@@ -21,6 +21,14 @@ ENDPOINTS = [
     (f"/api/v1/treatments/{SLUG}/revisions/1/diff/1/", 3),
     ("/api/v1/categories/", 2),
     ("/api/v1/schema/treatment-document/", 0),
+    ("/api/v1/sync/", 2),  # the log head, a page of live documents
+    ("/api/v1/sync/?page_size=100", 2),
+    ("/api/v1/bundle/", 2),  # first build: the log head, the documents (then kept in memory)
+    (
+        f"/api/v1/treatments/{SLUG}/recovery-plan/?procedure_at=2026-03-08T09:30"
+        "&tz=America/New_York&anaesthesia=yes",
+        1,
+    ),
 ]
 
 
@@ -53,3 +61,22 @@ def test_detail_304_uses_one_query(
             client.get(f"/api/v1/treatments/{SLUG}/", headers={"If-None-Match": etag}).status_code
             == 304
         )
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_a_delta_runs_a_fixed_number_of_queries(
+    client: Client, publish_many: Any, django_assert_num_queries: Any, count: int
+) -> None:
+    token = client.get("/api/v1/sync/").json()["next_sync_token"]
+    publish_many(count)
+    with django_assert_num_queries(4):  # first change after, head, changed page, states
+        body = client.get("/api/v1/sync/", {"token": token, "page_size": 100}).json()
+    assert len(body["upserts"]) == count
+
+
+def test_an_empty_delta_runs_one_query(
+    client: Client, seed_published: Any, django_assert_num_queries: Any
+) -> None:
+    token = client.get("/api/v1/sync/").json()["next_sync_token"]
+    with django_assert_num_queries(1):
+        assert client.get("/api/v1/sync/", {"token": token}).json()["upserts"] == []
