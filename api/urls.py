@@ -1,11 +1,14 @@
 """The API's URL map: one namespace per API version, plus the schema and its viewers."""
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from .docs import CachedSchemaView
 
 urlpatterns = [
+    # The current version answers at /api/ too; versioned clients use /api/v1/.
+    path("", RedirectView.as_view(url="/api/v1/", permanent=False), name="api-root"),
     path("v1/", include(("api.v1.urls", "v1"), namespace="v1")),
     path("schema/", CachedSchemaView.as_view(), name="openapi-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),

@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -221,3 +221,25 @@ def bundle_example() -> OpenApiExample:
             "documents": [seed_document()],
         },
     )
+
+
+def root_links() -> dict[str, Any]:
+    """The links of the API v1 root (paths relative to the host)."""
+    return {
+        "api_version": "v1",
+        "links": {
+            "treatments": "/api/v1/treatments/",
+            "categories": "/api/v1/categories/",
+            "sync": "/api/v1/sync/",
+            "bundle": "/api/v1/bundle/",
+            "document_schema": "/api/v1/schema/treatment-document/",
+            "editor": "/api/v1/editor/treatments/",
+            "openapi": "/api/schema/",
+            "docs": "/api/docs/",
+            "redoc": "/api/redoc/",
+        },
+    }
+
+
+def root_example() -> OpenApiExample:
+    return OpenApiExample("Links", value=root_links())

@@ -6,6 +6,7 @@ from . import views
 
 # Public routes first: they carry almost all traffic and resolve in fewer steps.
 urlpatterns = [
+    path("", views.RootView.as_view(), name="root"),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("treatments/", views.TreatmentListView.as_view(), name="treatment-list"),
     path("treatments/<str:key>/", views.TreatmentDetailView.as_view(), name="treatment-detail"),

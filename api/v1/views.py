@@ -513,3 +513,27 @@ class DocumentSchemaView(PublicView):
         return self.stored(
             request, body=body, last_modified=built, cache_control=live_cache_control()
         )
+
+
+class RootView(PublicView):
+    """Where everything in API v1 lives."""
+
+    @read_operation(
+        operation_id="root",
+        tag="root",
+        description="The entry point of API v1: links to every collection and to the docs.",
+        ok=OpenApiTypes.OBJECT,
+        ok_description="Links by name.",
+        not_found=False,
+        example=examples.root_example(),
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        body, built = _root_body()
+        return self.stored(
+            request, body=body, last_modified=built, cache_control=live_cache_control()
+        )
+
+
+@functools.cache
+def _root_body() -> tuple[str, dt.datetime]:
+    return to_json(examples.root_links()), timezone.now().replace(microsecond=0)

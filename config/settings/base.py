@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
     ],
     "TAGS": [
+        {"name": "root", "description": "The entry point: links to everything in API v1."},
         {"name": "categories", "description": "Groups of treatments, e.g. pain treatments."},
         {"name": "treatments", "description": "Published treatment documents."},
         {"name": "revisions", "description": "The immutable published history of a treatment."},

@@ -225,3 +225,14 @@ def test_list_parameters_outside_their_documented_pattern_are_400(
     response = client.get(f"{BASE}/treatments/", query)
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_the_api_root_links_to_everything_that_answers(client: Client, seed_published: Any) -> None:
+    body = client.get(f"{BASE}/").json()
+    for name, path in body["links"].items():
+        if name == "editor":
+            assert client.get(path).status_code == 401, "the editor API needs a token"
+        else:
+            assert client.get(path).status_code == 200, name
+    assert client.get("/api/")["Location"] == "/api/v1/"
+    assert client.get("/")["Location"] == "/api/docs/"

@@ -21,6 +21,7 @@ ENDPOINTS = [
     (f"/api/v1/treatments/{SLUG}/revisions/1/diff/1/", 3),
     ("/api/v1/categories/", 2),
     ("/api/v1/schema/treatment-document/", 0),
+    ("/api/v1/", 0),
     ("/api/v1/sync/", 2),  # the log head, a page of live documents
     ("/api/v1/sync/?page_size=100", 2),
     ("/api/v1/bundle/", 2),  # first build: the log head, the documents (then kept in memory)
