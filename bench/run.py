@@ -1,6 +1,6 @@
 """Benchmark the public read API against a naive DRF baseline and a bare "limit" view.
 
-    make bench                                   # sizes 10, 1 000, 10 000 (~8 minutes)
+    make bench                                   # sizes 10, 1 000, 10 000 (~15 minutes)
     make bench BENCH_ARGS="--full"               # adds 100 000 (+ ~6 min generation)
     make bench BENCH_ARGS="--sizes 1000 --duration 3 --rounds 1 --reuse"
 
@@ -12,12 +12,22 @@ are counted in-process (``manage.py bench_probe``), response sizes are fetched f
 with and without gzip, and peak RSS is read from each gunicorn worker's /proc/<pid>/status.
 Writes bench/RESULTS.md and bench/results.json; scratch files (wrk scripts, logs) go to
 bench/out/.
+
+The mobile endpoints (sync, bundle, recovery plans) are measured alongside and reported as a
+ratio to the detail (the empty-delta 304 to the detail 304) and to the limit. The sync tokens
+are taken from the API during discovery. "A delta of N changes" needs data that changed after
+its token was taken, so it is measured last, in a second phase of the size: after the
+read-only rounds, ``manage.py bench_changes`` publishes N real changes (replace + publish),
+and the delta is measured in rounds with the detail and the limit measured again beside it.
+The database then no longer holds the generated data, so its ``--reuse`` marker is cleared.
+The recovery plans are reported as "not available" when they do not answer 200 in discovery.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import os
 import platform
@@ -31,7 +41,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -42,6 +52,9 @@ DEFAULT_SIZES = [10, 1000, 10000]
 FULL_SIZE = 100000
 DEEP_PAGES = 50
 SAMPLE_SLUGS = 100
+PLAN_QUERY = "procedure_at=2026-03-08T09:30&tz=America/New_York&anaesthesia=yes"
+SYNC_PAGE_SIZE = 100  # discovery follows a full sync in pages this large
+CHANGES = 10  # published by `bench_changes` for the sync_delta row
 
 # name -> (what is requested, the naive endpoint it is compared with)
 ENDPOINTS: dict[str, tuple[str, str | None]] = {
@@ -58,8 +71,49 @@ ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "naive_detail": ("naive: GET /bench/naive/treatments/<slug>/", None),
     "naive_list": ("naive: GET /bench/naive/treatments/ (page 1, COUNT(*))", None),
     "limit": ("limit: GET /bench/limit/ (bytes from memory)", None),
+    "sync_full": ("GET /api/v1/sync/ (first page of a full sync: 20 documents)", None),
+    "sync_empty": ("GET /api/v1/sync/?token=… (empty delta, 200)", None),
+    "sync_empty_304": ("GET /api/v1/sync/?token=… + If-None-Match (empty delta, 304)", None),
+    "sync_delta": (
+        f"GET /api/v1/sync/?token=… (a delta of {CHANGES} changes: token taken before "
+        "`bench_changes`)",
+        None,
+    ),
+    "bundle": ("GET /api/v1/bundle/ + Accept-Encoding: gzip (every live document)", None),
+    "plan": (f"GET /api/v1/treatments/<slug>/recovery-plan/?{PLAN_QUERY}", None),
+    "plan_ics": (f"GET /api/v1/treatments/<slug>/recovery-plan.ics?{PLAN_QUERY}", None),
 }
-OURS = ["detail", "detail_304", "list", "list_deep", "list_filtered", "search", "schema"]
+OURS = [
+    "detail",
+    "detail_304",
+    "list",
+    "list_deep",
+    "list_filtered",
+    "search",
+    "schema",
+    "sync_full",
+    "sync_empty",
+    "sync_empty_304",
+    "sync_delta",
+    "bundle",
+    "plan",
+    "plan_ics",
+]
+# The mobile endpoints are compared with what a client would otherwise fetch: the detail.
+DETAIL_BASELINE = {
+    "sync_full": "detail",
+    "sync_empty": "detail",
+    "sync_empty_304": "detail_304",
+    "sync_delta": "detail",
+    "bundle": "detail",
+    "plan": "detail",
+    "plan_ics": "detail",
+}
+NOT_MODIFIED = {"detail_304", "sync_empty_304"}
+# Measured after `bench_changes` changed the data (see the module docstring), in rounds with
+# these references measured again beside them.
+AFTER_CHANGES = ["sync_delta"]
+AFTER_CHANGES_REFERENCES = ["detail", "limit"]
 
 
 def log(message: str) -> None:
@@ -364,6 +418,64 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def json_body(headers: dict[str, str], body: bytes) -> Any:
+    if headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return json.loads(body)
+
+
+def timed_bundle(server: Server) -> dict[str, Any]:
+    """GET the bundle (gzip accepted, as apps do) and how long it took, in ms.
+
+    Each worker builds its bundle on its first request after a start or a change, so the first
+    request after either is a build; the time includes the round trip and the gzip transfer.
+    """
+    started = time.perf_counter()
+    status, headers, body = fetch(server.base + "/api/v1/bundle/", {"Accept-Encoding": "gzip"})
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise SystemExit(f"/api/v1/bundle/ answered {status}.")
+    return {"ms": round(elapsed, 1), "documents": len(json_body(headers, body)["documents"])}
+
+
+def sync_path(token: str) -> str:
+    return f"/api/v1/sync/?token={quote(token, safe='')}"
+
+
+def full_sync(server: Server) -> tuple[str, int]:
+    """Follow a full sync to its end, as a client would: its `next_sync_token` and page count."""
+    url, pages = server.base + f"/api/v1/sync/?page_size={SYNC_PAGE_SIZE}", 0
+    while True:
+        status, headers, body = fetch(url)
+        if status != 200:
+            raise SystemExit(f"{path_of(url)} answered {status} during a full sync.")
+        data, pages = json_body(headers, body), pages + 1
+        if data["next_sync_token"]:
+            return data["next_sync_token"], pages
+        url = server.base + sync_path(data["next_page_token"]) + f"&page_size={SYNC_PAGE_SIZE}"
+
+
+def empty_delta(server: Server, token: str) -> dict[str, Any]:
+    """The empty-delta targets (200 and 304) of a token nothing changed after."""
+    path = sync_path(token)
+    status, headers, body = fetch(server.base + path)
+    if status != 200 or "ETag" not in headers or json_body(headers, body)["upserts"]:
+        raise SystemExit(f"{path} answered {status} (no ETag or not empty); cannot benchmark it.")
+    return {
+        "sync_empty": {"paths": [path]},
+        "sync_empty_304": {"paths": [path], "if_none_match": [headers["ETag"]]},
+    }
+
+
+def plan_target(server: Server, slugs: list[str], suffix: str) -> dict[str, Any]:
+    """The recovery plan of every sample slug that answers 200; "unavailable" when none does."""
+    paths = [f"/api/v1/treatments/{slug}/recovery-plan{suffix}?{PLAN_QUERY}" for slug in slugs]
+    status, _, _ = fetch(server.base + paths[0])
+    if status != 200:
+        return {"unavailable": f"answered {status}", "paths": paths[:1]}
+    return {"paths": [p for p in paths if fetch(server.base + p)[0] == 200]}
+
+
 def discover(server: Server, database_url: str) -> dict[str, Any]:
     """The concrete paths (and ETags) each endpoint is measured with at this size."""
     import psycopg
@@ -385,6 +497,9 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
         if status != 200 or "ETag" not in headers:
             raise SystemExit(f"{path} answered {status} without an ETag; cannot benchmark 304s.")
         etags.append(headers["ETag"])
+    # Nothing asked for the bundle yet, so this request builds it; the detail requests above
+    # already paid the workers' first-request costs (imports, database connection).
+    bundle_first = timed_bundle(server)
 
     url, depth = server.base + "/api/v1/treatments/", 1
     while depth < DEEP_PAGES:
@@ -394,6 +509,8 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
             break
         url, depth = following, depth + 1
     deep_path = path_of(url)
+    # The token a client holds after a full sync; "the delta of N changes" reuses it later.
+    sync_token, sync_pages = full_sync(server)
 
     return {
         "detail": {"paths": detail_paths},
@@ -408,6 +525,17 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
         "naive_detail": {"paths": [f"/bench/naive/treatments/{slug}/" for slug in slugs]},
         "naive_list": {"paths": ["/bench/naive/treatments/"]},
         "limit": {"paths": ["/bench/limit/"]},
+        "sync_full": {"paths": ["/api/v1/sync/"]},
+        **empty_delta(server, sync_token),
+        # Its path is known only once the data changed (see measure_after_changes).
+        "sync_delta": {"token": sync_token, "pages": sync_pages},
+        "bundle": {
+            "paths": ["/api/v1/bundle/"],
+            "headers": {"Accept-Encoding": "gzip"},
+            "first": bundle_first,
+        },
+        "plan": plan_target(server, slugs, "/"),
+        "plan_ics": plan_target(server, slugs, ".ics"),
     }
 
 
@@ -426,8 +554,9 @@ def response_facts(server: Server, target: dict[str, Any]) -> dict[str, Any]:
     }
     if status == 200 and body[:1] == b"{":
         data = json.loads(body)
-        if isinstance(data.get("results"), list):
-            facts["results"] = len(data["results"])
+        for key in ("results", "upserts", "deletions", "documents"):
+            if isinstance(data.get(key), list):
+                facts[key] = len(data[key])
     return facts
 
 
@@ -442,17 +571,34 @@ def wrk_script(name: str, target: dict[str, Any]) -> Path:
     paths = ", ".join(lua_string(p) for p in target["paths"])
     tags = target.get("if_none_match")
     tag_table = "{" + ", ".join(lua_string(t) for t in tags) + "}" if tags else "nil"
+    extra = target.get("headers")
+    extra_table = (
+        "{" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in extra.items()) + "}"
+        if extra
+        else "nil"
+    )
     script = OUT / f"{name}.lua"
     script.write_text(
         f"""-- generated by bench/run.py: cycle over the endpoint's paths
 local paths = {{{paths}}}
 local etags = {tag_table}
+local extra = {extra_table}
+local headers = nil
 local n = #paths
 local i = 0
 request = function()
   i = i % n + 1
   if etags then
     return wrk.format("GET", paths[i], {{["If-None-Match"] = etags[i]}})
+  end
+  if extra then
+    if not headers then
+      -- wrk's own headers (Host, -H) plus the endpoint's, built once per thread
+      headers = {{}}
+      for k, v in pairs(wrk.headers) do headers[k] = v end
+      for k, v in pairs(extra) do headers[k] = v end
+    end
+    return wrk.format("GET", paths[i], headers)
   end
   return wrk.format("GET", paths[i])
 end
@@ -538,38 +684,53 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
 
     This machine is noisy (two vCPUs that slow each other down when both are busy, and
     neighbours), so each endpoint's time is split into rounds that visit all endpoints in turn:
-    slow spells then hit every endpoint alike, and ratios are taken within a round.
+    slow spells then hit every endpoint alike, and ratios are taken within a round. The
+    endpoints that need changed data (AFTER_CHANGES) come last, in rounds of their own with
+    their references measured again (see measure_after_changes).
     """
     database_url, generated_in = prepare_size(args, count, template)
     server = Server(args, database_url, str(count))
     server.start()
     cells: dict[str, Any] = {}
-    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in args.endpoints}
+    rounds: dict[str, list[dict[str, Any]]] = {}
     slice_s = max(1, round(args.duration / args.rounds))
+    changes = None
     try:
         targets = discover(server, database_url)
-        scripts = {}
         for name in args.endpoints:
-            target = targets[name]
-            facts = response_facts(server, target)
-            expected = 304 if name == "detail_304" else 200
-            if facts["status"] != expected:
-                raise SystemExit(f"{name} {target['paths'][0]} answered {facts['status']}.")
-            cells[name] = {**facts, "path": target["paths"][0], "paths": len(target["paths"])}
-            if "depth" in target:
-                cells[name]["depth"] = target["depth"]
-            scripts[name] = wrk_script(f"{count}-{name}", target)
-            if args.warmup > 0:
-                run_wrk(args, wrk, server.base, scripts[name], args.warmup, args.gzip)
+            if "unavailable" in targets[name]:
+                cells[name] = {
+                    "unavailable": targets[name]["unavailable"],
+                    "path": targets[name]["paths"][0],
+                }
+        first = [n for n in args.endpoints if n not in cells and n not in AFTER_CHANGES]
+        later = [n for n in args.endpoints if n not in cells and n in AFTER_CHANGES]
+        scripts = {}
+        for name in first:
+            scripts[name] = prepare_cell(args, wrk, server, count, name, targets[name], cells)
         for _ in range(args.rounds):
-            for name in args.endpoints:
+            for name in first:
                 measured = run_wrk(args, wrk, server.base, scripts[name], slice_s, args.gzip)
-                rounds[name].append(measured)
+                rounds.setdefault(name, []).append(measured)
+        if later:
+            changes = measure_after_changes(
+                args,
+                wrk,
+                server,
+                database_url,
+                count,
+                slice_s,
+                targets,
+                cells,
+                rounds,
+                scripts,
+                later,
+            )
         memory = server.memory()
     finally:
         server.stop()
 
-    for name in args.endpoints:
+    for name in [n for n in args.endpoints if n in rounds]:
         cells[name].update(aggregate(rounds[name]))
         c = cells[name]
         log(
@@ -582,19 +743,26 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
                 else ""
             )
         )
+    for name, c in cells.items():
+        if "unavailable" in c:
+            log(f"  {count:>6} {name:<14} not available: {c['path']} {c['unavailable']}")
 
     probes = []
-    for name in args.endpoints:
+    for name in [n for n in args.endpoints if n in rounds]:
         target = targets[name]
-        headers = {"If-None-Match": target["if_none_match"][0]} if "if_none_match" in target else {}
+        headers = dict(target.get("headers") or {})
+        if "if_none_match" in target:
+            headers["If-None-Match"] = target["if_none_match"][0]
         probes.append({"name": name, "path": target["paths"][0], "headers": headers})
     counted = json.loads(manage(database_url, "bench_probe", stdin=json.dumps(probes)))
     for name, probe in counted.items():
         cells[name]["queries"] = probe["queries"]
         cells[name]["queries_cold"] = probe["queries_cold"]
+        cells[name]["cold_ms"] = probe.get("cold_ms")
         cells[name]["sql"] = probe["sql"]
         if probe["status"] != cells[name]["status"]:
             cells[name]["probe_status_mismatch"] = probe["status"]
+    bundle = targets["bundle"]
     return {
         "count": count,
         "database_url": database_url,
@@ -603,7 +771,98 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
         "round_seconds": slice_s,
         "workers": memory,
         "cells": cells,
+        "changes": changes,
+        "bundle": {
+            "documents": bundle["first"]["documents"],
+            "first_ms": bundle["first"]["ms"],
+            "rebuilt_ms": bundle.get("rebuilt", {}).get("ms"),
+        },
     }
+
+
+def prepare_cell(
+    args: argparse.Namespace,
+    wrk: str,
+    server: Server,
+    count: int,
+    name: str,
+    target: dict[str, Any],
+    cells: dict[str, Any],
+) -> Path:
+    """Check the endpoint's answer, record its facts, write its wrk script and warm it up."""
+    facts = response_facts(server, target)
+    expected = 304 if name in NOT_MODIFIED else 200
+    if facts["status"] != expected:
+        raise SystemExit(f"{name} {target['paths'][0]} answered {facts['status']}.")
+    cells[name] = {**facts, "path": target["paths"][0], "paths": len(target["paths"])}
+    if "depth" in target:
+        cells[name]["depth"] = target["depth"]
+    script = wrk_script(f"{count}-{name}", target)
+    if args.warmup > 0:
+        run_wrk(args, wrk, server.base, script, args.warmup, args.gzip)
+    return script
+
+
+def measure_after_changes(
+    args: argparse.Namespace,
+    wrk: str,
+    server: Server,
+    database_url: str,
+    count: int,
+    slice_s: int,
+    targets: dict[str, Any],
+    cells: dict[str, Any],
+    rounds: dict[str, list[dict[str, Any]]],
+    scripts: dict[str, Path],
+    later: list[str],
+) -> dict[str, Any]:
+    """Publish CHANGES real changes, then measure what needs them beside fresh references.
+
+    Runs after every read-only endpoint of the size was measured, so that those see exactly the
+    generated data. The token taken in discovery now stands before the changes: its delta is
+    those changes (for as long as nothing else changes). Afterwards the targets that depended
+    on the old data (the empty delta's token and ETag, the 304s' ETags) are re-discovered, so
+    that the in-process probes, run later, still ask the same questions.
+    """
+    changes = json.loads(manage(database_url, "bench_changes", "--count", str(CHANGES)))
+    database = f"{args.db_prefix}_{count}"
+    with pg_connect(args.pg, database) as conn:
+        # No longer the generated data: --reuse must generate it again.
+        conn.execute(f"COMMENT ON DATABASE \"{database}\" IS 'changed by bench_changes'")
+    changed = len(changes["changed"])
+    log(f"size {count}: published {changed} changes (manage.py bench_changes)")
+    # Let every worker's in-memory documents expire (PUBLIC_MEMORY_TTL, 2 s by default).
+    time.sleep(2.5)
+    targets["bundle"]["rebuilt"] = timed_bundle(server)
+
+    path = sync_path(targets["sync_delta"]["token"])
+    status, headers, body = fetch(server.base + path)
+    data = json_body(headers, body) if status == 200 else {}
+    if status != 200 or len(data["upserts"]) != changed:
+        raise SystemExit(
+            f"the delta of {changed} changes answered {status} with "
+            f"{len(data.get('upserts', []))} upserts."
+        )
+    targets["sync_delta"]["paths"] = [path]
+    targets.update(empty_delta(server, data["next_sync_token"]))
+    detail_304 = targets["detail_304"]
+    detail_304["if_none_match"] = [fetch(server.base + p)[1]["ETag"] for p in detail_304["paths"]]
+
+    references = [name for name in AFTER_CHANGES_REFERENCES if name in scripts]
+    for name in later:
+        scripts[name] = prepare_cell(args, wrk, server, count, name, targets[name], cells)
+        cells[name]["changes"] = changed
+    again: dict[str, list[float]] = {name: [] for name in references}
+    for _ in range(args.rounds):
+        for name in [*later, *references]:
+            measured = run_wrk(args, wrk, server.base, scripts[name], slice_s, args.gzip)
+            if name in again:
+                again[name].append(measured["rps"])
+            else:
+                rounds.setdefault(name, []).append(measured)
+    for name in later:
+        cells[name]["references"] = again
+    return changes
 
 
 # Requests per in-process timing: the naive views take tens to hundreds of milliseconds.
@@ -672,20 +931,37 @@ TARGETS = [
     ("list_vs_naive", "list ≥ 25× naive list", "list", "naive_list", 25.0),
     ("304_vs_limit", "304 ≥ 0.9× limit", "detail_304", "limit", 0.9),
     ("deep_vs_page1", "deep cursor page ≈ page 1 (≥ 0.8×)", "list_deep", "list", 0.8),
+    (
+        "sync_304_vs_detail_304",
+        "empty-delta 304 ≥ 0.9× detail 304",
+        "sync_empty_304",
+        "detail_304",
+        0.9,
+    ),
+    ("plan_vs_detail", "plan JSON ≥ 0.5× detail", "plan", "detail", 0.5),
+    ("plan_ics_vs_detail", "plan .ics ≥ 0.5× detail", "plan_ics", "detail", 0.5),
 ]
+BUNDLE_TARGET_SIZE = 10000
 
 
 def rps(size: dict[str, Any], name: str) -> float | None:
     cell = size["cells"].get(name)
-    return cell["rps"] if cell else None
+    return cell.get("rps") if cell else None
 
 
 def ratio(size: dict[str, Any], ours: str, other: str | None) -> float | None:
-    """Median over rounds of ours/other req/s (each round measures both minutes apart at most)."""
+    """Median over rounds of ours/other req/s (each round measures both minutes apart at most).
+
+    An endpoint measured after the changes is compared with its references measured again in
+    its own rounds.
+    """
     a, b = size["cells"].get(ours), size["cells"].get(other) if other else None
-    if not a or not b:
+    if not a or "rps_rounds" not in a:
         return None
-    per_round = [x / y for x, y in zip(a["rps_rounds"], b["rps_rounds"], strict=False) if y]
+    theirs = (a.get("references") or {}).get(other) or (b or {}).get("rps_rounds")
+    if not theirs:
+        return None
+    per_round = [x / y for x, y in zip(a["rps_rounds"], theirs, strict=False) if y]
     found = median(per_round)
     return round(found, 3) if found is not None else None
 
@@ -696,6 +972,11 @@ def evaluate(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         values = {s["count"]: ratio(s, ours, other) for s in sizes}
         known = [v for v in values.values() if v is not None]
         verdict = ("PASS" if all(v >= threshold for v in known) else "MISS") if known else "n/a"
+        unavailable = {
+            s["count"]: s["cells"][ours]["unavailable"]
+            for s in sizes
+            if "unavailable" in s["cells"].get(ours, {})
+        }
         rows.append(
             {
                 "key": key,
@@ -703,8 +984,10 @@ def evaluate(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "threshold": threshold,
                 "values": values,
                 "verdict": verdict,
+                **({"unavailable": unavailable} if unavailable else {}),
             }
         )
+    rows.append(bundle_target(sizes))
     large = [s for s in sizes if s["count"] >= 1000]
     for name in ("detail", "list"):
         # req/s of sizes measured minutes apart drift with the machine (see bench_size), so
@@ -736,6 +1019,44 @@ def evaluate(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def bundle_target(sizes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bundle is served from stored bytes: no per-document work per request.
+
+    Judged in-process, where the bytes on the wire do not count: per-document work would make
+    a steady-state request grow with the documents (×10 from 1 000 to 10 000), stored bytes
+    keep it flat (within 20 %, like the other "flat" targets) with the same SQL per request.
+    With a single size of at least 1 000, a steady request must cost under 10 % of a build.
+    """
+    large = [s for s in sizes if s["count"] >= 1000 and "rps" in s["cells"].get("bundle", {})]
+    cells = [s["cells"]["bundle"] for s in large]
+    micros = [c.get("inprocess_us") for c in cells]
+    queries = [c.get("queries") for c in cells]
+    builds = [c.get("cold_ms") for c in cells]
+    values = {
+        "in-process µs": dict(zip([s["count"] for s in large], micros, strict=True)),
+        "SQL/req": dict(zip([s["count"] for s in large], queries, strict=True)),
+        "build ms (in-process)": dict(zip([s["count"] for s in large], builds, strict=True)),
+        "min/max in-process": None,
+    }
+    verdict = "n/a"
+    if len(large) >= 2 and all(micros):
+        steady = round(min(micros) / max(micros), 3)  # type: ignore[type-var]
+        values["min/max in-process"] = steady
+        verdict = "PASS" if steady >= 0.8 and len(set(queries)) == 1 else "MISS"
+    elif len(large) == 1 and micros[0] and builds[0]:
+        verdict = "PASS" if micros[0] < builds[0] * 1000 * 0.1 else "MISS"
+    if not any(s["count"] >= BUNDLE_TARGET_SIZE for s in large):
+        verdict = "n/a"
+    return {
+        "key": "bundle_stored",
+        "target": f"bundle of {BUNDLE_TARGET_SIZE:,} served from stored bytes "
+        "(steady request flat from 1 000, same SQL)",
+        "threshold": 0.8,
+        "values": values,
+        "verdict": verdict,
+    }
 
 
 def fmt(value: Any, digits: int = 1) -> str:
@@ -816,7 +1137,17 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
             c = s["cells"].get(name)
             if not c:
                 continue
+            if "unavailable" in c:
+                lines.append(
+                    f"| `{name}` | {s['count']:,} | not available (`{c['path']}` "
+                    f"{c['unavailable']} in discovery) | – | – | – | – | – | – | – |"
+                )
+                continue
             extra = f" (page {c['depth']})" if name == "list_deep" else ""
+            if "changes" in c:
+                extra = f" ({c['changes']} changes)"
+            elif "documents" in c:
+                extra = f" ({c['documents']:,} documents)"
             errors = c["errors"] + c["non_2xx_3xx"]
             lines.append(
                 f"| `{name}`{extra} | {s['count']:,} | {fmt(c['rps'])} | "
@@ -850,23 +1181,59 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         "## Ratios (req/s, median of per-round ratios)",
         "",
         "Each of our endpoints against the limit view and against the naive equivalent "
-        "(detail and 304 against naive detail; the lists against naive list).",
+        "(detail and 304 against naive detail; the lists against naive list); the mobile "
+        "endpoints against the detail (the empty-delta 304 against the detail 304). "
+        "`sync_delta` is measured after the changes it needs, in rounds of its own with the "
+        "detail and the limit measured again beside it; its ratios use those.",
         "",
         "| endpoint | "
         + " | ".join(f"vs limit @{n:,}" for n in counts)
         + " | "
         + " | ".join(f"vs naive @{n:,}" for n in counts)
+        + " | "
+        + " | ".join(f"vs detail @{n:,}" for n in counts)
         + " |",
-        "| --- | " + " | ".join("---:" for _ in counts * 2) + " |",
+        "| --- | " + " | ".join("---:" for _ in counts * 3) + " |",
     ]
     for name in [n for n in OURS if n in config["endpoints"]]:
         naive = ENDPOINTS[name][1]
+        if any("unavailable" in s["cells"].get(name, {}) for s in sizes):
+            lines.append(f"| `{name}` | " + " | ".join("n/a" for _ in counts * 3) + " |")
+            continue
         vs_limit = [fmt(ratio(s, name, "limit"), 2) for s in sizes]
-        vs_naive = []
+        vs_naive, vs_detail = [], []
         for s in sizes:
             value = ratio(s, name, naive) if naive else None
             vs_naive.append(f"{value:,.1f}×" if value is not None else "–")
-        lines.append(f"| `{name}` | " + " | ".join(vs_limit) + " | " + " | ".join(vs_naive) + " |")
+            baseline = DETAIL_BASELINE.get(name)
+            vs_detail.append(fmt(ratio(s, name, baseline), 2) if baseline else "–")
+        lines.append(f"| `{name}` | " + " | ".join([*vs_limit, *vs_naive, *vs_detail]) + " |")
+
+    lines += [
+        "",
+        "## Bundle",
+        "",
+        "Every live document in one answer (`/api/v1/bundle/`), built once per change by each "
+        "worker and kept in memory, raw and gzip-compressed. *First build*: the first request "
+        "after the server started, over HTTP with `Accept-Encoding: gzip` (build, compression "
+        "and transfer; one worker); *rebuilt*: the first request after `bench_changes` "
+        "published its changes; *in-process build*: the first request in a fresh process "
+        "(`bench_probe`, no network); *steady*: wrk req/s and in-process time once built.",
+        "",
+        "| size | documents | bytes | gzip bytes | first build ms | rebuilt ms | "
+        "in-process build ms | steady req/s (gzip) | steady in-process µs | SQL/req |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in sizes:
+        c, b = s["cells"].get("bundle"), s.get("bundle") or {}
+        if not c or "rps" not in c:
+            continue
+        lines.append(
+            f"| {s['count']:,} | {fmt(b.get('documents'))} | {fmt(c['bytes'])} | "
+            f"{fmt(c['bytes_gzip'])} | {fmt(b.get('first_ms'))} | {fmt(b.get('rebuilt_ms'))} | "
+            f"{fmt(c.get('cold_ms'))} | {fmt(c['rps'])} | {fmt(c.get('inprocess_us'), 0)} | "
+            f"{c.get('queries', '?')} ({c.get('queries_cold', '?')} to build) |"
+        )
 
     lines += [
         "",
@@ -876,7 +1243,18 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         "| --- | " + " | ".join("---:" for _ in counts) + " | --- |",
     ]
     for row in report["targets"]:
-        if row["key"].endswith("_flat"):
+        if row["key"] == "bundle_stored":
+            values = row["values"]
+            text = (
+                "steady in-process "
+                + " → ".join(fmt(v, 0) + " µs" for v in values["in-process µs"].values())
+                + f" (min/max {fmt(values['min/max in-process'], 2)}), SQL/req "
+                + " → ".join(fmt(v) for v in values["SQL/req"].values())
+                + "; a build takes "
+                + " → ".join(fmt(v) + " ms" for v in values["build ms (in-process)"].values())
+            )
+            cells = [text] + ["" for _ in counts[1:]]
+        elif row["key"].endswith("_flat"):
             values = row["values"]
             text = (
                 f"in-process time min/max {fmt(values['min/max in-process'], 2)} "
@@ -886,7 +1264,10 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
             )
             cells = [text] + ["" for _ in counts[1:]]
         else:
-            cells = [fmt(row["values"].get(n), 2) for n in counts]
+            missing = row.get("unavailable", {})
+            cells = [
+                "not available" if n in missing else fmt(row["values"].get(n), 2) for n in counts
+            ]
         lines.append(f"| {row['target']} | " + " | ".join(cells) + f" | **{row['verdict']}** |")
     lines.append("")
     path.write_text("\n".join(lines))
@@ -946,7 +1327,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="Reuse a size's database if it holds the same generated data.",
+        help="Reuse a size's database if it holds the same generated data (a run that "
+        "measured sync_delta changed it, so the next one generates it again).",
     )
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")

@@ -1,12 +1,13 @@
 """Measure requests in-process against the benchmark database: SQL queries and wall time.
 
 Reads a JSON list of ``{"name", "path", "headers"[, "n"]}`` from stdin and writes a JSON object
-``{name: {"status", "queries", "sql", "micros"}}`` to stdout.
+``{name: {"status", "queries", "queries_cold", "cold_ms", "sql", "micros"}}`` to stdout.
 
 - Queries: each path is requested twice through Django's test client (the full middleware
   stack and URL map of the active settings), each inside ``CaptureQueriesContext`` on an
   already open connection: "queries_cold" counts the first request (empty in-process
-  caches), "queries" the second (steady state, e.g. a per-worker document cache warm).
+  caches), "queries" the second (steady state, e.g. a per-worker document cache warm);
+  "cold_ms" is the wall time of the first (e.g. building the bundle).
 - With ``--time N``: the wall time per request over N (or the probe's "n") requests through
   the WSGI handler (best of 5 batches), single-threaded and without network
   (see ``bench.wsgi_timing``).
@@ -14,6 +15,7 @@ Reads a JSON list of ``{"name", "path", "headers"[, "n"]}`` from stdin and write
 
 import json
 import sys
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -40,8 +42,10 @@ class Command(BaseCommand):
             for probe in probes:
                 headers = probe.get("headers") or {}
                 connection.ensure_connection()
+                started = time.perf_counter()
                 with CaptureQueriesContext(connection) as cold:
                     client.get(probe["path"], headers=headers)
+                cold_ms = (time.perf_counter() - started) * 1000
                 connection.ensure_connection()
                 with CaptureQueriesContext(connection) as warm:
                     response = client.get(probe["path"], headers=headers)
@@ -49,6 +53,7 @@ class Command(BaseCommand):
                     status=response.status_code,
                     queries_cold=len(cold.captured_queries),
                     queries=len(warm.captured_queries),
+                    cold_ms=round(cold_ms, 1),
                     sql=[q["sql"][:300] for q in cold.captured_queries[:5]],
                 )
         if options["time"]:
