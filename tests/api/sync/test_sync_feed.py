@@ -282,3 +282,24 @@ def test_documents_say_their_language(client: Client, seed_published: Any) -> No
     response = client.get(f"/api/v1/treatments/{seed_published.slug}/")
     assert response["Content-Language"] == "en"
     assert response.json()["language"] == "en"
+
+
+def test_an_up_to_date_token_is_answered_from_memory_and_a_local_publish_is_seen_at_once(
+    client: Client,
+    seed_data: dict[str, Any],
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    treatment = _variant(seed_data, 0)
+    token = client.get(SYNC).json()["next_sync_token"]
+    with override_settings(PUBLIC_MEMORY_TTL=60.0):
+        first = client.get(SYNC, {"token": token})  # reads the head, remembers it
+        with django_assert_num_queries(0):
+            again = client.get(SYNC, {"token": token}, headers={"If-None-Match": first["ETag"]})
+        assert again.status_code == 304 and again["ETag"] == first["ETag"]
+        with django_capture_on_commit_callbacks(execute=True):  # as if committed
+            _edit_and_publish(treatment.pk, summary="Published in this process.")
+        body = client.get(SYNC, {"token": token}).json()
+        assert [d["summary"] for d in body["upserts"]] == ["Published in this process."]
+        refused = client.get(SYNC, {"token": token + "x"})
+        assert refused.status_code == 400, "a changed token still goes through validation"
