@@ -2,10 +2,14 @@
 
 import gzip
 import socket
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import requests
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.test import RequestFactory
+
+from api.compression import StrongETagGZipMiddleware
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SLUG = "bone-marrow-stem-cell-injection"
@@ -92,6 +96,112 @@ def test_gzip_when_asked_with_a_distinct_strong_etag(api: str) -> None:
         timeout=10,
     )
     assert revalidate.status_code == 304
+
+
+def _gzip_get(url: str, **headers: str) -> tuple[requests.Response, bytes]:
+    response = requests.get(
+        url, headers={"Accept-Encoding": "gzip", **headers}, stream=True, timeout=10
+    )
+    return response, response.raw.read()
+
+
+@pytest.mark.parametrize(
+    "path", [f"treatments/{SLUG}/", "treatments/", f"treatments/{SLUG}/revisions/1/"]
+)
+def test_gzip_bodies_are_byte_identical_under_one_strong_etag(api: str, path: str) -> None:
+    # The first GET of a document builds it, the next ones come from the hot path: all equal.
+    answers = [_gzip_get(f"{api}/{path}") for _ in range(3)]
+    assert {r.headers["Content-Encoding"] for r, _ in answers} == {"gzip"}
+    assert len({body for _, body in answers}) == 1, "a strong ETag promises identical bytes"
+    assert len({r.headers["ETag"] for r, _ in answers}) == 1
+    etag = answers[0][0].headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('-gzip"')
+    body = answers[0][1]
+    # No random file name (FNAME flag) and mtime 0: nothing in the bytes varies per response.
+    assert body[3] == 0 and body[4:8] == b"\0\0\0\0"
+
+
+def test_a_304_for_the_gzip_etag_names_the_gzip_variant(api: str) -> None:
+    zipped, _ = _gzip_get(f"{api}/treatments/{SLUG}/")
+    etag = zipped.headers["ETag"]
+    for _ in range(2):  # built once, then from the hot path
+        again, body = _gzip_get(f"{api}/treatments/{SLUG}/", **{"If-None-Match": etag})
+        assert again.status_code == 304 and body == b""
+        assert again.headers["ETag"] == etag
+    plain = requests.get(f"{api}/treatments/{SLUG}/", headers={"If-None-Match": etag}, timeout=10)
+    assert plain.status_code == 304, "either variant's tag revalidates (weak comparison)"
+
+
+def test_responses_without_a_strong_etag_keep_djangos_breach_padding(
+    live_server: Any, db: Any
+) -> None:
+    # The admin's login page carries a CSRF token and no ETag: Django's padding stays.
+    response, body = _gzip_get(f"{live_server.url}/admin/login/")
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "ETag" not in response.headers
+    assert body[3] == gzip.FNAME, "Django's random-length file name is still there"
+
+
+class _Fake(NamedTuple):
+    """A response the gzip middleware sees, and what it must do with it."""
+
+    why: str
+    body: bytes
+    accept_encoding: str
+    headers: dict[str, str]
+    compressed: bool
+
+
+BIG = b'{"text": "' + b"a gzip-worthy body " * 20 + b'"}'
+FAKES = [
+    _Fake("a strong ETag is compressed", BIG, "gzip, br", {"ETag": '"abc"'}, True),
+    _Fake("no gzip in Accept-Encoding", BIG, "br", {"ETag": '"abc"'}, False),
+    _Fake("bodies under 200 bytes stay as they are", b"{}", "gzip", {"ETag": '"abc"'}, False),
+    _Fake("already encoded", BIG, "gzip", {"ETag": '"abc"', "Content-Encoding": "br"}, False),
+    _Fake("no ETag: Django's gzip", BIG, "gzip", {}, True),
+]
+
+
+@pytest.mark.parametrize("fake", FAKES, ids=[f.why for f in FAKES])
+def test_the_gzip_middleware_keeps_djangos_rules(fake: _Fake) -> None:
+    def view(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(fake.body, content_type="application/json")
+        for name, value in fake.headers.items():
+            response[name] = value
+        return response
+
+    middleware = StrongETagGZipMiddleware(view)
+    request = RequestFactory().get("/", headers={"Accept-Encoding": fake.accept_encoding})
+    response = middleware(request)
+    assert isinstance(response, HttpResponse)
+    assert (response.get("Content-Encoding") == "gzip") is fake.compressed, fake.why
+    if fake.compressed:
+        assert gzip.decompress(response.content) == fake.body
+        assert response["Content-Length"] == str(len(response.content))
+    if len(fake.body) >= 200 and "Content-Encoding" not in fake.headers:
+        assert "Accept-Encoding" in response["Vary"]
+    if "ETag" in fake.headers:
+        expected = '"abc-gzip"' if fake.compressed else '"abc"'
+        assert response["ETag"] == expected, "a strong ETag stays strong, per encoding"
+
+
+def test_a_streaming_response_with_a_strong_etag_compresses_deterministically() -> None:
+    chunks = [b"[", b'"chunk", ' * 100, b'"end"]']
+
+    def view(request: HttpRequest) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(iter(chunks), content_type="application/json")
+        response["ETag"] = '"stream"'
+        return response
+
+    middleware = StrongETagGZipMiddleware(view)
+    bodies = []
+    for _ in range(2):
+        response = middleware(RequestFactory().get("/", headers={"Accept-Encoding": "gzip"}))
+        assert isinstance(response, StreamingHttpResponse)
+        assert response["ETag"] == '"stream-gzip"'
+        bodies.append(b"".join(response.streaming_content))  # type: ignore[arg-type]
+    assert bodies[0] == bodies[1]
+    assert gzip.decompress(bodies[0]) == b"".join(chunks)
 
 
 def test_head_and_options(api: str) -> None:

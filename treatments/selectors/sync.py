@@ -36,6 +36,14 @@ def change_log_head() -> int:
     return int(head or 0)
 
 
+def change_log_head_marker() -> tuple[int, dt.datetime | None]:
+    """The newest entry's sequence and time: identifies a published state even where a
+    rolled-back sequence number can be handed out again (SQLite)."""
+    newest = ChangeLogEntry.objects.order_by("-sequence").values_list("sequence", "created_at")
+    row = newest.first()
+    return (row[0], row[1]) if row else (0, None)
+
+
 def sync_live_page(
     *, scope: SyncScope, after: uuid.UUID | None, limit: int
 ) -> list[dict[str, Any]]:

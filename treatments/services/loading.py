@@ -31,7 +31,8 @@ def content_treatment_id(slug: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:treatment-knowledge:treatment:{slug}")
 
 
-def _existing(slug: str) -> Treatment | None:
+def treatment_for_slug(slug: str) -> Treatment | None:
+    """The treatment with this slug or a former slug of it (working copies, deleted ones too)."""
     found = Treatment.objects.filter(slug=slug).first()
     if found is None:
         alias = SlugAlias.objects.filter(slug=slug).select_related("treatment").first()
@@ -41,7 +42,7 @@ def _existing(slug: str) -> Treatment | None:
 
 def content_plan(*, content: TreatmentContent) -> str:
     """What importing `content` would do: "created", "updated" or "unchanged"."""
-    existing = _existing(content.slug)
+    existing = treatment_for_slug(content.slug)
     if existing is None:
         return "created"
     current = build_content(treatment_get_for_edit(treatment_id=existing.pk, include_deleted=True))
@@ -77,7 +78,7 @@ def content_load(
     """
     action = content_plan(content=content)
     digest = content_hash(content.model_dump(mode="json"))
-    existing = _existing(content.slug)
+    existing = treatment_for_slug(content.slug)
     if action == "created":
         treatment = treatment_create(
             content=content,

@@ -30,7 +30,12 @@ from rest_framework.views import APIView
 from api.auth import EditorPermission, EditorTokenAuthentication
 from api.pagination import StrictCursorPagination
 from api.parsers import MergePatchJSONParser, StrictJSONParser
-from api.preconditions import PreconditionFailed, expected_version, working_copy_etag
+from api.preconditions import (
+    PreconditionFailed,
+    if_match_tags,
+    if_match_version,
+    working_copy_etag,
+)
 from api.querystrict import StrictQueryParametersMixin
 from treatments import selectors, services
 from treatments.documents.build import build_content, build_document
@@ -38,7 +43,7 @@ from treatments.documents.schema import TreatmentContent, TreatmentDocument
 from treatments.models import AuditEntry, Treatment
 from treatments.permissions import Action as EditorAction
 from treatments.permissions import can
-from treatments.services.loading import content_plan
+from treatments.services.loading import content_plan, treatment_for_slug
 
 from ..examples import editor_examples
 from ..links import document_links, treatment_path
@@ -75,7 +80,8 @@ IF_MATCH = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
-    description='The working copy\'s current ETag, e.g. `"wc-<id hex>-v3"`.',
+    description='The working copy\'s current ETag, e.g. `"wc-<id hex>-v3"` (RFC 9110: `*` '
+    "or a list also work; a weak or non-matching tag is a 412, a malformed header a 400).",
 )
 ID = OpenApiParameter("treatment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 WRITE_OUTCOME = OpenApiParameter(
@@ -92,7 +98,8 @@ ERRORS = {
     403: "Authenticated, but your role does not allow this.",
     404: "No such treatment (or revision).",
     409: "The action does not apply in the treatment's current state.",
-    412: "If-Match is stale: someone changed the working copy. The current ETag is returned.",
+    412: "If-Match does not match (stale, weak, another treatment's, or not ours): someone "
+    "changed the working copy, or the tag is wrong. The current ETag is returned.",
     413: "The body is larger than the limit.",
     415: "Send the body as application/json.",
     428: "If-Match is missing: GET the working copy and send its ETag.",
@@ -177,14 +184,12 @@ class EditorView(StrictQueryParametersMixin, APIView):
             raise NotFound(f"No treatment with id {treatment_id}.") from None
 
     def expected(self, request: Request, treatment: Treatment) -> int:
-        version = expected_version(request.headers.get("If-Match"), treatment.pk)
-        if version != treatment.version:
-            raise PreconditionFailed(
-                working_copy_etag(treatment.pk, treatment.version),
-                f"The working copy is at version {treatment.version}; your If-Match names "
-                f"version {version}. GET it again, re-apply your change and retry.",
-            )
-        return version
+        """The version to compare-and-set against, if If-Match matches (RFC 9110 §13.1.1)."""
+        return if_match_version(
+            request.headers.get("If-Match"),
+            treatment_id=treatment.pk,
+            current_version=treatment.version,
+        )
 
     def guarded(self, treatment: Treatment, call: Any) -> Any:
         """Run a service; a lost compare-and-set race becomes a 412 with the current ETag."""
@@ -655,9 +660,19 @@ class ImportView(EditorView):
         dry_run = raw == "true"
         content = self.content_from(request.data)
         action = content_plan(content=content)
-        existing = Treatment.objects.filter(slug=content.slug).first()
+        # Matched as the plan matches: by slug or a former slug of it.
+        existing = treatment_for_slug(content.slug)
         if existing is not None and action == "updated" and not dry_run:
             self.expected(request, existing)
+        elif action == "created" and not dry_run and request.headers.get("If-Match", "").strip():
+            # RFC 9110 §13.1.1: with no current representation even `*` is false. A client
+            # that sends If-Match expects to update, so creating a second treatment is wrong.
+            if_match_tags(request.headers.get("If-Match"))  # malformed is still a 400
+            raise PreconditionFailed(
+                None,
+                f"No treatment has the slug {content.slug!r}, but If-Match expects one to "
+                "exist. Remove If-Match to create it, or fix the slug to update the existing one.",
+            )
         if action == "created" and not can(request.user, EditorAction.CREATE):
             self.permission_denied(request, message="Creating treatments needs the add right.")
         if dry_run or action == "unchanged":

@@ -329,7 +329,7 @@ class SyncView(PublicView):
 class BuiltBundle:
     """A bundle's bytes, raw and gzip-compressed once, with the ETag of the raw bytes."""
 
-    head: int
+    head: tuple[int, dt.datetime | None]
     raw: bytes
     compressed: bytes
     etag: str
@@ -341,7 +341,7 @@ _bundles_lock = threading.Lock()
 
 def bundle_for(scope: SyncScope) -> BuiltBundle:
     """The bundle of `scope`, rebuilt only when the change log moved on since it was built."""
-    head = selectors.change_log_head()
+    head = selectors.change_log_head_marker()
     built = _bundles.get(scope)
     if built is not None and built.head == head:
         return built
@@ -351,7 +351,7 @@ def bundle_for(scope: SyncScope) -> BuiltBundle:
             return built
         # The token continues from `head`, read before the documents: a change that lands
         # in between is in the documents and again in the first delta (harmless, never lost).
-        token = SyncToken(mode="delta", since=head, scope=scope).encode()
+        token = SyncToken(mode="delta", since=head[0], scope=scope).encode()
         documents: list[str] = []
         after = None
         while True:

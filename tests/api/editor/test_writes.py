@@ -49,7 +49,7 @@ def test_stale_if_match_is_412_with_the_current_etag(
     assert Treatment.objects.get().summary == "First."
 
 
-@pytest.mark.parametrize("header", ["nonsense", "*", 'W/"wc-x-v1"', '"a", "b"', '"wc-zz-v1"'])
+@pytest.mark.parametrize("header", ["nonsense", '"wc-x-v1', '"a" "b"', "*, *", 'w/"wc-x-v1"'])
 def test_malformed_if_match_is_400(
     publisher: TokenClient, seed_published: Any, header: str
 ) -> None:
@@ -57,7 +57,32 @@ def test_malformed_if_match_is_400(
         "PATCH", _item(seed_published), {"summary": "x"}, **{"If-Match": header}
     )
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
     assert _unchanged(seed_published)
+
+
+@pytest.mark.parametrize("header", ['W/"wc-x-v1"', '"a", "b"', '"wc-zz-v1"', '"stale-0"'])
+def test_a_well_formed_if_match_that_is_not_the_current_etag_is_412(
+    publisher: TokenClient, seed_published: Any, header: str
+) -> None:
+    response = publisher.request(
+        "PATCH", _item(seed_published), {"summary": "x"}, **{"If-Match": header}
+    )
+    assert response.status_code == 412
+    assert response["ETag"] == etag_of(seed_published)
+    assert _unchanged(seed_published)
+
+
+def test_if_match_star_writes_to_the_existing_working_copy(
+    publisher: TokenClient, seed_published: Any
+) -> None:
+    before = seed_published.version
+    response = publisher.request(
+        "PATCH", _item(seed_published), {"summary": "Star."}, **{"If-Match": "*"}
+    )
+    assert response.status_code == 200
+    assert response["ETag"] == etag_of(seed_published)
+    assert seed_published.version == before + 1 and seed_published.summary == "Star."
 
 
 def test_if_match_of_another_treatment_is_412(
@@ -68,6 +93,8 @@ def test_if_match_of_another_treatment_is_412(
         "PATCH", _item(seed_published), {"summary": "x"}, **{"If-Match": other["ETag"]}
     )
     assert response.status_code == 412
+    assert response["ETag"] == etag_of(seed_published)
+    assert "another treatment" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
