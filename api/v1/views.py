@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -176,6 +177,13 @@ class PublicView(StrictQueryParametersMixin, APIView):
             return not_modified(etag=etag, last_modified=last_modified, cache_control=cache_control)
         response = json_bytes_response(body)
         return stamp(response, etag=etag, last_modified=last_modified, cache_control=cache_control)
+
+    def constant(self, request: HttpRequest, build: Callable[[], Any]) -> HttpResponse:
+        """Answer with a body that never changes in this process (built once)."""
+        body, built = _constant_body(build)
+        return self.stored(
+            request, body=body, last_modified=built, cache_control=live_cache_control()
+        )
 
 
 def _page_body(paginator: Any, items: list[str]) -> str:
@@ -493,8 +501,9 @@ class RevisionDiffView(PublicView):
 
 
 @functools.cache
-def _document_schema_body() -> tuple[str, dt.datetime]:
-    return to_json(document_json_schema()), timezone.now().replace(microsecond=0)
+def _constant_body(build: Callable[[], Any]) -> tuple[str, dt.datetime]:
+    """A body that never changes in this process, serialised once, and when that was."""
+    return to_json(build()), timezone.now().replace(microsecond=0)
 
 
 class DocumentSchemaView(PublicView):
@@ -510,10 +519,7 @@ class DocumentSchemaView(PublicView):
         example=examples.document_schema_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        body, built = _document_schema_body()
-        return self.stored(
-            request, body=body, last_modified=built, cache_control=live_cache_control()
-        )
+        return self.constant(request, document_json_schema)
 
 
 class RootView(PublicView):
@@ -529,12 +535,4 @@ class RootView(PublicView):
         example=examples.root_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        body, built = _root_body()
-        return self.stored(
-            request, body=body, last_modified=built, cache_control=live_cache_control()
-        )
-
-
-@functools.cache
-def _root_body() -> tuple[str, dt.datetime]:
-    return to_json(examples.root_links()), timezone.now().replace(microsecond=0)
+        return self.constant(request, examples.root_links)
