@@ -11,11 +11,11 @@ seconds (2 by default), well inside the `max-age` shared caches are allowed anyw
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import TTLCache
+from cachetools import Cache, LRUCache, TTLCache
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
@@ -40,35 +40,43 @@ class HotDocument:
     language: str
 
 
-class HotDocuments:
-    """A thread-safe, bounded TTL cache of hot documents, keyed by slug."""
+class WorkerMemory:
+    """A thread-safe, bounded cache in this worker: with a TTL, or LRU only (`ttl=None`)."""
 
-    def __init__(self, *, ttl: float, maxsize: int, timer: Callable[[], float] = time.monotonic):
-        self.enabled = ttl > 0
-        self._cache: TTLCache[str, HotDocument] = TTLCache(
-            maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer
+    def __init__(
+        self, *, ttl: float | None, maxsize: int, timer: Callable[[], float] = time.monotonic
+    ):
+        self.enabled = ttl is None or ttl > 0
+        self._cache: Cache[Hashable, Any] = (
+            LRUCache(maxsize=max(maxsize, 1))
+            if ttl is None
+            else TTLCache(maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer)
         )
         self._lock = threading.Lock()
 
-    def get(self, slug: str) -> HotDocument | None:
+    def get(self, key: Hashable) -> Any:
         if not self.enabled:
             return None
         with self._lock:
-            return self._cache.get(slug)
+            return self._cache.get(key)
 
-    def put(self, slug: str, document: HotDocument) -> None:
+    def put(self, key: Hashable, value: Any) -> None:
         if self.enabled:
             with self._lock:
-                self._cache[slug] = document
+                self._cache[key] = value
 
-    def discard(self, *slugs: str) -> None:
+    def discard(self, *keys: Hashable) -> None:
         with self._lock:
-            for slug in slugs:
-                self._cache.pop(slug, None)
+            for key in keys:
+                self._cache.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+
+
+# Hot documents by slug (HotDocument values).
+HotDocuments = WorkerMemory
 
 
 def _configured() -> HotDocuments:

@@ -7,13 +7,11 @@ parameters; no DRF serializer runs on the way out. The ETag is a hash of the byt
 import datetime as dt
 import functools
 import json
-import threading
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from cachetools import Cache, LRUCache, TTLCache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -24,6 +22,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from api.hot import WorkerMemory
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.renditions.calendar import plan_calendar
@@ -335,39 +334,13 @@ class LiveDocument:
     canonical: bool
 
 
-class _Memory:
-    """A thread-safe bounded cache; `ttl=None` keeps entries until they are pushed out."""
-
-    def __init__(self, *, maxsize: int, ttl: float | None) -> None:
-        self.enabled = ttl is None or ttl > 0
-        self._cache: Cache[Hashable, Any] = (
-            LRUCache(maxsize=maxsize) if ttl is None else TTLCache(maxsize, max(ttl, 0.001))
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        if not self.enabled:
-            return None
-        with self._lock:
-            return self._cache.get(key)
-
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.enabled:
-            with self._lock:
-                self._cache[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-
-def _configured() -> _Memory:
+def _configured() -> WorkerMemory:
     maxsize = max(min(settings.PUBLIC_MEMORY_MAX_DOCUMENTS, PARSED_DOCUMENTS), 1)
-    return _Memory(maxsize=maxsize, ttl=settings.PUBLIC_MEMORY_TTL)
+    return WorkerMemory(maxsize=maxsize, ttl=settings.PUBLIC_MEMORY_TTL)
 
 
 _documents = _configured()
-_plans = _Memory(maxsize=RENDERED_PLANS, ttl=None)
+_plans = WorkerMemory(maxsize=RENDERED_PLANS, ttl=None)
 
 
 @receiver(setting_changed)
