@@ -89,6 +89,18 @@ def _active_of_kind(partner: Partner, *, publishable: bool, now: dt.datetime) ->
     return [key for key in keys if key.is_active(now)]
 
 
+def api_key_issue_check(partner: Partner, *, publishable: bool) -> None:
+    """Raise the ValidationError `api_key_issue` would raise for lack of room (forms ask first)."""
+    active = _active_of_kind(partner, publishable=publishable, now=timezone.now())
+    if len(active) >= max_active_keys():
+        kind = "publishable" if publishable else "secret"
+        names = ", ".join(k.prefix for k in active)
+        raise ValidationError(
+            f"{partner.name} already holds {len(active)} active {kind} keys ({names}); "
+            "revoke one, or rotate one instead of issuing another."
+        )
+
+
 def _insert_key(
     *,
     partner: Partner,
@@ -135,14 +147,7 @@ def api_key_issue(
     with transaction.atomic():
         # Lock the partner so two concurrent issues cannot both pass the active-key limit.
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
-        active = _active_of_kind(locked, publishable=publishable, now=now)
-        if len(active) >= max_active_keys():
-            kind = "publishable" if publishable else "secret"
-            names = ", ".join(k.prefix for k in active)
-            raise ValidationError(
-                f"{locked.name} already holds {len(active)} active {kind} keys ({names}); "
-                "revoke one, or rotate one instead of issuing another."
-            )
+        api_key_issue_check(locked, publishable=publishable)
         key, raw = _insert_key(
             partner=locked,
             name=name,
