@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from partners.models import ApiKey, Partner
+from partners.models import Partner
 from partners.services import api_key_issue
 
 from .conftest import CLINIC
@@ -35,7 +35,7 @@ EXPOSED = ["ETag", "Last-Modified", "Link", "Retry-After", "RateLimit", "RateLim
 EXPOSED += ["Location"]
 
 
-def _preflight(client: Client, url: str, **headers: str) -> Any:
+def _preflight(client: Client, url: str, **headers: Any) -> Any:
     return client.options(
         url,
         HTTP_ORIGIN="https://anywhere.example",
@@ -137,8 +137,7 @@ def _live(url: str, method: str, headers: dict[str, str]) -> tuple[int, http.cli
 def test_over_real_http_a_browser_flow_works_with_a_publishable_key(
     live_server: Any, seed_published: Any, partner: Partner
 ) -> None:
-    key: ApiKey
-    key, raw = api_key_issue(partner, name="website", publishable=True)
+    _, raw = api_key_issue(partner, name="website", publishable=True)
     url = f"{live_server.url}/api/v1/treatments/{SLUG}/"
     status, headers = _live(
         url,

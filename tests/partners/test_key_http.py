@@ -67,7 +67,8 @@ def test_a_valid_key_in_either_header_reads_the_document(
 ) -> None:
     raw = secret[1]
     value = raw if header == "HTTP_X_API_KEY" else f"Api-Key {raw}"
-    response = client.get(path, **{header: value})
+    extra: dict[str, Any] = {header: value}
+    response = client.get(path, **extra)
     assert response.status_code == 200
     assert response.json()["slug"] == SLUG
 
@@ -228,7 +229,7 @@ def test_a_publishable_key_works_from_its_partner_s_origin(
 def test_a_publishable_key_from_any_other_origin_is_a_403(
     client: Client, path: str, publishable: tuple[ApiKey, str], origin: str | None
 ) -> None:
-    extra = {"HTTP_ORIGIN": origin} if origin else {}
+    extra: dict[str, Any] = {"HTTP_ORIGIN": origin} if origin else {}
     response = client.get(path, HTTP_X_API_KEY=publishable[1], **extra)
     body = _assert_problem(response, 403, "origin-not-allowed")
     assert "allowed origins" in body["detail"]

@@ -178,7 +178,7 @@ def test_an_origin_must_be_stored_in_its_normal_form(db: Any) -> None:
 @pytest.mark.parametrize(
     "plan", [{"requests_per_minute": 0}, {"requests_per_minute": 60_001}, {"burst": 0}]
 )
-def test_plans_stay_within_sane_bounds(db: Any, plan: dict[str, int]) -> None:
+def test_plans_stay_within_sane_bounds(db: Any, plan: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         partner_create(name="P", contact_email="p@example.org", **plan)
 
