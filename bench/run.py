@@ -241,7 +241,7 @@ def code_fingerprint() -> dict[str, Any]:
     import hashlib
 
     digest = hashlib.sha256()
-    for folder in ("api", "treatments", "config", "bench"):
+    for folder in ("api", "treatments", "partners", "config", "bench"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
     git = subprocess.run(
