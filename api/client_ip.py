@@ -30,7 +30,8 @@ UNKNOWN = "0.0.0.0"
 class HasMeta(Protocol):
     """Anything with a WSGI environ: Django's HttpRequest, DRF's Request, a light stand-in."""
 
-    META: Mapping[str, Any]
+    @property
+    def META(self) -> Mapping[str, Any]: ...
 
 
 def trusted_networks(values: Iterable[str]) -> tuple[Network, ...]:
@@ -70,7 +71,9 @@ def parse_address(value: str) -> Address | None:
     if not text or len(text) > 64:
         return None
     if text.startswith("["):
-        text = text[1:].partition("]")[0]
+        text, closed, _port = text[1:].partition("]")
+        if not closed:
+            return None
     elif text.count(":") == 1:  # IPv4 with a port; an IPv6 address has at least two colons
         text = text.partition(":")[0]
     try:

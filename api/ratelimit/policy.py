@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+EPSILON = 1e-6  # seconds; below any interval a rate could have (1e6 per second)
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
 
@@ -58,7 +59,10 @@ def parse_rate(name: str, rate: str, burst: int | None = None) -> Policy:
     quota = int(match.group(1))
     window = int(match.group(2) or "1") * PERIODS[match.group(3).lower()]
     if quota < 1 or window < 1:
-        raise ValueError(f"Rate {rate!r} must allow at least one request per period.")
+        raise ValueError(
+            f"Rate {rate!r} must allow at least one request per period; write it as "
+            "<requests>/<period> with <requests> of 1 or more."
+        )
     return make_policy(name, quota=quota, window=window, burst=burst)
 
 
@@ -78,7 +82,7 @@ def decide(policy: Policy, *, allowed: bool, slack: float) -> Decision:
     """
     interval = policy.interval
     if allowed:
-        remaining = min(int(slack / interval + 1e-9), policy.burst - 1)
+        remaining = min(math.floor(slack / interval + 1e-6), policy.burst - 1)
         # One more request becomes available when the slack reaches the next whole interval.
         until_more = (remaining + 1) * interval - slack
         return Decision(policy, True, max(remaining, 0), _seconds(until_more), 0)
@@ -97,9 +101,9 @@ def gcra(tat: float | None, now: float, policy: Policy) -> tuple[float | None, b
     start = now if tat is None or tat < now else tat
     new_tat = start + interval
     allow_at = new_tat - policy.burst * interval
-    if now < allow_at:
+    if now < allow_at - EPSILON:  # float sums of intervals drift by ~1e-13
         return None, False, allow_at - now
-    return new_tat, True, now - allow_at
+    return new_tat, True, max(now - allow_at, 0.0)
 
 
 def gcra_refund(tat: float | None, now: float, policy: Policy) -> float | None:
