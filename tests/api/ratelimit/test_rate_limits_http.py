@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
+from drf_spectacular.types import OpenApiTypes
 
 from api.hot import hot_documents
 
@@ -150,3 +151,30 @@ def test_the_editor_api_reports_its_per_user_limit(
         assert limit_of(response)[0] == "user"
     assert statuses == [200, 200, 429]
     cache.clear()
+
+
+def test_the_openapi_header_declarations_land_on_the_responses() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.utils import extend_schema
+    from rest_framework.response import Response
+
+    from api.ratelimit.openapi import rate_limit_headers
+    from api.v1.views import PublicView
+
+    class Documented(PublicView):
+        @extend_schema(
+            operation_id="documented",
+            parameters=rate_limit_headers(),
+            responses={200: OpenApiTypes.STR, 429: OpenApiTypes.STR},
+        )
+        def get(self, request: Any) -> Response:
+            return Response("ok")
+
+    from django.urls import path
+
+    generator = SchemaGenerator(patterns=[path("api/v1/documented/", Documented.as_view())])
+    responses = generator.get_schema(request=None, public=True)["paths"]["/api/v1/documented/"][
+        "get"
+    ]["responses"]
+    assert set(responses["200"]["headers"]) == {"RateLimit-Policy", "RateLimit"}
+    assert set(responses["429"]["headers"]) == {"RateLimit-Policy", "RateLimit", "Retry-After"}
