@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format typecheck openapi bench clean
+.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lock:
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Rate limits: cost per check at any rate, and throughput with a paused (SIGSTOP) Redis.
+bench-limits: install
+	$(PY) bench/rate_limits.py $(BENCH_LIMITS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

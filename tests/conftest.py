@@ -118,3 +118,11 @@ def edit_and_publish(treatment_id: Any, change: Any) -> None:
         actor=None,
     )
     treatment_publish(treatment_id=t.pk, expected_version=t.version, actor=None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with no rate-limit state in worker memory (cache.clear() empties Redis)."""
+    from api.ratelimit import reset_store
+
+    reset_store()

@@ -51,6 +51,7 @@ MIDDLEWARE = [
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.RequestIdMiddleware",
+    "api.ratelimit.headers.RateLimitHeadersMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.compression.StrongETagGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,6 +136,27 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
+# Rate limits (api/throttles.py, api/ratelimit/): GCRA, one key per client, in Redis when
+# RATE_LIMIT_REDIS_URL (default: REDIS_URL) is set, else in each worker's memory.
+# Anonymous callers are limited per address: API_ANON_RATE requests per period, refilled
+# continuously, up to API_ANON_BURST at once (default: the whole quota). Partners' keys use
+# their plan's requests per minute and burst.
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "600/minute")
+API_ANON_BURST = int(os.environ["API_ANON_BURST"]) if os.environ.get("API_ANON_BURST") else None
+# X-Forwarded-For is believed only from these proxies (IPs or CIDR ranges, comma-separated);
+# unset, no proxy is trusted and the peer address is the client (api/client_ip.py).
+TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+RATE_LIMIT_REDIS_URL = os.environ.get("RATE_LIMIT_REDIS_URL", REDIS_URL)
+# Redis down or hung must neither fail nor stall requests: each limiter call gives up after
+# this many seconds, and after RATE_LIMIT_BREAKER_FAILURES consecutive failures a circuit
+# breaker stops calling Redis for RATE_LIMIT_BREAKER_COOLDOWN seconds (then one trial call).
+# Meanwhile limits FAIL OPEN to a per-worker memory limiter: each worker enforces the full
+# rate on its own, so a client may get up to (workers x rate) until Redis is back.
+RATE_LIMIT_REDIS_TIMEOUT = float(os.environ.get("RATE_LIMIT_REDIS_TIMEOUT", "0.1"))
+RATE_LIMIT_BREAKER_FAILURES = int(os.environ.get("RATE_LIMIT_BREAKER_FAILURES", "3"))
+RATE_LIMIT_BREAKER_COOLDOWN = float(os.environ.get("RATE_LIMIT_BREAKER_COOLDOWN", "5"))
+RATE_LIMIT_MEMORY_MAX_KEYS = int(os.environ.get("RATE_LIMIT_MEMORY_MAX_KEYS", "100000"))
+
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "DEFAULT_VERSION": "v1",
@@ -151,10 +173,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.PublicRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_ANON_RATE", "600/minute"),
+        "anon": API_ANON_RATE,
         "user": os.environ.get("API_USER_RATE", "3000/minute"),
     },
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")) or None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -33,8 +33,15 @@ DATABASES = {
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
 
-# The load generator is one client hammering the server: no throttling.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+# The load generator is one client hammering the server: no throttling, unless
+# bench/rate_limits.py asks for the rate limits (BENCH_RATE_LIMITS=gcra), or for DRF's
+# timestamp-list throttle they replaced (=drf), to measure what a check costs.
+_RATE_LIMITS = {
+    "": [],
+    "gcra": REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"],
+    "drf": ["rest_framework.throttling.AnonRateThrottle"],
+}[os.environ.get("BENCH_RATE_LIMITS", "")]
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": _RATE_LIMITS}
 
 LOGGING = {
     "version": 1,

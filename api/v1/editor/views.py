@@ -24,7 +24,6 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from api.auth import EditorPermission, EditorTokenAuthentication
@@ -37,6 +36,7 @@ from api.preconditions import (
     working_copy_etag,
 )
 from api.querystrict import StrictQueryParametersMixin
+from api.throttles import UserRateThrottle
 from treatments import selectors, services
 from treatments.documents.build import build_content, build_document
 from treatments.documents.schema import TreatmentContent, TreatmentDocument

@@ -1,0 +1,114 @@
+"""The client's address: X-Forwarded-For is believed only when our own proxy sent it.
+
+Anyone can send `X-Forwarded-For`, so taking it at face value lets a client pick its own
+identity (and with it a fresh rate-limit allowance on every request). The header is read only
+when the direct peer (REMOTE_ADDR) is one of the proxies named in `TRUSTED_PROXIES`; then the
+client is the right-most address in the header that is not itself a trusted proxy, because each
+trusted proxy appends the address it saw, and everything left of that may be forged. With
+`TRUSTED_PROXIES` unset no proxy is trusted and the peer address is the client.
+
+django-axes and the rate limits both call `client_ip`, so a login lock-out and a throttle can
+never disagree about who the client is.
+"""
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# What REMOTE_ADDR falls back to when a server does not set it (or sets nonsense).
+UNKNOWN = "0.0.0.0"
+
+
+class HasMeta(Protocol):
+    """Anything with a WSGI environ: Django's HttpRequest, DRF's Request, a light stand-in."""
+
+    @property
+    def META(self) -> Mapping[str, Any]: ...
+
+
+def trusted_networks(values: Iterable[str]) -> tuple[Network, ...]:
+    """Parse proxy addresses and CIDR ranges; a malformed entry is an error (a settings typo)."""
+    networks = []
+    for raw in values:
+        value = raw.strip()
+        if not value:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError as error:
+            raise ValueError(
+                f"TRUSTED_PROXIES entry {value!r} is not an IP address or CIDR range "
+                "(examples: 10.0.0.5, 10.0.0.0/8, fd00::/8)."
+            ) from error
+    return tuple(networks)
+
+
+@lru_cache(maxsize=1)
+def _configured() -> tuple[Network, ...]:
+    return trusted_networks(getattr(settings, "TRUSTED_PROXIES", ()))
+
+
+@receiver(setting_changed)
+def _forget_configuration(setting: str, **kwargs: Any) -> None:
+    if setting == "TRUSTED_PROXIES":
+        _configured.cache_clear()
+
+
+def parse_address(value: str) -> Address | None:
+    """An IP address from a header value, or None when it is not one.
+
+    Accepts what proxies actually write: bare IPv4/IPv6, `[v6]`, `[v6]:port` and `v4:port`.
+    """
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if text.startswith("["):
+        text, closed, _port = text[1:].partition("]")
+        if not closed:
+            return None
+    elif text.count(":") == 1:  # IPv4 with a port; an IPv6 address has at least two colons
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    # Report an IPv4-mapped IPv6 peer (::ffff:1.2.3.4) as the IPv4 address it is.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped if mapped is not None else address
+
+
+def _is_trusted(address: Address, networks: tuple[Network, ...]) -> bool:
+    return any(address in network for network in networks)
+
+
+def client_ip(request: HasMeta) -> str:
+    """The address of the client that sent this request, as a string."""
+    meta = request.META
+    peer = parse_address(str(meta.get("REMOTE_ADDR") or ""))
+    if peer is None:
+        return UNKNOWN
+    networks = _configured()
+    if not networks or not _is_trusted(peer, networks):
+        return str(peer)
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    if not forwarded:
+        return str(peer)
+    # Right to left: skip our own proxies; the first other address is who connected to them.
+    # A malformed entry ends the walk: nothing to its left can be trusted either.
+    for part in reversed(str(forwarded).split(",")):
+        address = parse_address(part)
+        if address is None:
+            break
+        if not _is_trusted(address, networks):
+            return str(address)
+        peer = address
+    # Every hop was one of ours (or the chain broke): the nearest trustworthy address.
+    return str(peer)
