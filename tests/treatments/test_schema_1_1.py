@@ -201,3 +201,39 @@ def test_a_treatment_loaded_before_1_1_still_reloads_when_its_file_changes(
     with_codes = build_content(Treatment.objects.get(pk=seed_draft.pk))
     with_codes["codes"] = [{"system": "http://snomed.info/sct", "code": "1", "display": ""}]
     assert content_as_1_0(with_codes) is None
+
+
+def test_the_admin_shows_and_saves_back_every_1_1_field_unchanged(
+    client: Any, superuser: Any
+) -> None:
+    from .test_admin import admin_form_data, change_url
+
+    services.content_load(content=read_content_file(FIXTURE))
+    treatment = Treatment.objects.get(slug="schema-1-1-fixture")
+    before = build_content(treatment)
+    client.force_login(superuser)
+    url = change_url(treatment)
+    data = admin_form_data(client, url)
+    data["summary"] = "Edited in the admin."
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    after = build_content(Treatment.objects.get(pk=treatment.pk))
+    assert after == {**before, "summary": "Edited in the admin."}
+
+
+def test_a_bad_code_typed_in_the_admin_is_shown_on_its_field(client: Any, superuser: Any) -> None:
+    from .test_admin import admin_form_data, change_url
+
+    services.content_load(content=read_content_file(FIXTURE))
+    treatment = Treatment.objects.get(slug="schema-1-1-fixture")
+    client.force_login(superuser)
+    url = change_url(treatment)
+    data = admin_form_data(client, url)
+    data["medications-0-codes"] = '[{"system": "rxnorm", "code": "1"}]'
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "A code system is an absolute URI" in response.content.decode()
+    assert (
+        build_content(Treatment.objects.get(pk=treatment.pk))["medications"]
+        == (read_content_file(FIXTURE).model_dump(mode="json")["medications"])
+    )

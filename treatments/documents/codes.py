@@ -46,19 +46,32 @@ class CodeTokenError(ValueError):
     """A `system|code` token that is not well formed; the message says how to fix it."""
 
 
+def system_problem(system: str) -> str | None:
+    """Why `system` is not a code system URI we accept, or None when it is."""
+    if _SYSTEM.fullmatch(system) and len(system) <= MAX_SYSTEM_LENGTH:
+        return None
+    return (
+        f"A code system is an absolute URI of at most {MAX_SYSTEM_LENGTH} characters without "
+        f"spaces or `|`, e.g. `{SNOMED_CT}` (SNOMED CT) or `{RXNORM}` (RxNorm)."
+    )
+
+
+def code_problem(code: str) -> str | None:
+    """Why `code` is not a code we accept, or None when it is."""
+    if _CODE.fullmatch(code) and len(code) <= MAX_CODE_LENGTH:
+        return None
+    return (
+        f"A code is 1 to {MAX_CODE_LENGTH} characters without `|`, control characters, or "
+        "leading, trailing or repeated spaces."
+    )
+
+
 def parse_code_token(value: str) -> tuple[str, str]:
     """The (system, code) of a `system|code` token (FHIR token search), or CodeTokenError."""
     system, bar, code = value.partition("|")
     if not bar:
         raise CodeTokenError(f"The value has no `|` between system and code. {TOKEN_HELP}")
-    if not _SYSTEM.fullmatch(system) or len(system) > MAX_SYSTEM_LENGTH:
-        raise CodeTokenError(
-            f"`{system[:80]}` is not an absolute URI of at most {MAX_SYSTEM_LENGTH} characters. "
-            + TOKEN_HELP
-        )
-    if not _CODE.fullmatch(code) or len(code) > MAX_CODE_LENGTH:
-        raise CodeTokenError(
-            f"The code must be 1 to {MAX_CODE_LENGTH} characters without a `|`, leading, "
-            f"trailing or repeated spaces. {TOKEN_HELP}"
-        )
+    problem = system_problem(system) or code_problem(code)
+    if problem is not None:
+        raise CodeTokenError(f"{problem} {TOKEN_HELP}")
     return system, code
