@@ -136,3 +136,60 @@ class AuditAction(models.TextChoices):
     REVERT = "revert", "Revert"
     DELETE = "delete", "Delete"
     RESTORE = "restore", "Restore"
+
+
+# --- schema 1.1: new vocabularies (the 1.0 ones above never grow: 1.0 clients treat them as
+# closed enums) --------------------------------------------------------------------------------
+
+
+class TimelineMilestone(models.TextChoices):
+    """Which moment an onset event describes, when the source tells more than one apart."""
+
+    FIRST_IMPROVEMENT = "first_improvement", "First improvement noticed"
+    FULL_EFFECT = "full_effect", "Full (peak) effect"
+
+
+class MedicationRole(models.TextChoices):
+    """What a drug given in the treatment is for."""
+
+    ACTIVE = "active", "The treatment's active agent"
+    ANAESTHETIC = "anaesthetic", "Anaesthetic (numbing)"
+    SEDATIVE = "sedative", "Sedation"
+    CONTRAST = "contrast", "Imaging contrast"
+    OTHER = "other", "Other"
+    NOT_STATED = "not_stated", "Not stated by the source"
+
+
+class MedicationRoute(models.TextChoices):
+    """How a drug is given."""
+
+    ORAL = "oral", "By mouth"
+    INTRAVENOUS = "intravenous", "Into a vein"
+    INTRAMUSCULAR = "intramuscular", "Into a muscle"
+    SUBCUTANEOUS = "subcutaneous", "Under the skin"
+    INTRADERMAL = "intradermal", "Into the skin"
+    INTRA_ARTICULAR = "intra_articular", "Into a joint"
+    EPIDURAL = "epidural", "Epidural"
+    PERINEURAL = "perineural", "Around a nerve"
+    LOCAL_INJECTION = "local_injection", "Injected at the treated site"
+    TOPICAL = "topical", "On the skin"
+    INHALED = "inhaled", "Inhaled"
+    OTHER = "other", "Other"
+    NOT_STATED = "not_stated", "Not stated by the source"
+
+
+class ContraindicationKind(models.TextChoices):
+    """Whether a contraindication rules the treatment out or calls for caution."""
+
+    ABSOLUTE = "absolute", "Absolute: the treatment must not be given"
+    RELATIVE = "relative", "Relative: weigh risks and benefits"
+    NOT_STATED = "not_stated", "Not stated by the source"
+
+
+class WarningUrgency(models.TextChoices):
+    """How soon a patient with a warning sign must get help."""
+
+    EMERGENCY = "emergency", "Call emergency services"
+    SAME_DAY = "same_day", "Seek care the same day"
+    CONTACT_CLINIC = "contact_clinic", "Contact the clinic"
+    NOT_STATED = "not_stated", "Not stated by the source"

@@ -5,8 +5,11 @@ and they produce the JSON Schema the API publishes, so the three can never disag
 """
 
 import datetime as dt
+import functools
+import json
 import uuid
-from typing import Annotated, Literal, Self
+from pathlib import Path
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -23,20 +26,28 @@ from pydantic import (
 from treatments.choices import (
     ActivityKind,
     Classification,
+    ContraindicationKind,
     LikelihoodBand,
     LikelihoodBasis,
+    MedicationRole,
+    MedicationRoute,
     QuantityUnit,
     RestrictionKind,
     RuleCondition,
     Seriousness,
     TimelineEventKind,
+    TimelineMilestone,
     TimeUnit,
     TissueSource,
+    WarningUrgency,
 )
 
+from .codes import CODE_PATTERN, MAX_CODE_LENGTH, MAX_CODES, MAX_SYSTEM_LENGTH, SYSTEM_PATTERN
 from .text import checked_text
 
-SCHEMA_VERSION = "1.0"
+# What new publishes say; revisions frozen earlier keep the version they were frozen with.
+SCHEMA_VERSION = "1.1"
+SCHEMA_VERSIONS = ("1.0", "1.1")
 MAX_ITEMS = 100
 
 
@@ -71,6 +82,35 @@ class Part(BaseModel):
 
     # Non-finite numbers (NaN, Infinity, or 1e400 read as infinity) have no place in JSON.
     model_config = ConfigDict(extra="forbid", use_enum_values=True, allow_inf_nan=False)
+
+
+class Coding(Part):
+    """A clinical code, as FHIR's Coding: which system, which code in it, and its display."""
+
+    system: Annotated[
+        str, StringConstraints(pattern=SYSTEM_PATTERN, max_length=MAX_SYSTEM_LENGTH)
+    ] = Field(
+        description="The code system as an absolute URI, e.g. `http://snomed.info/sct` "
+        "(SNOMED CT), `http://www.ama-assn.org/go/cpt` (CPT), "
+        "`http://www.nlm.nih.gov/research/umls/rxnorm` (RxNorm), `http://www.whocc.no/atc` (ATC)."
+    )
+    code: Annotated[
+        str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=MAX_CODE_LENGTH)
+    ] = Field(description="The code as the system defines it.")
+    display: ShortText = Field(default="", description="The system's display text, if given.")
+
+
+def _distinct_codes(codes: list[Coding]) -> list[Coding]:
+    seen = set()
+    for coding in codes:
+        key = (coding.system, coding.code)
+        if key in seen:
+            raise ValueError(f"The code {coding.system}|{coding.code} is listed twice; keep one.")
+        seen.add(key)
+    return codes
+
+
+Codes = Annotated[list[Coding], Field(max_length=MAX_CODES), AfterValidator(_distinct_codes)]
 
 
 def _check_range(low: float | None, high: float | None, what: str) -> None:
@@ -141,11 +181,21 @@ class TimeRange(Part):
     min: Count | None = None
     max: Count | None = None
     unit: TimeUnit
+    approximate: bool = Field(
+        default=False, description='(1.1) The source gives it as approximate ("about 10 minutes").'
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         _check_range(self.min, self.max, "time range")
         return self
+
+
+class TimeSpan(Part):
+    """(1.1) A single length of time, e.g. a minimum interval of 3 months."""
+
+    value: Count
+    unit: TimeUnit
 
 
 class StepPart(Part):
@@ -159,6 +209,13 @@ class StepPart(Part):
     performer: ShortText = ""
     guidance: ShortText = ""
     body_site: ShortText = ""
+    optional: bool = Field(
+        default=False, description="(1.1) The step is done only in some cases, not always."
+    )
+    guidance_optional: bool = Field(
+        default=False,
+        description='(1.1) The guidance may be used ("ultrasound may be used"), not always.',
+    )
 
 
 class ProcedurePart(Part):
@@ -166,6 +223,9 @@ class ProcedurePart(Part):
 
     performer: ShortText = ""
     imaging_guidance: ShortText = ""
+    imaging_guidance_optional: bool = Field(
+        default=False, description="(1.1) The imaging guidance may be used, not always."
+    )
     anaesthesia_note: LongText = ""
     intro: LongText = ""
     steps: list[StepPart] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -188,6 +248,11 @@ class RiskPart(Part):
     seriousness: Seriousness = Seriousness.NOT_STATED
     resolves_within: TimeRange | None = None
     resolves_wording: ShortText = ""
+    population: ShortText = Field(
+        default="",
+        description='(1.1) Who the risk applies to, e.g. "people with diabetes"; empty: everyone.',
+    )
+    codes: Codes = Field(default_factory=list, description="(1.1) Codes of the risk.")
 
 
 class RisksPart(Part):
@@ -229,6 +294,22 @@ class Condition(Part):
         return self
 
 
+class MedicationRef(Part):
+    """(1.1) The drug or drug class a medication rule is about."""
+
+    name: ShortText = Field(default="", description='A drug, e.g. "aspirin".')
+    drug_class: ShortText = Field(
+        default="", description='A drug class, e.g. "anti-inflammatory medicines".'
+    )
+    codes: Codes = Field(default_factory=list, description="Codes of the drug or class.")
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if not self.name and not self.drug_class:
+            raise ValueError("Name the drug, its class or both, or leave the medication out.")
+        return self
+
+
 class RecoveryRulePart(Part):
     """What to avoid, limit or resume, and when."""
 
@@ -238,6 +319,19 @@ class RecoveryRulePart(Part):
     window: Window
     condition: Condition = Field(default_factory=Condition)
     patient_text: LongText
+    medication: MedicationRef | None = Field(
+        default=None,
+        description="(1.1) The drug or class a rule of activity `medication` is about.",
+    )
+
+    @model_validator(mode="after")
+    def _medication_rule(self) -> Self:
+        if self.medication is not None and self.activity != ActivityKind.MEDICATION:
+            raise ValueError(
+                "Only a rule whose activity is 'medication' can name a medication; "
+                "set activity to 'medication' or remove medication."
+            )
+        return self
 
 
 class TimelineRange(Part):
@@ -266,6 +360,17 @@ class TimelineEventPart(Part):
     qualifier: ShortText = ""
     varies_between_people: bool = False
     patient_text: LongText
+    milestone: TimelineMilestone | None = Field(
+        default=None,
+        description="(1.1) For an onset event: whether it is the first improvement or the "
+        "full effect. Without it, an onset event is when the effect is first noticed.",
+    )
+
+    @model_validator(mode="after")
+    def _milestone_of_onset(self) -> Self:
+        if self.milestone is not None and self.kind != TimelineEventKind.ONSET:
+            raise ValueError("Only an event of kind 'onset' has a milestone; remove milestone.")
+        return self
 
 
 class SessionCount(Part):
@@ -282,6 +387,14 @@ class SessionCount(Part):
         return self
 
 
+class FrequencyLimit(Part):
+    """(1.1) At most so many sessions in a period, e.g. 3 sessions per 1 year."""
+
+    max_sessions: int = Field(ge=1, le=1000)
+    period: int = Field(ge=1, le=100_000)
+    period_unit: TimeUnit
+
+
 class CoursePart(Part):
     """The recommended course of treatment."""
 
@@ -289,6 +402,44 @@ class CoursePart(Part):
     interval: TimeRange | None = None
     evidence_qualifier: ShortText = ""
     text: LongText = ""
+    frequency_limit: FrequencyLimit | None = Field(
+        default=None, description="(1.1) The most sessions allowed in a period."
+    )
+    minimum_interval: TimeSpan | None = Field(
+        default=None, description="(1.1) The shortest time allowed between two sessions."
+    )
+
+
+NonEmptyLongText = Annotated[
+    str, StringConstraints(min_length=1, max_length=10_000), AfterValidator(checked_text)
+]
+
+
+class ContraindicationPart(Part):
+    """(1.1) A contraindication: what rules the treatment out, how strictly, and its codes."""
+
+    text: NonEmptyLongText
+    kind: ContraindicationKind = ContraindicationKind.NOT_STATED
+    codes: Codes = Field(default_factory=list)
+
+
+class WarningSignPart(Part):
+    """(1.1) A warning sign: what to look out for, what to do and how urgently."""
+
+    text: NonEmptyLongText
+    action: MediumText = Field(default="", description='What to do, e.g. "Call 999".')
+    urgency: WarningUrgency = WarningUrgency.NOT_STATED
+
+
+def _texts_of(items: list[Any], texts: list[str], field: str) -> list[str]:
+    """The string list a structured list implies; a different non-empty one is an error."""
+    derived = [item.text for item in items]
+    if items and texts and texts != derived:
+        raise ValueError(
+            f"`{field}` must hold the texts of `{field.removesuffix('s')}_items` in the same "
+            "order (1.0 readers read it); leave it empty and it is derived."
+        )
+    return derived if items else texts
 
 
 class SafetyPart(Part):
@@ -296,6 +447,26 @@ class SafetyPart(Part):
 
     contraindications: list[LongText] = Field(default_factory=list, max_length=MAX_ITEMS)
     warning_signs: list[LongText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    contraindication_items: list[ContraindicationPart] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="(1.1) The contraindications in structure; `contraindications` then "
+        "holds their texts in the same order.",
+    )
+    warning_sign_items: list[WarningSignPart] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="(1.1) The warning signs in structure; `warning_signs` then holds their "
+        "texts in the same order.",
+    )
+
+    @model_validator(mode="after")
+    def _string_lists_follow(self) -> Self:
+        self.contraindications = _texts_of(
+            self.contraindication_items, self.contraindications, "contraindications"
+        )
+        self.warning_signs = _texts_of(self.warning_sign_items, self.warning_signs, "warning_signs")
+        return self
 
 
 class CallToActionPart(Part):
@@ -341,6 +512,18 @@ class LicencePart(Part):
     url: Url | None = None
 
 
+class MedicationPart(Part):
+    """(1.1) A drug the treatment gives."""
+
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(checked_text)
+    ] = Field(description='The drug, e.g. "lidocaine", or its kind as the source says it.')
+    drug_class: ShortText = Field(default="", description='e.g. "corticosteroid".')
+    role: MedicationRole = MedicationRole.NOT_STATED
+    route: MedicationRoute = MedicationRoute.NOT_STATED
+    codes: Codes = Field(default_factory=list, description="e.g. RxNorm or ATC codes.")
+
+
 class TreatmentContent(Part):
     """A treatment's content: what editors write, content files hold and export produces."""
 
@@ -366,6 +549,21 @@ class TreatmentContent(Part):
     sources: list[SourcePart] = Field(default_factory=list, max_length=MAX_ITEMS)
     attribution: LongText = ""
     licence: LicencePart = Field(default_factory=LicencePart)
+    codes: Codes = Field(
+        default_factory=list,
+        description="(1.1) Codes of the treatment (SNOMED CT, CPT, HCPCS, ICD-10-PCS, ...).",
+    )
+    medications: list[MedicationPart] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="(1.1) The drugs it gives."
+    )
+
+
+# 1.0 documents said only "1.0"; from 1.1 on any 1.x may appear (each additive to the last).
+SchemaVersion = Annotated[
+    str,
+    StringConstraints(pattern=r"^1\.(0|[1-9][0-9]*)$", max_length=10),
+    Field(description="The document schema version, `1.0` or `1.1` (revisions keep theirs)."),
+]
 
 
 class DocumentLinks(Part):
@@ -384,7 +582,7 @@ class FrozenDocument(TreatmentContent):
 
     model_config = ConfigDict(title="FrozenTreatmentDocument")
 
-    schema_version: Literal["1.0"]
+    schema_version: SchemaVersion
     id: uuid.UUID
     revision: int = Field(ge=1)
     published_at: dt.datetime
@@ -398,8 +596,25 @@ class TreatmentDocument(FrozenDocument):
     links: DocumentLinks
 
 
-def document_json_schema() -> dict[str, object]:
-    """The JSON Schema (2020-12) of a published treatment document."""
+SCHEMAS_DIR = Path(__file__).parent / "schemas"
+
+
+@functools.cache
+def _frozen_schema(version: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads(
+        (SCHEMAS_DIR / f"treatment-document-{version}.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def document_json_schema(version: str = SCHEMA_VERSION) -> dict[str, object]:
+    """The JSON Schema (2020-12) of a published treatment document of `version`.
+
+    Earlier versions come from the file committed when they were current, so they stay what
+    their clients were generated from.
+    """
+    if version != SCHEMA_VERSION:
+        return _frozen_schema(version)
     schema = TreatmentDocument.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"urn:treatment-knowledge:treatment-document:{SCHEMA_VERSION}"
