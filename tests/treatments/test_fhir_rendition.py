@@ -65,7 +65,7 @@ def validated(bundle: dict[str, Any]) -> Bundle:
     # The JSON is the one the API serves: strict, and the same after a round trip.
     assert json.loads(json.dumps(bundle, allow_nan=False)) == bundle
     assert parsed.type == "collection"
-    entries = {entry.fullUrl: entry.resource for entry in parsed.entry or []}
+    entries: dict[Any, Any] = {entry.fullUrl: entry.resource for entry in parsed.entry or []}
     assert len(entries) == len(parsed.entry or []), "fullUrls must be unique"
     canonicals = {
         r.url: r for r in entries.values() if r.get_resource_type() == "ActivityDefinition"
@@ -248,6 +248,123 @@ def test_exact_quantities_intervals_and_frequency_bands_use_fhir_codes() -> None
         "text": "Pregnancy"
     }
     assert warning["warning"] == {"description": "Fever"}
+
+
+SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def test_every_schema_1_1_field_is_carried_with_its_codes_as_given() -> None:
+    # Made-up content exercising the mapping (codes are placeholders, not real clinical codes).
+    code = {"system": SNOMED, "code": "1000001", "display": "Example procedure"}
+    drug_code = {"system": RXNORM, "code": "2000002"}
+    document = _document(
+        codes=[code],
+        medications=[
+            {
+                "name": "example drug",
+                "drug_class": "example class",
+                "role": "anaesthetic",
+                "route": "local_injection",
+                "codes": [drug_code],
+            }
+        ],
+        procedure={
+            "steps": [
+                {
+                    "title": "Scan",
+                    "detail": "Ultrasound may be used.",
+                    "optional": True,
+                    "guidance": "ultrasound",
+                    "guidance_optional": True,
+                    "duration": {"min": 10, "max": 15, "unit": "minute", "approximate": True},
+                    "duration_wording": "about 10 to 15 minutes",
+                }
+            ]
+        },
+        risks={
+            "items": [
+                {
+                    "name": "Raised blood sugar",
+                    "description": "Blood sugar may rise.",
+                    "likelihood": {"band": "common"},
+                    "population": "people with diabetes",
+                    "codes": [{"system": SNOMED, "code": "3000003"}],
+                }
+            ]
+        },
+        recovery_rules=[
+            {
+                "activity": "medication",
+                "activity_label": "anti-inflammatory medicines",
+                "restriction": "avoid",
+                "window": {"start": -7, "end": 0, "unit": "day"},
+                "patient_text": "Stop anti-inflammatory medicines a week before.",
+                "medication": {"drug_class": "anti-inflammatory medicines", "codes": [drug_code]},
+            }
+        ],
+        course={
+            "frequency_limit": {"max_sessions": 3, "period": 1, "period_unit": "year"},
+            "minimum_interval": {"value": 3, "unit": "month"},
+        },
+        timeline=[
+            {
+                "kind": "onset",
+                "label": "First improvement",
+                "range": {"min": 1, "max": 2, "unit": "week"},
+                "patient_text": "",
+                "milestone": "first_improvement",
+            }
+        ],
+        safety={
+            "contraindication_items": [
+                {"text": "Active infection", "kind": "absolute", "codes": [code]}
+            ],
+            "warning_sign_items": [
+                {"text": "Fever", "action": "Call the clinic", "urgency": "same_day"}
+            ],
+        },
+    )
+    assert document["schema_version"] == "1.1"
+    bundle = fhir_bundle(document, urls=URLS)
+    validated(bundle)
+    [procedure, rule] = bundle["entry"][0]["resource"]["action"]
+    coding = {"system": SNOMED, "code": "1000001", "display": "Example procedure"}
+    assert procedure["code"] == {"coding": [coding]}
+    definitions = {a["url"]: a for a in _resources(bundle, "ActivityDefinition")}
+    treatment = definitions[procedure["definitionCanonical"]]
+    assert treatment["code"]["coding"] == [coding]
+    assert treatment["timingTiming"]["repeat"]["countMax"] == 3
+    assert treatment["timingTiming"]["repeat"]["boundsDuration"]["code"] == "a"
+    step, medication = procedure["action"]
+    assert step["requiredBehavior"] == "could"
+    # About 10 to 15 minutes: FHIR cannot say "about", so the numbers stay in the words.
+    assert step["timingTiming"] == {"code": {"text": "about 10 to 15 minutes"}}
+    drug = definitions[medication["definitionCanonical"]]
+    assert drug["productCodeableConcept"] == {
+        "coding": [{"system": RXNORM, "code": "2000002"}],
+        "text": "example drug",
+    }
+    assert drug["dosage"] == [{"route": {"text": "Injected at the treated site"}}]
+    stop = definitions[rule["definitionCanonical"]]
+    assert stop["doNotPerform"] is True
+    assert stop["productCodeableConcept"]["text"] == "anti-inflammatory medicines"
+    assert rule["relatedAction"][0]["relationship"] == "before-start"
+    [group] = _resources(bundle, "Group")
+    assert group["name"] == "people with diabetes" and group["membership"] == "definitional"
+    risk, contraindication, warning = _resources(bundle, "ClinicalUseDefinition")
+    assert risk["population"] == [{"reference": f"urn:uuid:{group['id']}"}]
+    effect = risk["undesirableEffect"]
+    assert effect["symptomConditionEffect"]["concept"]["coding"][0]["code"] == "3000003"
+    assert effect["frequencyOfOccurrence"]["coding"][0]["code"] == "Common"
+    assert contraindication["contraindication"]["diseaseSymptomProcedure"]["concept"] == {
+        "coding": [coding],
+        "text": "Active infection",
+    }
+    assert "Absolute" in contraindication["text"]["div"]
+    assert warning["warning"]["description"].startswith("Fever\n\nCall the clinic")
+    goal = bundle["entry"][0]["resource"]["goal"][0]
+    assert goal["description"] == {"text": "First improvement"}
 
 
 @GENERATED

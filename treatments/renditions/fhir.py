@@ -28,7 +28,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from treatments.choices import LikelihoodBand, RestrictionKind, TimelineEventKind, TimeUnit
+from treatments.choices import (
+    ContraindicationKind,
+    LikelihoodBand,
+    MedicationRole,
+    MedicationRoute,
+    RestrictionKind,
+    TimelineEventKind,
+    TimeUnit,
+    WarningUrgency,
+)
 
 FHIR_VERSION = "5.0.0"
 UCUM = "http://unitsofmeasure.org"
@@ -36,9 +45,10 @@ PUBLICATION_STATUS = "http://hl7.org/fhir/publication-status"
 UNDESIRABLE_EFFECT_FREQUENCY = "http://hl7.org/fhir/undesirable-effect-frequency"
 XHTML = "http://www.w3.org/1999/xhtml"
 PROCEDURE = "procedure"
+NOT_STATED = "not_stated"
 
 # UCUM codes of the document's time units; FHIR's UnitsOfTime (Timing) uses the same codes.
-TIME_CODES = {
+TIME_CODES: dict[str, str] = {
     TimeUnit.MINUTE: "min",
     TimeUnit.HOUR: "h",
     TimeUnit.DAY: "d",
@@ -48,9 +58,16 @@ TIME_CODES = {
 }
 # UCUM for the quantity units that have an exact UCUM code; the others ("unit", "dose") have
 # none that means the same, so they stay words.
-QUANTITY_CODES = {"cc": "cm3", "ml": "mL", "l": "L", "mg": "mg", "g": "g", "mcg": "ug"}
+QUANTITY_CODES: dict[str, str] = {
+    "cc": "cm3",
+    "ml": "mL",
+    "l": "L",
+    "mg": "mg",
+    "g": "g",
+    "mcg": "ug",
+}
 # The bands FHIR's undesirable-effect-frequency code system names; the others stay words.
-FREQUENCY_CODES = {
+FREQUENCY_CODES: dict[str, str] = {
     LikelihoodBand.COMMON: "Common",
     LikelihoodBand.UNCOMMON: "Uncommon",
     LikelihoodBand.RARE: "Rare",
@@ -159,7 +176,8 @@ def _step_timing(step: dict[str, Any]) -> dict[str, Any] | None:
     """How long a step takes: Timing.repeat.duration (and durationMax), or its words."""
     timing: dict[str, Any] = {}
     duration = step.get("duration")
-    if duration and duration.get("min") is not None:
+    # FHIR has no way to say "about": approximate numbers stay in the step's words.
+    if duration and duration.get("min") is not None and not duration.get("approximate"):
         repeat = {"duration": duration["min"], "durationUnit": TIME_CODES[duration["unit"]]}
         if duration.get("max") is not None and duration["max"] != duration["min"]:
             repeat["durationMax"] = duration["max"]
@@ -180,7 +198,8 @@ def _course_timing(course: dict[str, Any]) -> dict[str, Any] | None:
         if high is not None and high != repeat["count"]:
             repeat["countMax"] = high
     interval = course.get("interval") or {}
-    if interval.get("min") is not None and interval.get("max") is not None:
+    exact = not interval.get("approximate")
+    if exact and interval.get("min") is not None and interval.get("max") is not None:
         # One session per period; an interval with one end only has no FHIR form, so it stays
         # in the course's words.
         repeat |= {"frequency": 1, "period": interval["min"]}
@@ -211,6 +230,26 @@ def _window(window: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | No
         {"boundsRange": {"low": length}} if window.get("at_least") else {"boundsDuration": length}
     )
     return related, {"repeat": bounds}
+
+
+def _frequency_limit(limit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """(1.1) At most N sessions in a period: 1 to N repeats within the period."""
+    if not limit:
+        return None
+    period = _duration(limit["period"], limit["period_unit"])
+    repeat = {"count": 1, "countMax": limit["max_sessions"], "boundsDuration": period}
+    if limit["max_sessions"] == 1:
+        del repeat["countMax"]
+    return {"repeat": repeat}
+
+
+def _medication_concept(medication: dict[str, Any] | None) -> dict[str, Any] | None:
+    """(1.1) The drug, or else the drug class, a medication rule names, with its codes."""
+    if not medication:
+        return None
+    return _concept(
+        medication.get("name") or medication.get("drug_class", ""), medication.get("codes")
+    )
 
 
 def _target(event: dict[str, Any]) -> dict[str, Any]:
@@ -357,8 +396,13 @@ class _Rendition:
             description=procedure.get("intro"),
             code=_concept(doc["title"], doc.get("codes")),
             participant=participants,
+            timingTiming=_frequency_limit((doc.get("course") or {}).get("frequency_limit")),
         )
         steps = [self._step_action(n, step) for n, step in enumerate(procedure.get("steps", []), 1)]
+        medications = [
+            self._medication_action(n, medication)
+            for n, medication in enumerate(doc.get("medications", []), 1)
+        ]
         return _pruned(
             {
                 "linkId": PROCEDURE,
@@ -369,7 +413,7 @@ class _Rendition:
                 "timingTiming": _course_timing(doc.get("course") or {}),
                 "participant": participants,
                 "definitionCanonical": definition,
-                "action": steps,
+                "action": [*steps, *medications],
             }
         )
 
@@ -395,11 +439,32 @@ class _Rendition:
                 "title": step["title"],
                 "description": step["detail"],
                 "relatedAction": previous,
+                # (1.1) A step done only in some cases may be left out.
+                "requiredBehavior": "could" if step.get("optional") else None,
                 "timingTiming": _step_timing(step),
                 "participant": participants,
                 "definitionCanonical": definition,
             }
         )
+
+    def _medication_action(self, number: int, medication: dict[str, Any]) -> dict[str, Any]:
+        """(1.1) A drug the treatment gives: an activity whose product is the drug."""
+        role, route = medication.get("role"), medication.get("route")
+        definition = self._activity(
+            f"ActivityDefinition/medication-{number}",
+            title=medication["name"],
+            description=medication.get("drug_class"),
+            usage=str(MedicationRole(role).label) if role and role != NOT_STATED else None,
+            productCodeableConcept=_concept(medication["name"], medication.get("codes")),
+            dosage=[{"route": _words(str(MedicationRoute(route).label))}]
+            if route and route != NOT_STATED
+            else [],
+        )
+        return {
+            "linkId": f"medication-{number}",
+            "title": medication["name"],
+            "definitionCanonical": definition,
+        }
 
     # recovery and preparation rules
 
@@ -411,6 +476,7 @@ class _Rendition:
             description=rule["patient_text"],
             code=_concept(rule["activity_label"]),
             doNotPerform=True if restriction == RestrictionKind.AVOID else None,
+            productCodeableConcept=_medication_concept(rule.get("medication")),
         )
         related, timing = _window(rule["window"])
         return _pruned(
@@ -474,30 +540,62 @@ class _Rendition:
                 "symptomConditionEffect": {"concept": _concept(risk["name"], risk.get("codes"))},
                 "frequencyOfOccurrence": frequency,
             }
+            population = []
+            if risk.get("population"):
+                # (1.1) Who the risk applies to: a Group defined by the source's words.
+                group = f"Group/risk-{number}"
+                self._add(
+                    group,
+                    {
+                        "resourceType": "Group",
+                        "language": self.doc.get("language"),
+                        "type": "person",
+                        "membership": "definitional",
+                        "name": risk["population"],
+                    },
+                )
+                population = [{"reference": self._reference(group)}]
             self._clinical_use(
                 f"ClinicalUseDefinition/risk-{number}",
                 "undesirable-effect",
                 _narrative(risk["description"], risk.get("resolves_wording", "")),
+                population=population,
                 undesirableEffect=effect,
             )
 
     def _safety(self) -> None:
         safety = self.doc.get("safety") or {}
-        for number, item in enumerate(safety.get("contraindications", []), 1):
-            what, codes = (
-                (item, None) if isinstance(item, str) else (item["what"], item.get("codes"))
-            )
+        # (1.1) The structured items when given; their texts are the 1.0 string lists.
+        contraindications = safety.get("contraindication_items") or [
+            {"text": text} for text in safety.get("contraindications", [])
+        ]
+        for number, item in enumerate(contraindications, 1):
+            kind = item.get("kind")
             self._clinical_use(
                 f"ClinicalUseDefinition/contraindication-{number}",
                 "contraindication",
-                None,
-                contraindication={"diseaseSymptomProcedure": {"concept": _concept(what, codes)}},
+                _narrative(str(ContraindicationKind(kind).label))
+                if kind and kind != NOT_STATED
+                else None,
+                contraindication={
+                    "diseaseSymptomProcedure": {
+                        "concept": _concept(item["text"], item.get("codes"))
+                    }
+                },
             )
-        for number, item in enumerate(safety.get("warning_signs", []), 1):
-            what = item if isinstance(item, str) else item["what"]
+        warning_signs = safety.get("warning_sign_items") or [
+            {"text": text} for text in safety.get("warning_signs", [])
+        ]
+        for number, item in enumerate(warning_signs, 1):
+            urgency = item.get("urgency")
+            urgency_words = (
+                str(WarningUrgency(urgency).label) if urgency and urgency != NOT_STATED else ""
+            )
             self._clinical_use(
                 f"ClinicalUseDefinition/warning-{number}",
                 "warning",
                 None,
-                warning={"description": what},
+                warning={
+                    "description": _markdown(item["text"], item.get("action", ""), urgency_words)
+                },
             )
