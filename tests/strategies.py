@@ -14,16 +14,22 @@ from pydantic import TypeAdapter
 from treatments.choices import (
     ActivityKind,
     Classification,
+    ContraindicationKind,
     LikelihoodBand,
     LikelihoodBasis,
+    MedicationRole,
+    MedicationRoute,
     QuantityUnit,
     RestrictionKind,
     RuleCondition,
     Seriousness,
     TimelineEventKind,
+    TimelineMilestone,
     TimeUnit,
     TissueSource,
+    WarningUrgency,
 )
+from treatments.documents.codes import KNOWN_SYSTEMS, MAX_CODE_LENGTH
 from treatments.documents.schema import MAX_URL_LENGTH, Url
 
 # Small lists keep examples fast; the contract allows up to MAX_ITEMS.
@@ -158,7 +164,7 @@ def time_ranges(draw: st.DrawFn) -> dict[str, Any]:
     """A TimeRange: both ends optional (a range with only a unit is valid)."""
     low, high = draw(_ordered_pair(COUNTS))
     ends = {"min": low, "max": high} if draw(st.booleans()) else _ends(low, high)
-    return {**ends, "unit": draw(TIME_UNITS)}
+    return {**ends, "unit": draw(TIME_UNITS), **draw(part({}, {"approximate": st.booleans()}))}
 
 
 @st.composite
@@ -248,6 +254,39 @@ def urls(draw: st.DrawFn) -> str:
     return url
 
 
+# --- clinical codes (schema 1.1) ---------------------------------------------------------------
+
+# Code characters: anything but whitespace, "|" and what the text rule refuses.
+_CODE_CHARS = st.characters(
+    exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
+    exclude_characters=BIDI_CONTROLS
+    + "|\u0085\u00a0\u1680\u180e\u2028\u2029\u202f\u205f\u3000\ufeff",
+)
+CODE_VALUES = st.one_of(
+    st.text("0123456789", min_size=1, max_size=18),  # SNOMED CT, RxNorm
+    st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=7),  # ATC, ICD-10-PCS
+    st.lists(st.text(_CODE_CHARS, min_size=1, max_size=8), min_size=1, max_size=3)
+    .map(" ".join)
+    .filter(lambda code: len(code) <= MAX_CODE_LENGTH),
+)
+CODE_SYSTEMS = st.one_of(
+    st.sampled_from(sorted(KNOWN_SYSTEMS)),
+    st.sampled_from(["urn:oid:2.16.840.1.113883.6.96", "https://example.org/fhir/CodeSystem/x"]),
+)
+
+
+@st.composite
+def code_lists(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """0 to MAX_LIST codes, no (system, code) twice (the contract refuses duplicates)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for _ in range(draw(st.integers(0, MAX_LIST))):
+        coding = draw(part({"system": CODE_SYSTEMS, "code": CODE_VALUES}, {"display": SHORT}))
+        found.setdefault((coding["system"], coding["code"]), coding)
+    return list(found.values())
+
+
+codes = code_lists()
+
 # --- parts -----------------------------------------------------------------------------------
 
 classifications = part(
@@ -270,6 +309,8 @@ steps = part(
         "performer": SHORT,
         "guidance": SHORT,
         "body_site": SHORT,
+        "optional": st.booleans(),
+        "guidance_optional": st.booleans(),
     },
 )
 procedures = part(
@@ -277,6 +318,7 @@ procedures = part(
     {
         "performer": SHORT,
         "imaging_guidance": SHORT,
+        "imaging_guidance_optional": st.booleans(),
         "anaesthesia_note": LONG,
         "intro": LONG,
         "steps": items(steps),
@@ -292,27 +334,41 @@ risks = part(
         "seriousness": st.sampled_from(Seriousness.values),
         "resolves_within": nullable(time_ranges()),
         "resolves_wording": SHORT,
+        "population": SHORT,
+        "codes": codes,
     },
 )
 risk_sections = part({}, {"level_wording": SHORT, "statement": LONG, "items": items(risks)})
-recovery_rules = part(
-    {
-        "activity": st.sampled_from(ActivityKind.values),
-        "activity_label": SHORT,
-        "restriction": st.sampled_from(RestrictionKind.values),
-        "window": windows(),
-        "patient_text": LONG,
-    },
-    {"condition": conditions()},
+medication_refs = st.one_of(
+    part({"name": texts(200, min_size=1)}, {"drug_class": SHORT, "codes": codes}),
+    part({"drug_class": texts(200, min_size=1)}, {"name": SHORT, "codes": codes}),
 )
-timeline_events = part(
-    {
-        "kind": st.sampled_from(TimelineEventKind.values),
-        "label": SHORT,
-        "range": timeline_ranges(),
-        "patient_text": LONG,
-    },
-    {"qualifier": SHORT, "varies_between_people": st.booleans()},
+_rule_fields = {
+    "activity_label": SHORT,
+    "restriction": st.sampled_from(RestrictionKind.values),
+    "window": windows(),
+    "patient_text": LONG,
+}
+recovery_rules = st.one_of(
+    part(
+        {"activity": st.sampled_from(ActivityKind.values), **_rule_fields},
+        {"condition": conditions()},
+    ),
+    # Only a medication rule may name a medication (schema 1.1).
+    part(
+        {"activity": st.just(ActivityKind.MEDICATION.value), **_rule_fields},
+        {"condition": conditions(), "medication": nullable(medication_refs)},
+    ),
+)
+_event_fields = {"label": SHORT, "range": timeline_ranges(), "patient_text": LONG}
+_event_extras = {"qualifier": SHORT, "varies_between_people": st.booleans()}
+timeline_events = st.one_of(
+    part({"kind": st.sampled_from(TimelineEventKind.values), **_event_fields}, _event_extras),
+    # Only an onset has a milestone (schema 1.1).
+    part(
+        {"kind": st.just(TimelineEventKind.ONSET.value), **_event_fields},
+        {**_event_extras, "milestone": nullable(st.sampled_from(TimelineMilestone.values))},
+    ),
 )
 courses = part(
     {},
@@ -321,9 +377,56 @@ courses = part(
         "interval": nullable(time_ranges()),
         "evidence_qualifier": SHORT,
         "text": LONG,
+        "frequency_limit": nullable(
+            part(
+                {
+                    "max_sessions": st.integers(1, 1000),
+                    "period": st.integers(1, 100_000),
+                    "period_unit": TIME_UNITS,
+                }
+            )
+        ),
+        "minimum_interval": nullable(part({"value": COUNTS, "unit": TIME_UNITS})),
     },
 )
-safety_sections = part({}, {"contraindications": items(LONG), "warning_signs": items(LONG)})
+NON_EMPTY_LONG = texts(10_000, min_size=1)
+contraindication_items = part(
+    {"text": NON_EMPTY_LONG},
+    {"kind": st.sampled_from(ContraindicationKind.values), "codes": codes},
+)
+warning_sign_items = part(
+    {"text": NON_EMPTY_LONG},
+    {"action": MEDIUM, "urgency": st.sampled_from(WarningUrgency.values)},
+)
+
+
+@st.composite
+def safety_sections(draw: st.DrawFn) -> dict[str, Any]:
+    """Safety as 1.0 string lists, or as 1.1 items with the string lists left out or matching."""
+    safety: dict[str, Any] = {}
+    for strings, structured, item in (
+        ("contraindications", "contraindication_items", contraindication_items),
+        ("warning_signs", "warning_sign_items", warning_sign_items),
+    ):
+        pick = draw(st.integers(0, 3))
+        if pick == 1:
+            safety[strings] = draw(items(LONG))
+        elif pick >= 2:
+            safety[structured] = draw(items(item))
+            if pick == 3:  # the 1.0 list given too: it must hold the same texts
+                safety[strings] = [x["text"] for x in safety[structured]]
+    return safety
+
+
+medications = part(
+    {"name": texts(200, min_size=1)},
+    {
+        "drug_class": SHORT,
+        "role": st.sampled_from(MedicationRole.values),
+        "route": st.sampled_from(MedicationRoute.values),
+        "codes": codes,
+    },
+)
 calls_to_action = part({}, {"text": LONG, "label": SHORT})
 sources = part(
     {"title": TITLE},
@@ -348,12 +451,14 @@ treatment_contents = part(
         "recovery_rules": items(recovery_rules),
         "timeline": items(timeline_events),
         "course": courses,
-        "safety": safety_sections,
+        "safety": safety_sections(),
         "call_to_action": calls_to_action,
         "review": reviews(),
         "sources": items(sources),
         "attribution": LONG,
         "licence": licences,
+        "codes": codes,
+        "medications": items(medications),
     },
 )
 """Valid content for `services.content_validate`, touching every section of the contract."""

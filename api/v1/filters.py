@@ -6,15 +6,23 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from treatments import selectors
 from treatments.choices import ActivityKind, Classification, TissueSource
+from treatments.documents.codes import (
+    MAX_CODE_LENGTH,
+    MAX_SYSTEM_LENGTH,
+    SNOMED_CT,
+    CodeTokenError,
+    parse_code_token,
+)
 from treatments.documents.schema import SLUG_PATTERN
 from treatments.documents.text import text_problem
-from treatments.models import Publication
+from treatments.models import Publication, PublishedCode
+from treatments.publication.projection import DRUG_SEPARATOR, drug_key
 
 MAX_QUERY_LENGTH = selectors.MAX_QUERY_LENGTH
 
@@ -23,6 +31,19 @@ def _text_rule(value: str) -> None:
     problem = text_problem(value)
     if problem is not None:
         raise DjangoValidationError(problem)
+
+
+def _code_token(value: str) -> None:
+    try:
+        parse_code_token(value)
+    except CodeTokenError as error:
+        raise DjangoValidationError(str(error)) from None
+
+
+def _drug_name(value: str) -> None:
+    _text_rule(value)
+    if not drug_key(value):
+        raise DjangoValidationError("Give a drug name or class, e.g. `corticosteroid`.")
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -70,7 +91,25 @@ class TreatmentFilterSet(django_filters.FilterSet):
         lookup_expr="lte",
         min_value=0,
         max_value=520,
-        help_text="Treatments whose effect is expected to be noticed within this many weeks.",
+        help_text="Treatments whose effect is first noticed within this many weeks: the "
+        "earliest end of any onset event (first improvement, full effect or plain onset) is at "
+        "most this. Onsets with no end (open-ended) do not count.",
+    )
+    code = django_filters.CharFilter(
+        method="filter_code",
+        max_length=MAX_SYSTEM_LENGTH + 1 + MAX_CODE_LENGTH,
+        validators=[_code_token],
+        help_text="Treatments that carry this clinical code anywhere (the treatment, its drugs, "
+        "risks, medication rules or contraindications), as `<system>|<code>` like FHIR token "
+        f"search, e.g. `{SNOMED_CT}|<code>`. The system is an absolute URI; both are compared "
+        "exactly.",
+    )
+    drug = django_filters.CharFilter(
+        method="filter_drug",
+        max_length=200,
+        validators=[_drug_name],
+        help_text="Treatments that give this drug: a medication's name or class, compared "
+        "whole and case-insensitively, e.g. `corticosteroid`.",
     )
     review_status = django_filters.ChoiceFilter(
         choices=[("current", "Review is current"), ("overdue", "Review is overdue")],
@@ -95,6 +134,14 @@ class TreatmentFilterSet(django_filters.FilterSet):
 
     def filter_restricted_activity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(restricted_activities__contains=f",{value},")
+
+    def filter_code(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        system, code = parse_code_token(value)
+        carried = PublishedCode.objects.filter(publication=OuterRef("pk"), system=system, code=code)
+        return queryset.filter(Exists(carried))
+
+    def filter_drug(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(drugs__contains=DRUG_SEPARATOR + drug_key(value) + DRUG_SEPARATOR)
 
     def filter_review_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         today: dt.date = timezone.localdate()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -35,7 +35,13 @@ from api.querystrict import StrictQueryParametersMixin
 from api.throttles import refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
-from treatments.documents.schema import SLUG_PATTERN, TreatmentDocument, document_json_schema
+from treatments.documents.schema import (
+    SCHEMA_VERSION,
+    SCHEMA_VERSIONS,
+    SLUG_PATTERN,
+    TreatmentDocument,
+    document_json_schema,
+)
 from treatments.documents.text import TEXT_PATTERN
 
 from . import examples
@@ -517,20 +523,41 @@ def _constant_body(build: Callable[[], Any]) -> tuple[str, dt.datetime]:
     return to_json(build()), timezone.now().replace(microsecond=0)
 
 
+# One builder per version, made once, so that each body is serialised once (see _constant_body).
+_SCHEMA_BUILDERS = {v: functools.partial(document_json_schema, v) for v in SCHEMA_VERSIONS}
+
+
 class DocumentSchemaView(PublicView):
-    """The JSON Schema (2020-12) every published treatment document validates against."""
+    """The JSON Schema (2020-12) of treatment documents, of the current or an earlier version."""
+
+    allowed_query_parameters = frozenset({"version"})
 
     @read_operation(
         operation_id="schemas_treatment_document",
         tag="schemas",
-        description="The JSON Schema (2020-12) of a treatment document (`schema_version` 1.0).",
+        description="The JSON Schema (2020-12) of a treatment document: by default of the "
+        f"current `schema_version` ({SCHEMA_VERSION}); `?version=1.0` gives the 1.0 schema as "
+        "it was published (revisions frozen before 1.1 still say `1.0`).",
         ok=OpenApiTypes.OBJECT,
         ok_description="A JSON Schema document.",
         not_found=False,
+        parameters=[
+            OpenApiParameter(
+                "version",
+                str,
+                enum=list(SCHEMA_VERSIONS),
+                default=SCHEMA_VERSION,
+                description="The document schema version.",
+            )
+        ],
         example=examples.document_schema_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.constant(request, document_json_schema)
+        version = request.query_params.get("version", SCHEMA_VERSION)
+        if version not in _SCHEMA_BUILDERS:
+            known = ", ".join(SCHEMA_VERSIONS)
+            raise ValidationError({"version": [f"Unknown schema version. Known: {known}."]})
+        return self.constant(request, _SCHEMA_BUILDERS[version])
 
 
 class RootView(PublicView):

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from treatments.models import (
     Comparison,
     MechanismNote,
+    Medication,
     RecoveryRule,
     Risk,
     SafetyItem,
@@ -61,8 +62,15 @@ class StepInline(OrderedInline):
         ("order", "title"),
         "detail",
         ("quantity_min", "quantity_max", "quantity_unit", "quantity_approximate", "quantity_of"),
-        ("duration_min", "duration_max", "duration_unit", "duration_wording"),
-        ("performer", "guidance", "body_site"),
+        (
+            "duration_min",
+            "duration_max",
+            "duration_unit",
+            "duration_approximate",
+            "duration_wording",
+        ),
+        ("performer", "guidance", "guidance_optional", "body_site"),
+        "optional",
     ]
 
 
@@ -72,8 +80,15 @@ class RiskInline(OrderedInline):
         ("order", "name"),
         "description",
         ("likelihood_band", "likelihood_basis", "likelihood_wording"),
-        "seriousness",
-        ("resolves_min", "resolves_max", "resolves_unit", "resolves_wording"),
+        ("seriousness", "population"),
+        (
+            "resolves_min",
+            "resolves_max",
+            "resolves_unit",
+            "resolves_approximate",
+            "resolves_wording",
+        ),
+        "codes",
     ]
 
 
@@ -84,13 +99,15 @@ class RecoveryRuleInline(OrderedInline):
         ("start_offset", "end_offset", "unit", "at_least", "calendar_days"),
         ("condition", "condition_text"),
         "patient_text",
+        ("medication_name", "medication_class"),
+        "medication_codes",
     ]
 
 
 class TimelineEventInline(OrderedInline):
     model = TimelineEvent
     fields = [
-        ("order", "kind", "label"),
+        ("order", "kind", "milestone", "label"),
         ("range_min", "range_max", "unit", "open_ended", "range_wording"),
         ("qualifier", "varies_between_people"),
         "patient_text",
@@ -107,13 +124,25 @@ class ComparisonInline(OrderedInline):
     fields = [("order", "compared_with"), "difference", "onset_difference"]
 
 
-class SafetyItemInline(PolicyInlineMixin, admin.TabularInline):
+class MedicationInline(OrderedInline):
+    model = Medication
+    fields = [("order", "name", "drug_class"), ("role", "route"), "codes"]
+
+
+class SafetyItemInline(PolicyInlineMixin, admin.StackedInline):
     model = SafetyItem
     form = SafetyItemForm
     formset = ChildRowFormSet
     extra = 0
     ordering = ["order"]
-    fields = ["order", "kind", "text"]
+    # `detailed` publishes a kind's items in structure too (schema 1.1); kind-specific columns:
+    # contraindication_kind and codes for contraindications, urgency and action for warnings.
+    fields = [
+        ("order", "kind", "detailed"),
+        "text",
+        ("contraindication_kind", "urgency", "action"),
+        "codes",
+    ]
 
 
 URL_FIELDS: dict[Any, dict[str, Any]] = {

@@ -33,6 +33,7 @@ from .inlines import (
     URL_FIELDS,
     ComparisonInline,
     MechanismNoteInline,
+    MedicationInline,
     RecoveryRuleInline,
     RiskInline,
     SafetyItemInline,
@@ -77,6 +78,7 @@ class TreatmentAdmin(admin.ModelAdmin):
     actions = ["publish_selected", "unpublish_selected"]
     inlines = [
         StepInline,
+        MedicationInline,
         RiskInline,
         RecoveryRuleInline,
         TimelineEventInline,
@@ -87,6 +89,7 @@ class TreatmentAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["id", "title", "slug", "language", "category", "summary", "overview"]}),
+        ("Clinical codes", {"fields": ["codes"]}),
         (
             "Classification",
             {
@@ -100,7 +103,14 @@ class TreatmentAdmin(admin.ModelAdmin):
         ),
         (
             "Procedure",
-            {"fields": ["performer", "imaging_guidance", "anaesthesia_note", "steps_intro"]},
+            {
+                "fields": [
+                    "performer",
+                    ("imaging_guidance", "imaging_guidance_optional"),
+                    "anaesthesia_note",
+                    "steps_intro",
+                ]
+            },
         ),
         ("Risks", {"fields": ["risk_level_wording", "risk_statement"]}),
         (
@@ -108,7 +118,18 @@ class TreatmentAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("course_sessions_min", "course_sessions_max"),
-                    ("course_interval_min", "course_interval_max", "course_interval_unit"),
+                    (
+                        "course_interval_min",
+                        "course_interval_max",
+                        "course_interval_unit",
+                        "course_interval_approximate",
+                    ),
+                    (
+                        "course_limit_max_sessions",
+                        "course_limit_period",
+                        "course_limit_period_unit",
+                    ),
+                    ("course_minimum_interval", "course_minimum_interval_unit"),
                     "course_evidence_qualifier",
                     "course_text",
                 ]

@@ -25,11 +25,13 @@ KNOWN_SYSTEMS = {
 MAX_SYSTEM_LENGTH = 255
 MAX_CODE_LENGTH = 64
 MAX_CODES = 20
+# Never in a system or code: whitespace, "|", and what the text rule refuses (controls, bidi).
+_EXCLUDED = r"\s|\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
 # An absolute URI (RFC 3986: a scheme, a colon, then something), without spaces or "|" (the
 # separator of `system|code` tokens). "urn:oid:2.16.840.1.113883.6.14" is one too.
-SYSTEM_PATTERN = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s|]+$"
+SYSTEM_PATTERN = rf"^[A-Za-z][A-Za-z0-9+.\-]*:[^{_EXCLUDED}]+$"
 # FHIR's `code` rule (no leading, trailing or double whitespace), without "|".
-CODE_PATTERN = r"^[^\s|]+( [^\s|]+)*$"
+CODE_PATTERN = rf"^[^{_EXCLUDED}]+( [^{_EXCLUDED}]+)*$"
 _SYSTEM = re.compile(SYSTEM_PATTERN)
 _CODE = re.compile(CODE_PATTERN)
 TOKEN_HELP = (
@@ -47,12 +49,12 @@ def parse_code_token(value: str) -> tuple[str, str]:
     system, bar, code = value.partition("|")
     if not bar:
         raise CodeTokenError(f"The value has no `|` between system and code. {TOKEN_HELP}")
-    if not _SYSTEM.match(system) or len(system) > MAX_SYSTEM_LENGTH:
+    if not _SYSTEM.fullmatch(system) or len(system) > MAX_SYSTEM_LENGTH:
         raise CodeTokenError(
             f"`{system[:80]}` is not an absolute URI of at most {MAX_SYSTEM_LENGTH} characters. "
             + TOKEN_HELP
         )
-    if not _CODE.match(code) or len(code) > MAX_CODE_LENGTH:
+    if not _CODE.fullmatch(code) or len(code) > MAX_CODE_LENGTH:
         raise CodeTokenError(
             f"The code must be 1 to {MAX_CODE_LENGTH} characters without a `|`, leading, "
             f"trailing or repeated spaces. {TOKEN_HELP}"

@@ -24,6 +24,7 @@ CHILD_RELATIONS = (
     "comparisons",
     "safety_items",
     "sources",
+    "medications",
 )
 
 
@@ -44,11 +45,15 @@ def _step(s: Any) -> dict[str, Any]:
             approximate=s.quantity_approximate,
             of=s.quantity_of,
         ),
-        "duration": _range(s.duration_min, s.duration_max, s.duration_unit),
+        "duration": _range(
+            s.duration_min, s.duration_max, s.duration_unit, approximate=s.duration_approximate
+        ),
         "duration_wording": s.duration_wording,
         "performer": s.performer,
         "guidance": s.guidance,
         "body_site": s.body_site,
+        "optional": s.optional,
+        "guidance_optional": s.guidance_optional,
     }
 
 
@@ -62,8 +67,22 @@ def _risk(r: Any) -> dict[str, Any]:
             "wording": r.likelihood_wording,
         },
         "seriousness": r.seriousness,
-        "resolves_within": _range(r.resolves_min, r.resolves_max, r.resolves_unit),
+        "resolves_within": _range(
+            r.resolves_min, r.resolves_max, r.resolves_unit, approximate=r.resolves_approximate
+        ),
         "resolves_wording": r.resolves_wording,
+        "population": r.population,
+        "codes": list(r.codes or []),
+    }
+
+
+def _rule_medication(r: Any) -> dict[str, Any] | None:
+    if not (r.medication_name or r.medication_class or r.medication_codes):
+        return None
+    return {
+        "name": r.medication_name,
+        "drug_class": r.medication_class,
+        "codes": list(r.medication_codes or []),
     }
 
 
@@ -81,6 +100,7 @@ def _rule(r: Any) -> dict[str, Any]:
         },
         "condition": {"code": r.condition, "text": r.condition_text},
         "patient_text": r.patient_text,
+        "medication": _rule_medication(r),
     }
 
 
@@ -98,7 +118,37 @@ def _event(e: Any) -> dict[str, Any]:
         "qualifier": e.qualifier,
         "varies_between_people": e.varies_between_people,
         "patient_text": e.patient_text,
+        "milestone": e.milestone or None,
     }
+
+
+def _medication(m: Any) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "drug_class": m.drug_class,
+        "role": m.role,
+        "route": m.route,
+        "codes": list(m.codes or []),
+    }
+
+
+def _safety(rows: list[Any], kind: str) -> tuple[list[str], list[Any]]:
+    """The string list of a kind and, when any of its rows is detailed, the structured list."""
+    mine = [s for s in rows if s.kind == kind]
+    texts = [s.text for s in mine]
+    if not any(s.detailed for s in mine):
+        return texts, []
+    if kind == SafetyKind.CONTRAINDICATION:
+        return texts, [
+            {"text": s.text, "kind": s.contraindication_kind, "codes": list(s.codes or [])}
+            for s in mine
+        ]
+    return texts, [{"text": s.text, "action": s.action, "urgency": s.urgency} for s in mine]
+
+
+def _optional_group(values: dict[str, Any]) -> dict[str, Any] | None:
+    """A nested part from its columns, or None when every column is empty."""
+    return None if all(v in (None, "") for v in values.values()) else values
 
 
 def _source(s: Any) -> dict[str, Any]:
@@ -116,6 +166,8 @@ def content_from_rows(
 ) -> dict[str, Any]:
     """The content document (not yet validated) of a treatment row and its ordered children."""
     safety = list(children["safety_items"])
+    contraindications, contraindication_items = _safety(safety, SafetyKind.CONTRAINDICATION)
+    warning_signs, warning_sign_items = _safety(safety, SafetyKind.WARNING_SIGN)
     return {
         "slug": t.slug,
         "language": t.language,
@@ -141,6 +193,7 @@ def content_from_rows(
         "procedure": {
             "performer": t.performer,
             "imaging_guidance": t.imaging_guidance,
+            "imaging_guidance_optional": t.imaging_guidance_optional,
             "anaesthesia_note": t.anaesthesia_note,
             "intro": t.steps_intro,
             "steps": [_step(s) for s in children["steps"]],
@@ -159,14 +212,29 @@ def content_from_rows(
                 else {"min": t.course_sessions_min, "max": t.course_sessions_max}
             ),
             "interval": _range(
-                t.course_interval_min, t.course_interval_max, t.course_interval_unit
+                t.course_interval_min,
+                t.course_interval_max,
+                t.course_interval_unit,
+                approximate=t.course_interval_approximate,
             ),
             "evidence_qualifier": t.course_evidence_qualifier,
             "text": t.course_text,
+            "frequency_limit": _optional_group(
+                {
+                    "max_sessions": t.course_limit_max_sessions,
+                    "period": t.course_limit_period,
+                    "period_unit": t.course_limit_period_unit,
+                }
+            ),
+            "minimum_interval": _optional_group(
+                {"value": t.course_minimum_interval, "unit": t.course_minimum_interval_unit}
+            ),
         },
         "safety": {
-            "contraindications": [s.text for s in safety if s.kind == "contraindication"],
-            "warning_signs": [s.text for s in safety if s.kind == "warning_sign"],
+            "contraindications": contraindications,
+            "warning_signs": warning_signs,
+            "contraindication_items": contraindication_items,
+            "warning_sign_items": warning_sign_items,
         },
         "call_to_action": {"text": t.call_to_action_text, "label": t.call_to_action_label},
         "review": {
@@ -178,12 +246,15 @@ def content_from_rows(
         "sources": [_source(s) for s in children["sources"]],
         "attribution": t.attribution,
         "licence": {"name": t.licence, "url": t.licence_url or None},
+        "codes": list(t.codes or []),
+        "medications": [_medication(m) for m in children["medications"]],
     }
 
 
 def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
     """The treatment row's column values for validated content (the category is resolved apart)."""
     sessions, interval = c.course.sessions, c.course.interval
+    limit, minimum = c.course.frequency_limit, c.course.minimum_interval
     return {
         "slug": c.slug,
         "language": c.language,
@@ -196,6 +267,7 @@ def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
         "tissue_source_note": c.classification.note,
         "performer": c.procedure.performer,
         "imaging_guidance": c.procedure.imaging_guidance,
+        "imaging_guidance_optional": c.procedure.imaging_guidance_optional,
         "anaesthesia_note": c.procedure.anaesthesia_note,
         "steps_intro": c.procedure.intro,
         "risk_level_wording": c.risks.level_wording,
@@ -207,6 +279,13 @@ def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
         "course_interval_unit": interval.unit if interval else "",
         "course_evidence_qualifier": c.course.evidence_qualifier,
         "course_text": c.course.text,
+        "course_interval_approximate": interval.approximate if interval else False,
+        "course_limit_max_sessions": limit.max_sessions if limit else None,
+        "course_limit_period": limit.period if limit else None,
+        "course_limit_period_unit": limit.period_unit if limit else "",
+        "course_minimum_interval": minimum.value if minimum else None,
+        "course_minimum_interval_unit": minimum.unit if minimum else "",
+        "codes": _codes(c.codes),
         "call_to_action_text": c.call_to_action.text,
         "call_to_action_label": c.call_to_action.label,
         "reviewer_name": c.review.reviewer,
@@ -219,10 +298,37 @@ def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
     }
 
 
+def _codes(codes: Iterable[Any]) -> list[dict[str, Any]]:
+    return [coding.model_dump(mode="json") for coding in codes]
+
+
+def _safety_columns(c: TreatmentContent) -> list[dict[str, Any]]:
+    safety: list[dict[str, Any]] = [
+        {
+            "kind": SafetyKind.CONTRAINDICATION,
+            "text": x.text,
+            "detailed": True,
+            "contraindication_kind": x.kind,
+            "codes": _codes(x.codes),
+        }
+        for x in c.safety.contraindication_items
+    ] or [{"kind": SafetyKind.CONTRAINDICATION, "text": t} for t in c.safety.contraindications]
+    safety += [
+        {
+            "kind": SafetyKind.WARNING_SIGN,
+            "text": w.text,
+            "detailed": True,
+            "urgency": w.urgency,
+            "action": w.action,
+        }
+        for w in c.safety.warning_sign_items
+    ] or [{"kind": SafetyKind.WARNING_SIGN, "text": t} for t in c.safety.warning_signs]
+    return safety
+
+
 def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
     """Each child relation's rows (column values, in order) for validated content."""
-    safety = [{"kind": SafetyKind.CONTRAINDICATION, "text": t} for t in c.safety.contraindications]
-    safety += [{"kind": SafetyKind.WARNING_SIGN, "text": t} for t in c.safety.warning_signs]
+    safety = _safety_columns(c)
     return {
         "steps": [
             {
@@ -236,10 +342,13 @@ def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
                 "duration_min": s.duration.min if s.duration else None,
                 "duration_max": s.duration.max if s.duration else None,
                 "duration_unit": s.duration.unit if s.duration else "",
+                "duration_approximate": s.duration.approximate if s.duration else False,
                 "duration_wording": s.duration_wording,
                 "performer": s.performer,
                 "guidance": s.guidance,
+                "guidance_optional": s.guidance_optional,
                 "body_site": s.body_site,
+                "optional": s.optional,
             }
             for s in c.procedure.steps
         ],
@@ -254,7 +363,12 @@ def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
                 "resolves_min": r.resolves_within.min if r.resolves_within else None,
                 "resolves_max": r.resolves_within.max if r.resolves_within else None,
                 "resolves_unit": r.resolves_within.unit if r.resolves_within else "",
+                "resolves_approximate": (
+                    r.resolves_within.approximate if r.resolves_within else False
+                ),
                 "resolves_wording": r.resolves_wording,
+                "population": r.population,
+                "codes": _codes(r.codes),
             }
             for r in c.risks.items
         ],
@@ -271,6 +385,9 @@ def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
                 "condition": r.condition.code,
                 "condition_text": r.condition.text,
                 "patient_text": r.patient_text,
+                "medication_name": r.medication.name if r.medication else "",
+                "medication_class": r.medication.drug_class if r.medication else "",
+                "medication_codes": _codes(r.medication.codes) if r.medication else [],
             }
             for r in c.recovery_rules
         ],
@@ -286,6 +403,7 @@ def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
                 "qualifier": e.qualifier,
                 "varies_between_people": e.varies_between_people,
                 "patient_text": e.patient_text,
+                "milestone": e.milestone or "",
             }
             for e in c.timeline
         ],
@@ -309,6 +427,16 @@ def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
             }
             for s in c.sources
         ],
+        "medications": [
+            {
+                "name": m.name,
+                "drug_class": m.drug_class,
+                "role": m.role,
+                "route": m.route,
+                "codes": _codes(m.codes),
+            }
+            for m in c.medications
+        ],
     }
 
 
@@ -324,9 +452,17 @@ _LISTS: dict[tuple[str, ...], str] = {
     ("comparisons",): "comparisons",
     ("safety", "contraindications"): "safety_items",
     ("safety", "warning_signs"): "safety_items",
+    ("safety", "contraindication_items"): "safety_items",
+    ("safety", "warning_sign_items"): "safety_items",
     ("sources",): "sources",
+    ("medications",): "medications",
 }
-_SAFETY_KIND = {"contraindications": "contraindication", "warning_signs": "warning_sign"}
+_SAFETY_KIND = {
+    "contraindications": "contraindication",
+    "warning_signs": "warning_sign",
+    "contraindication_items": "contraindication",
+    "warning_sign_items": "warning_sign",
+}
 
 # A path inside an item (or the treatment) -> the column that holds it. A path that names a
 # whole group ("quantity") points at the group's first column.
@@ -341,6 +477,7 @@ _ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
         ("duration", "min"): "duration_min",
         ("duration", "max"): "duration_max",
         ("duration", "unit"): "duration_unit",
+        ("duration", "approximate"): "duration_approximate",
         ("duration",): "duration_min",
     },
     "risks": {
@@ -351,6 +488,7 @@ _ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
         ("resolves_within", "min"): "resolves_min",
         ("resolves_within", "max"): "resolves_max",
         ("resolves_within", "unit"): "resolves_unit",
+        ("resolves_within", "approximate"): "resolves_approximate",
         ("resolves_within",): "resolves_min",
     },
     "recovery_rules": {
@@ -363,6 +501,10 @@ _ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
         ("condition", "code"): "condition",
         ("condition", "text"): "condition_text",
         ("condition",): "condition_text",
+        ("medication", "name"): "medication_name",
+        ("medication", "drug_class"): "medication_class",
+        ("medication", "codes"): "medication_codes",
+        ("medication",): "medication_name",
     },
     "timeline": {
         ("range", "min"): "range_min",
@@ -374,8 +516,9 @@ _ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
     },
     "mechanism_notes": {},
     "comparisons": {},
-    "safety_items": {(): "text"},
+    "safety_items": {(): "text", ("kind",): "contraindication_kind"},
     "sources": {},
+    "medications": {},
 }
 _TREATMENT_COLUMNS: dict[tuple[str, ...], str] = {
     ("category",): "category",
@@ -400,6 +543,15 @@ _TREATMENT_COLUMNS: dict[tuple[str, ...], str] = {
     ("course", "interval", "unit"): "course_interval_unit",
     ("course", "evidence_qualifier"): "course_evidence_qualifier",
     ("course", "text"): "course_text",
+    ("course", "interval", "approximate"): "course_interval_approximate",
+    ("course", "frequency_limit"): "course_limit_max_sessions",
+    ("course", "frequency_limit", "max_sessions"): "course_limit_max_sessions",
+    ("course", "frequency_limit", "period"): "course_limit_period",
+    ("course", "frequency_limit", "period_unit"): "course_limit_period_unit",
+    ("course", "minimum_interval"): "course_minimum_interval",
+    ("course", "minimum_interval", "value"): "course_minimum_interval",
+    ("course", "minimum_interval", "unit"): "course_minimum_interval_unit",
+    ("procedure", "imaging_guidance_optional"): "imaging_guidance_optional",
     ("call_to_action", "text"): "call_to_action_text",
     ("call_to_action", "label"): "call_to_action_label",
     ("review",): "last_reviewed_on",

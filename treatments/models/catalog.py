@@ -60,6 +60,9 @@ class Treatment(models.Model):
 
     performer = models.CharField(max_length=200, blank=True, help_text="Who performs it.")
     imaging_guidance = models.CharField(max_length=200, blank=True, help_text='e.g. "x-ray".')
+    imaging_guidance_optional = models.BooleanField(
+        default=False, help_text='The guidance may be used, not always ("ultrasound may be used").'
+    )
     anaesthesia_note = models.TextField(blank=True)
     steps_intro = models.TextField(blank=True)
 
@@ -79,6 +82,26 @@ class Treatment(models.Model):
         max_length=200, blank=True, help_text='How sure the source is, e.g. "recent data suggests".'
     )
     course_text = models.TextField(blank=True)
+    course_interval_approximate = models.BooleanField(default=False)
+    course_limit_max_sessions = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="At most this many sessions per period."
+    )
+    course_limit_period = models.PositiveIntegerField(null=True, blank=True)
+    course_limit_period_unit = models.CharField(
+        max_length=16, choices=TimeUnit.choices, blank=True, default=""
+    )
+    course_minimum_interval = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The shortest time allowed between two sessions."
+    )
+    course_minimum_interval_unit = models.CharField(
+        max_length=16, choices=TimeUnit.choices, blank=True, default=""
+    )
+    codes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Clinical codes, e.g. [{"system": "http://snomed.info/sct", "code": "...", '
+        '"display": "..."}].',
+    )
 
     call_to_action_text = models.TextField(blank=True)
     call_to_action_label = models.CharField(max_length=200, blank=True)

@@ -5,18 +5,29 @@ from django.db.models import F, Q
 
 from treatments.choices import (
     ActivityKind,
+    ContraindicationKind,
     LikelihoodBand,
     LikelihoodBasis,
+    MedicationRole,
+    MedicationRoute,
     QuantityUnit,
     RestrictionKind,
     RuleCondition,
     SafetyKind,
     Seriousness,
     TimelineEventKind,
+    TimelineMilestone,
     TimeUnit,
+    WarningUrgency,
 )
 
 from .catalog import Treatment
+
+CODES_HELP = 'e.g. [{"system": "http://snomed.info/sct", "code": "...", "display": "..."}].'
+
+
+def _codes() -> models.JSONField:
+    return models.JSONField(default=list, blank=True, help_text=CODES_HELP)
 
 
 def _range_constraint(prefix: str, label: str, model: str) -> models.CheckConstraint:
@@ -72,9 +83,12 @@ class Step(OrderedChild):
     duration_wording = models.CharField(
         max_length=200, blank=True, help_text='How the source words the pace, e.g. "quickly".'
     )
+    duration_approximate = models.BooleanField(default=False, help_text='"about 10 minutes".')
     performer = models.CharField(max_length=200, blank=True)
     guidance = models.CharField(max_length=200, blank=True, help_text='Imaging, e.g. "x-ray".')
+    guidance_optional = models.BooleanField(default=False, help_text="The guidance may be used.")
     body_site = models.CharField(max_length=200, blank=True)
+    optional = models.BooleanField(default=False, help_text="The step is done only sometimes.")
 
     class Meta(OrderedChild.Meta):
         constraints = [
@@ -121,6 +135,11 @@ class Risk(OrderedChild):
     resolves_wording = models.CharField(
         max_length=200, blank=True, help_text='e.g. "most of the time, within a few hours".'
     )
+    resolves_approximate = models.BooleanField(default=False)
+    population = models.CharField(
+        max_length=200, blank=True, help_text='Who it applies to, e.g. "people with diabetes".'
+    )
+    codes = _codes()
 
     class Meta(OrderedChild.Meta):
         constraints = [_unique_order("risk"), _range_constraint("resolves", "resolution", "risk")]
@@ -157,6 +176,13 @@ class RecoveryRule(OrderedChild):
     )
     condition_text = models.CharField(max_length=500, blank=True)
     patient_text = models.TextField(blank=True, help_text="The rule as the patient reads it.")
+    medication_name = models.CharField(
+        max_length=200, blank=True, help_text="For a medication rule: the drug it names."
+    )
+    medication_class = models.CharField(
+        max_length=200, blank=True, help_text='Or the class, e.g. "anti-inflammatory medicines".'
+    )
+    medication_codes = _codes()
 
     class Meta(OrderedChild.Meta):
         constraints = [
@@ -193,6 +219,13 @@ class TimelineEvent(OrderedChild):
     qualifier = models.CharField(max_length=200, blank=True, help_text='e.g. "typically".')
     varies_between_people = models.BooleanField(default=False)
     patient_text = models.TextField(blank=True)
+    milestone = models.CharField(
+        max_length=32,
+        choices=TimelineMilestone.choices,
+        blank=True,
+        default="",
+        help_text="For an onset: first improvement or full effect (blank: first noticed).",
+    )
 
     class Meta(OrderedChild.Meta):
         constraints = [
@@ -243,12 +276,54 @@ class SafetyItem(OrderedChild):
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="safety_items")
     kind = models.CharField(max_length=32, choices=SafetyKind.choices)
     text = models.TextField(blank=True)
+    # Schema 1.1: the structured form. A treatment whose items of a kind are `detailed` lists
+    # them in `contraindication_items` / `warning_sign_items` as well as in the string list.
+    detailed = models.BooleanField(
+        default=False, help_text="Publish it in structure (kind, urgency, action, codes) too."
+    )
+    contraindication_kind = models.CharField(
+        max_length=16,
+        choices=ContraindicationKind.choices,
+        default=ContraindicationKind.NOT_STATED,
+        help_text="For a contraindication: absolute or relative.",
+    )
+    urgency = models.CharField(
+        max_length=16,
+        choices=WarningUrgency.choices,
+        default=WarningUrgency.NOT_STATED,
+        help_text="For a warning sign: how soon to get help.",
+    )
+    action = models.CharField(
+        max_length=500, blank=True, help_text='For a warning sign: what to do, e.g. "Call 999".'
+    )
+    codes = _codes()
 
     class Meta(OrderedChild.Meta):
         constraints = [_unique_order("safetyitem")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text[:40]}"
+
+
+class Medication(OrderedChild):
+    """A drug the treatment gives (schema 1.1)."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=200, blank=True, help_text='e.g. "lidocaine".')
+    drug_class = models.CharField(max_length=200, blank=True, help_text='e.g. "corticosteroid".')
+    role = models.CharField(
+        max_length=16, choices=MedicationRole.choices, default=MedicationRole.NOT_STATED
+    )
+    route = models.CharField(
+        max_length=32, choices=MedicationRoute.choices, default=MedicationRoute.NOT_STATED
+    )
+    codes = _codes()
+
+    class Meta(OrderedChild.Meta):
+        constraints = [_unique_order("medication")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Source(OrderedChild):

@@ -109,7 +109,10 @@ class Publication(models.Model):
     tissue_source = models.CharField(max_length=32, db_index=True)
     # ",running,driving," so that one `contains` finds an activity on every database.
     restricted_activities = models.CharField(max_length=500, blank=True)
+    # "First noticed within": see treatments.publication.projection.onset_max_weeks.
     onset_max_weeks = models.FloatField(null=True, blank=True)
+    # ",lidocaine,corticosteroid," (lower-cased drug names and classes), like the activities.
+    drugs = models.TextField(blank=True, default="")
     next_review_due = models.DateField(null=True, blank=True)
     search_text = models.TextField(blank=True)
     published_at = models.DateTimeField()
@@ -133,6 +136,27 @@ class Publication(models.Model):
     def __str__(self) -> str:
         state = "withdrawn" if self.withdrawn_at else f"r{self.revision_number}"
         return f"{self.slug} ({state})"
+
+
+class PublishedCode(models.Model):
+    """A clinical code a published treatment carries anywhere in its document (for `?code=`)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="codes")
+    system = models.CharField(max_length=255)
+    code = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["publication", "system", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "system", "code"],
+                name="publishedcode_unique_per_publication",
+            )
+        ]
+        indexes = [models.Index(fields=["system", "code"], name="publishedcode_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.system}|{self.code}"
 
 
 class PublishedCategory(models.Model):

@@ -12,6 +12,7 @@ from treatments.models import (
     ChangeLogEntry,
     Publication,
     PublishedCategory,
+    PublishedCode,
     PublishedSlug,
     Revision,
     Treatment,
@@ -56,7 +57,15 @@ def _project(treatment: Treatment, revision: Revision, document: dict[str, Any],
     row = projection.read_model_row(
         revision=revision, document=document, source_version=treatment.version
     )
-    Publication.objects.update_or_create(treatment=treatment, defaults={**row, "changed_at": now})
+    publication, _ = Publication.objects.update_or_create(
+        treatment=treatment, defaults={**row, "changed_at": now}
+    )
+    # The codes index behind `?code=system|code`: replaced as a whole with each live revision.
+    PublishedCode.objects.filter(publication=publication).delete()
+    PublishedCode.objects.bulk_create(
+        PublishedCode(publication=publication, system=system, code=code)
+        for system, code in sorted(projection.codes(document))
+    )
     # The category as published: a rename in the admin is public only with the next publish.
     description = (
         treatment.category.description

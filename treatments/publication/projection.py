@@ -37,8 +37,18 @@ NOT_SEARCHED = frozenset(
         "unit",
         "code",
         "links",
+        # schema 1.1: vocabularies and code systems
+        "system",
+        "role",
+        "route",
+        "urgency",
+        "milestone",
+        "period_unit",
     }
 )
+# Between the drug names in `Publication.drugs`: a control character the text rule refuses, so
+# that no name can contain it and one `contains` finds a whole name on every database.
+DRUG_SEPARATOR = "\x1f"
 
 
 def summary(document: dict[str, Any]) -> dict[str, Any]:
@@ -57,17 +67,56 @@ def summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def onset_max_weeks(document: dict[str, Any]) -> float | None:
-    """The latest expected onset in weeks, or None when the source gives no upper bound."""
+    """Within how many weeks the effect is first noticed, or None when no onset has an end.
+
+    `onset_within_weeks=N` means "first noticed within N weeks". Every onset event (first
+    improvement, full effect, or an onset without a milestone) ends no earlier than the effect
+    is first noticed, so the end of each is an upper bound and the earliest end is the answer:
+    a later "full effect" never hides an earlier first improvement. An event's end is its
+    maximum (its minimum when the source gives only that); open-ended events have none.
+    """
     ends = []
     for event in document["timeline"]:
         rng = event["range"]
         if event["kind"] != TimelineEventKind.ONSET or rng["open_ended"]:
             continue
         bound = rng["max"] if rng["max"] is not None else rng["min"]
-        if bound is None:
-            return None
-        ends.append(bound * WEEKS_PER_UNIT[TimeUnit(rng["unit"])])
-    return max(ends) if ends else None
+        if bound is not None:
+            ends.append(bound * WEEKS_PER_UNIT[TimeUnit(rng["unit"])])
+    return min(ends) if ends else None
+
+
+def drug_key(name: str) -> str:
+    """How a drug name or class is compared: case-insensitively, surrounding spaces ignored."""
+    return name.strip().casefold()
+
+
+def drugs(document: dict[str, Any]) -> str:
+    """The names and classes of the drugs the treatment gives, for the `drug` filter."""
+    names = sorted(
+        {
+            drug_key(value)
+            for medication in document.get("medications", [])
+            for value in (medication["name"], medication.get("drug_class", ""))
+            if drug_key(value)
+        }
+    )
+    return DRUG_SEPARATOR + DRUG_SEPARATOR.join(names) + DRUG_SEPARATOR if names else ""
+
+
+def codes(value: Any) -> set[tuple[str, str]]:
+    """Every (system, code) the document carries, wherever a `codes` list sits."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "codes" and isinstance(child, list):
+                found.update((c["system"], c["code"]) for c in child if isinstance(c, dict))
+            else:
+                found |= codes(child)
+    elif isinstance(value, list):
+        for child in value:
+            found |= codes(child)
+    return found
 
 
 def restricted_activities(document: dict[str, Any]) -> str:
@@ -118,6 +167,7 @@ def read_model_row(
         "tissue_source": document["classification"]["tissue_source"],
         "restricted_activities": restricted_activities(document),
         "onset_max_weeks": onset_max_weeks(document),
+        "drugs": drugs(document),
         "next_review_due": document["review"]["next_review_due"],
         "search_text": search_text(document),
         "published_at": revision.created_at,

@@ -19,6 +19,7 @@ from treatments.models import (
     Category,
     Comparison,
     MechanismNote,
+    Medication,
     RecoveryRule,
     Risk,
     SafetyItem,
@@ -152,6 +153,7 @@ CHILD_MODELS: dict[str, Any] = {
     "comparisons": Comparison,
     "safety_items": SafetyItem,
     "sources": Source,
+    "medications": Medication,
 }
 
 
