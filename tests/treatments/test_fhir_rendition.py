@@ -12,9 +12,11 @@ import json
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import fhir.resources
+import yaml
 from fhir.resources.bundle import Bundle
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from hypothesis import given, settings
@@ -32,6 +34,19 @@ URLS = FhirUrls(
     bundle="https://api.example.org/api/v1/treatments/example/fhir/",
 )
 XHTML_DIV = "{http://www.w3.org/1999/xhtml}div"
+FIXTURE = Path(__file__).parent.parent / "content" / "every-1-1-field.yaml"
+
+
+def _codings(value: Any) -> Iterator[dict[str, Any]]:
+    """Every {system, code, ...} object anywhere in `value`."""
+    if isinstance(value, dict):
+        if "system" in value and "code" in value:
+            yield value
+        for child in value.values():
+            yield from _codings(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _codings(child)
 
 
 def _seed() -> dict[str, Any]:
@@ -379,14 +394,48 @@ def test_the_bundle_of_any_valid_content_validates(data: dict[str, Any]) -> None
     )
     bundle = fhir_bundle(document, urls=URLS)
     parsed = validated(bundle)
+    _assert_one_resource_per_item(content, bundle)
+    assert len(parsed.entry or []) == len(bundle["entry"])
+
+
+def _assert_one_resource_per_item(content: dict[str, Any], bundle: dict[str, Any]) -> None:
+    """Every step, rule, drug, risk, population, contraindication and warning sign is there."""
     counts = {
         kind: len(_resources(bundle, kind))
-        for kind in ("ActivityDefinition", "ClinicalUseDefinition")
+        for kind in ("PlanDefinition", "ActivityDefinition", "ClinicalUseDefinition", "Group")
     }
-    steps, rules = content.get("procedure", {}).get("steps", []), content["recovery_rules"]
-    assert counts["ActivityDefinition"] == 1 + len(steps) + len(rules)
-    safety = content["safety"]
-    risks = content["risks"]["items"]
-    expected = len(risks) + len(safety["contraindications"]) + len(safety["warning_signs"])
-    assert counts["ClinicalUseDefinition"] == expected
-    assert len(parsed.entry or []) == 1 + sum(counts.values())
+    steps, rules = content["procedure"]["steps"], content["recovery_rules"]
+    activities = 1 + len(steps) + len(rules) + len(content["medications"])
+    safety, risks = content["safety"], content["risks"]["items"]
+    uses = len(risks) + len(safety["contraindications"]) + len(safety["warning_signs"])
+    groups = len([r for r in risks if r["population"]])
+    assert counts == {
+        "PlanDefinition": 1,
+        "ActivityDefinition": activities,
+        "ClinicalUseDefinition": uses,
+        "Group": groups,
+    }
+    assert len(bundle["entry"]) == sum(counts.values())
+    [plan] = _resources(bundle, "PlanDefinition")
+    goals, actions = plan.get("goal", []), plan["action"]
+    assert len(goals) == len(content["timeline"]) and len(actions) == 1 + len(rules)
+    assert len(actions[0].get("action", [])) == len(steps) + len(content["medications"])
+
+
+def test_the_schema_1_1_fixture_validates_with_one_resource_per_item() -> None:
+    content = content_validate(yaml.safe_load(FIXTURE.read_text())).model_dump(mode="json")
+    document = build_document(
+        treatment_id=uuid.UUID(int=11),
+        content=content,
+        revision=1,
+        published_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    bundle = fhir_bundle(document, urls=URLS)
+    validated(bundle)
+    _assert_one_resource_per_item(content, bundle)
+    codes = [c for e in bundle["entry"] for c in _codings(e["resource"])]
+    given = [c for c in _codings(content) if "system" in c]
+    # Every code of the document appears in the Bundle as given (system, code, display).
+    for code in given:
+        expected = {k: v for k, v in code.items() if v}
+        assert expected in codes, f"{expected} is missing from the Bundle"
