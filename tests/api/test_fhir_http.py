@@ -121,3 +121,30 @@ def test_the_uuid_answers_too_and_points_to_the_canonical_url(
     assert by_id.status_code == 200
     assert by_id["Link"] == f'<{FHIR}>; rel="canonical"'
     assert by_id.content == client.get(FHIR).content
+
+
+def test_a_repeat_request_comes_from_memory_and_a_publish_replaces_it(
+    client: Client,
+    seed_published: Any,
+    settings: Any,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.PUBLIC_MEMORY_TTL = 60.0
+    with django_assert_num_queries(1):
+        first = client.get(FHIR)
+    with django_assert_num_queries(0):
+        again = client.get(FHIR)
+        negotiated = client.get(f"/api/v1/treatments/{SLUG}/", headers={"Accept": FHIR_JSON})
+    assert again.content == first.content == negotiated.content
+    with django_capture_on_commit_callbacks(execute=True):
+        _republish(seed_published.pk, summary="Changed while in memory.")
+    changed = client.get(FHIR)
+    assert changed["ETag"] != first["ETag"]
+    assert "Changed while in memory." in changed.json()["entry"][0]["resource"]["description"]
+
+
+def test_options_and_errors_are_plain_json(client: Client, seed_published: Any) -> None:
+    options = client.options(FHIR)
+    assert options.status_code == 200 and options["Content-Type"] == "application/json"
+    assert client.post(FHIR)["Content-Type"] == PROBLEM
