@@ -119,6 +119,7 @@ def validated(bundle: dict[str, Any]) -> Bundle:
         if resource.text is not None:
             div = ET.fromstring(resource.text.div)
             assert div.tag == XHTML_DIV, "a narrative is one XHTML div"
+            assert "".join(div.itertext()).strip(), "txt-2: a narrative says something"
     return parsed
 
 
@@ -263,6 +264,33 @@ def test_exact_quantities_intervals_and_frequency_bands_use_fhir_codes() -> None
         "text": "Pregnancy"
     }
     assert warning["warning"] == {"description": "Fever"}
+
+
+def test_text_of_whitespace_only_says_nothing_and_required_words_fall_back() -> None:
+    # A no-break space is valid content, but says nothing: FHIR gets no empty-looking strings
+    # (fhir.resources refuses them) and a goal still has the description FHIR requires.
+    blank = "\u00a0"
+    document = _document(
+        timeline=[
+            {
+                "kind": "onset",
+                "label": blank,
+                "range": {"unit": "week", "wording": blank},
+                "patient_text": blank,
+            }
+        ],
+        risks={"items": [{"name": blank, "description": blank, "likelihood": {"band": "rare"}}]},
+        attribution=blank,
+    )
+    bundle = fhir_bundle(document, urls=URLS)
+    validated(bundle)
+    plan = bundle["entry"][0]["resource"]
+    assert plan["goal"] == [
+        {"id": "goal-1", "description": {"text": "Time until the effect is noticed"}}
+    ]
+    assert "copyright" not in plan
+    [risk] = _resources(bundle, "ClinicalUseDefinition")
+    assert "text" not in risk and "symptomConditionEffect" not in risk["undesirableEffect"]
 
 
 SNOMED = "http://snomed.info/sct"

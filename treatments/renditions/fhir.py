@@ -42,6 +42,7 @@ from .fhir_datatypes import (
     computable_name,
     concept,
     course_timing,
+    first_said,
     frequency,
     frequency_limit,
     markdown,
@@ -298,9 +299,11 @@ class _Rendition:
                 "id": f"goal-{n}",
                 # FHIR requires a description: the event's words, else its kind's name.
                 "description": words(
-                    event["patient_text"]
-                    or event["label"]
-                    or str(TimelineEventKind(event["kind"]).label)
+                    first_said(
+                        event["patient_text"],
+                        event["label"],
+                        str(TimelineEventKind(event["kind"]).label),
+                    )
                 ),
                 "target": [target(event)],
             }

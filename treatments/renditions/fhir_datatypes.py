@@ -82,7 +82,7 @@ def concept(text: str, codes: list[dict[str, Any]] | None = None) -> dict[str, A
 
 def narrative(*paragraphs: str) -> dict[str, Any] | None:
     """XHTML narrative of the document's own words (status `additional`: beyond the structure)."""
-    kept = [p for p in paragraphs if p]
+    kept = [p for p in paragraphs if p.strip()]
     if not kept:
         return None
     body = "".join(f"<p>{html.escape(_xml_chars(p), quote=False)}</p>" for p in kept)
@@ -99,13 +99,24 @@ def markdown(*parts: str) -> str:
 
 
 def pruned(value: Any) -> Any:
-    """Without empty members, at any depth: FHIR forbids empty strings, arrays and objects."""
+    """Without empty members, at any depth: FHIR forbids empty strings, arrays and objects.
+
+    A string of whitespace only (" ", a no-break space) says nothing and counts as empty:
+    fhir.resources refuses one made of Unicode spaces other than space, tab, CR and LF.
+    """
+    if isinstance(value, str):
+        return value if value.strip() else ""
     if isinstance(value, dict):
         kept = {k: pruned(v) for k, v in value.items()}
         return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
     if isinstance(value, list):
         return [v for v in map(pruned, value) if v not in (None, "", [], {})]
     return value
+
+
+def first_said(*texts: str) -> str:
+    """The first text that says something (not empty, not only whitespace), else ""."""
+    return next((text for text in texts if text.strip()), "")
 
 
 def rule_title(restriction: str, activity: str) -> str:
