@@ -20,11 +20,16 @@ from treatments.documents.codes import (
     parse_code_token,
 )
 from treatments.documents.schema import SLUG_PATTERN
-from treatments.documents.text import text_problem
+from treatments.documents.text import TEXT_PATTERN, text_problem
 from treatments.models import Publication, PublishedCode
 from treatments.publication.projection import DRUG_SEPARATOR, drug_key
 
 MAX_QUERY_LENGTH = selectors.MAX_QUERY_LENGTH
+MAX_CODE_TOKEN_LENGTH = MAX_SYSTEM_LENGTH + 1 + MAX_CODE_LENGTH
+MAX_DRUG_LENGTH = 200
+# The text rule, and not blank: what `drug` accepts, as a pattern for OpenAPI.
+_TEXT_CHARS = TEXT_PATTERN.removeprefix("^[^").removesuffix("]*$")
+DRUG_PATTERN = rf"^[^{_TEXT_CHARS}]*[^\s{_TEXT_CHARS}][^{_TEXT_CHARS}]*$"
 
 
 def _text_rule(value: str) -> None:
@@ -97,7 +102,8 @@ class TreatmentFilterSet(django_filters.FilterSet):
     )
     code = django_filters.CharFilter(
         method="filter_code",
-        max_length=MAX_SYSTEM_LENGTH + 1 + MAX_CODE_LENGTH,
+        strip=False,  # surrounding spaces make a malformed token, not another one
+        max_length=MAX_CODE_TOKEN_LENGTH,
         validators=[_code_token],
         help_text="Treatments that carry this clinical code anywhere (the treatment, its drugs, "
         "risks, medication rules or contraindications), as `<system>|<code>` like FHIR token "
@@ -106,7 +112,8 @@ class TreatmentFilterSet(django_filters.FilterSet):
     )
     drug = django_filters.CharFilter(
         method="filter_drug",
-        max_length=200,
+        max_length=MAX_DRUG_LENGTH,
+        strip=False,  # a blank name is an error, not "no filter"
         validators=[_drug_name],
         help_text="Treatments that give this drug: a medication's name or class, compared "
         "whole and case-insensitively, e.g. `corticosteroid`.",

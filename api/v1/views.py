@@ -35,6 +35,7 @@ from api.querystrict import StrictQueryParametersMixin
 from api.throttles import refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
+from treatments.documents.codes import TOKEN_PATTERN
 from treatments.documents.schema import (
     SCHEMA_VERSION,
     SCHEMA_VERSIONS,
@@ -45,7 +46,13 @@ from treatments.documents.schema import (
 from treatments.documents.text import TEXT_PATTERN
 
 from . import examples
-from .filters import MAX_QUERY_LENGTH, TreatmentFilterSet
+from .filters import (
+    DRUG_PATTERN,
+    MAX_CODE_TOKEN_LENGTH,
+    MAX_DRUG_LENGTH,
+    MAX_QUERY_LENGTH,
+    TreatmentFilterSet,
+)
 from .links import document_links, treatment_path, with_links
 from .renditions.media import FhirAlternateSchema, FhirJsonRenderer
 from .serializers import (
@@ -291,7 +298,30 @@ class TreatmentListView(PublicView, generics.ListAPIView):
             OpenApiParameter(
                 "onset_within_weeks",
                 {"type": "number", "minimum": 0, "maximum": 520},
-                description="Treatments whose effect is expected within this many weeks.",
+                description="Treatments whose effect is first noticed within this many weeks "
+                "(the earliest end of any onset event).",
+            ),
+            OpenApiParameter(
+                "code",
+                {
+                    "type": "string",
+                    "minLength": 3,
+                    "maxLength": MAX_CODE_TOKEN_LENGTH,
+                    "pattern": TOKEN_PATTERN,
+                },
+                description="Treatments carrying this clinical code anywhere, as "
+                "`<system>|<code>` (FHIR token search), e.g. `http://snomed.info/sct|<code>`.",
+            ),
+            OpenApiParameter(
+                "drug",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_DRUG_LENGTH,
+                    "pattern": DRUG_PATTERN,
+                },
+                description="Treatments giving this drug (a medication's name or class, "
+                "whole and case-insensitive).",
             ),
         ],
         not_found=False,

@@ -15,6 +15,9 @@ ENDPOINTS = [
     ("/api/v1/treatments/?page_size=100", 1),
     ("/api/v1/treatments/?restricted_activity=running&onset_within_weeks=12", 1),
     ("/api/v1/treatments/?q=hip", 1),
+    # The seed carries no codes or drugs: an empty page also asks for the latest change.
+    ("/api/v1/treatments/?code=http://snomed.info/sct|1&drug=lidocaine", 2),
+    ("/api/v1/schema/treatment-document/?version=1.0", 0),
     (f"/api/v1/treatments/{SLUG}/", 1),
     (f"/api/v1/treatments/{SLUG}/revisions/", 2),
     (f"/api/v1/treatments/{SLUG}/revisions/1/", 2),

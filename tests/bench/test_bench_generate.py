@@ -55,3 +55,12 @@ def test_the_limit_view_serves_exactly_the_bytes_of_the_generated_seed_detail(
     _generate(2)
     slug = json.loads(BODY)["slug"]
     assert client.get(f"/api/v1/treatments/{slug}/").content == BODY
+
+
+def test_generated_treatments_carry_schema_1_1_fields_the_filters_find(client: Client) -> None:
+    _generate(7)  # indices 0 (the seed, unchanged), 3 and 6 get synthetic 1.1 fields
+    found = client.get("/api/v1/treatments/", {"drug": "benchocaine"}).json()["results"]
+    assert len(found) == 2
+    by_code = client.get("/api/v1/treatments/", {"code": "http://snomed.info/sct|9000003"})
+    slugs = [r["slug"] for r in by_code.json()["results"]]
+    assert len(slugs) == 1 and slugs[0].endswith("-3"), slugs

@@ -183,3 +183,21 @@ def test_first_noticed_within_takes_the_earliest_onset_whatever_the_order() -> N
         6 * weeks
     )
     assert projection.onset_max_weeks({"timeline": [open_ended]}) is None
+
+
+def test_a_treatment_loaded_before_1_1_still_reloads_when_its_file_changes(
+    seed_draft: Any, seed_content: Any
+) -> None:
+    from treatments.documents.build import content_hash
+    from treatments.documents.legacy import content_as_1_0
+
+    # What 1.0 code recorded when it loaded the file: the hash of the 1.0 form.
+    before = content_as_1_0(build_content(seed_draft))
+    assert before is not None and "codes" not in before
+    Treatment.objects.filter(pk=seed_draft.pk).update(loaded_content_hash=content_hash(before))
+    changed = seed_content.model_copy(update={"summary": "A changed summary."})
+    assert services.content_load(content=changed).action == "updated"
+    # A working copy that uses a 1.1 field has no 1.0 form: an editor changed it.
+    with_codes = build_content(Treatment.objects.get(pk=seed_draft.pk))
+    with_codes["codes"] = [{"system": "http://snomed.info/sct", "code": "1", "display": ""}]
+    assert content_as_1_0(with_codes) is None

@@ -32,6 +32,8 @@ _EXCLUDED = r"\s|\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
 SYSTEM_PATTERN = rf"^[A-Za-z][A-Za-z0-9+.\-]*:[^{_EXCLUDED}]+$"
 # FHIR's `code` rule (no leading, trailing or double whitespace), without "|".
 CODE_PATTERN = rf"^[^{_EXCLUDED}]+( [^{_EXCLUDED}]+)*$"
+# `system|code` as one pattern, for OpenAPI (lengths are checked apart).
+TOKEN_PATTERN = SYSTEM_PATTERN.removesuffix("$") + r"\|" + CODE_PATTERN.removeprefix("^")
 _SYSTEM = re.compile(SYSTEM_PATTERN)
 _CODE = re.compile(CODE_PATTERN)
 TOKEN_HELP = (

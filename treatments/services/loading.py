@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from treatments.documents.build import build_content, content_hash
+from treatments.documents.legacy import content_as_1_0
 from treatments.documents.schema import TreatmentContent
 from treatments.models import Publication, SlugAlias, Treatment
 
@@ -55,9 +56,13 @@ def _edited_since_loaded(treatment: Treatment) -> str:
     if treatment.deleted_at is not None:
         return "deleted by an editor; restore it first"
     current = build_content(treatment_get_for_edit(treatment_id=treatment.pk))
-    if content_hash(current) != treatment.loaded_content_hash:
-        return "changed by editors since it was loaded"
-    return ""
+    if content_hash(current) == treatment.loaded_content_hash:
+        return ""
+    # Loaded before schema 1.1: the recorded hash is of the 1.0 form of the same content.
+    before_1_1 = content_as_1_0(current)
+    if before_1_1 is not None and content_hash(before_1_1) == treatment.loaded_content_hash:
+        return ""
+    return "changed by editors since it was loaded"
 
 
 @transaction.atomic

@@ -4,7 +4,9 @@ Per-treatment services (create, publish) cost dozens of queries each; for 100 00
 that is far too slow. This command builds the same rows in bulk instead:
 
 - each treatment's content is the seed content varied deterministically from its index
-  (slug, title, summary, category, classification, onset range, recovery activities, body site);
+  (slug, title, summary, category, classification, onset range, recovery activities, body site)
+  and, for some, synthetic schema 1.1 fields (codes, drugs, a structured contraindication and
+  warning sign, a frequency limit) whose names and codes are made up for the benchmark;
 - the working copy and its child rows are inserted with ``bulk_create``;
 - the document, its hash and ETag come from the project's own ``treatments.documents.build``;
 - the rows come from the project's own row mapping (``treatments.documents.rows``), and the
@@ -50,8 +52,10 @@ from treatments.models import (
     ChangeLogEntry,
     Comparison,
     MechanismNote,
+    Medication,
     Publication,
     PublishedCategory,
+    PublishedCode,
     PublishedSlug,
     RecoveryRule,
     Revision,
@@ -63,7 +67,7 @@ from treatments.models import (
     TimelineEvent,
     Treatment,
 )
-from treatments.publication.projection import read_model_row
+from treatments.publication.projection import codes, read_model_row
 from treatments.services.editing import CHILD_MODELS, treatment_get_for_edit
 from treatments.services.loading import content_treatment_id
 
@@ -108,6 +112,7 @@ TREATMENT_TABLES_IN_DELETE_ORDER = [
     ChangeLogEntry,
     PublishedSlug,
     PublishedCategory,
+    PublishedCode,
     Publication,
     AuditEntry,
     Revision,
@@ -120,9 +125,15 @@ TREATMENT_TABLES_IN_DELETE_ORDER = [
     Comparison,
     SafetyItem,
     Source,
+    Medication,
     Treatment,
     Category,
 ]
+# Schema 1.1 fields for every third treatment: synthetic (made-up) drugs and codes, so that
+# `?code=` and `?drug=` select a realistic fraction. Codes repeat every len(BENCH_CODES).
+BENCH_SYSTEM = "http://snomed.info/sct"
+BENCH_CODES = [str(9_000_000 + n) for n in range(50)]
+BENCH_DRUGS = [("Benchocaine", "bench anaesthetic"), ("Benchasone", "bench steroid")]
 _HIP = re.compile(r"\bhip\b")
 
 
@@ -199,7 +210,30 @@ def vary(base: dict[str, Any], index: int, seed: int) -> dict[str, Any]:
     if rng.random() < 0.25:
         rules.pop(0)  # some treatments have no strenuous-activity rule
     c["course"]["sessions"] = {"min": 1 + rng.randint(0, 2), "max": 3 + rng.randint(0, 3)}
+    if index % 3 == 0:
+        _add_schema_1_1_fields(c, index, rng)
     return c
+
+
+def _add_schema_1_1_fields(c: dict[str, Any], index: int, rng: random.Random) -> None:
+    code = BENCH_CODES[index % len(BENCH_CODES)]
+    c["codes"] = [{"system": BENCH_SYSTEM, "code": code, "display": "Synthetic bench code"}]
+    c["medications"] = [
+        {"name": name, "drug_class": cls, "role": role, "route": "local_injection", "codes": []}
+        for (name, cls), role in zip(BENCH_DRUGS, ["anaesthetic", "active"], strict=True)
+    ][: rng.randint(1, 2)]
+    c["course"]["frequency_limit"] = {"max_sessions": 3, "period": 1, "period_unit": "year"}
+    c["safety"] = {
+        # The 1.0 string lists hold the items' texts, as the contract derives them.
+        "contraindications": ["Synthetic bench contraindication."],
+        "warning_signs": ["Synthetic bench warning sign."],
+        "contraindication_items": [
+            {"text": "Synthetic bench contraindication.", "kind": "relative", "codes": []}
+        ],
+        "warning_sign_items": [
+            {"text": "Synthetic bench warning sign.", "action": "", "urgency": "contact_clinic"}
+        ],
+    }
 
 
 def treatment_row(tid: uuid.UUID, c: TreatmentContent, category_id: int) -> Treatment:
@@ -338,14 +372,20 @@ class Command(BaseCommand):
             # The read model, published categories and slugs, and the change log, as the
             # publication hub writes them (its pure projection, inserted in bulk).
             publications, categories_seen, slugs, log = [], {}, [], []
+            published_codes = []
             for treatment, revision, document in zip(treatments, revisions, documents, strict=True):
                 row = read_model_row(
                     revision=revision, document=document, source_version=treatment.version
                 )
                 # changed_at = published_at: deterministic, unlike now().
-                publications.append(
-                    Publication(treatment=treatment, changed_at=revision.created_at, **row)
+                publication = Publication(
+                    treatment=treatment, changed_at=revision.created_at, **row
                 )
+                publications.append(publication)
+                published_codes += [
+                    PublishedCode(publication=publication, system=system, code=code)
+                    for system, code in sorted(codes(document))
+                ]
                 categories_seen[row["category_slug"]] = PublishedCategory(
                     slug=row["category_slug"],
                     name=row["category_name"],
@@ -371,6 +411,7 @@ class Command(BaseCommand):
             bulk_insert(
                 Publication, publications, big_text=("document_json", "search_text", "summary_json")
             )
+            PublishedCode.objects.bulk_create(published_codes, batch_size=2000)
             PublishedCategory.objects.bulk_create(
                 list(categories_seen.values()), ignore_conflicts=True
             )
