@@ -55,6 +55,7 @@ from .filters import (
     TreatmentFilterSet,
 )
 from .links import document_links, treatment_path, with_links
+from .renditions.media import FhirAlternateSchema, FhirJsonRenderer
 from .serializers import (
     CategorySerializer,
     ProblemSerializer,
@@ -382,6 +383,10 @@ class TreatmentDetailView(PublicView):
     """The full published document of a treatment."""
 
     ALLOW = "GET, HEAD, OPTIONS"
+    # `Accept: application/fhir+json` answers the FHIR Bundle (api/v1/renditions/fhir.py). The
+    # hot path above never sees it: that Accept header is not plain JSON.
+    renderer_classes = [*PublicView.renderer_classes, FhirJsonRenderer]
+    schema = FhirAlternateSchema()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # The hot path: a plain GET/HEAD of a document this worker served moments ago is
@@ -406,7 +411,8 @@ class TreatmentDetailView(PublicView):
         description=(
             "The full published document: steps, risks, recovery rules, timeline, course, "
             "review and sources. Addressable by slug, UUID or a former slug. Send "
-            "`If-None-Match` with the ETag you hold to get a 304."
+            "`If-None-Match` with the ETag you hold to get a 304. Send "
+            "`Accept: application/fhir+json` for the FHIR R5 Bundle (as `fhir/`)."
         ),
         ok=TreatmentDocument,
         ok_description="The live published document.",
@@ -414,6 +420,11 @@ class TreatmentDetailView(PublicView):
         example=examples.document_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if isinstance(request.accepted_renderer, FhirJsonRenderer):
+            # Imported here: the renditions' views import this module.
+            from .renditions.fhir import fhir_response
+
+            return fhir_response(self, request, key)
         fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True

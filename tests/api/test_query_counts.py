@@ -33,6 +33,7 @@ ENDPOINTS = [
         "&tz=America/New_York&anaesthesia=yes",
         1,
     ),
+    (f"/api/v1/treatments/{SLUG}/fhir/", 1),
 ]
 
 

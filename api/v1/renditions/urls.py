@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import fhir, views
 
 urlpatterns = [
     path(
@@ -15,4 +15,5 @@ urlpatterns = [
         views.RecoveryPlanCalendarView.as_view(),
         name="treatment-recovery-plan-calendar",
     ),
+    path("treatments/<str:key>/fhir/", fhir.FhirBundleView.as_view(), name="treatment-fhir"),
 ]
