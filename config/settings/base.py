@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "knox",
     "treatments",
     "api",
+    "embed",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.v1.renditions.hooks.document_detail_jsonld",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},
@@ -187,6 +189,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "treatments", "description": "Published treatment documents."},
         {"name": "revisions", "description": "The immutable published history of a treatment."},
         {"name": "schemas", "description": "Machine-readable contracts of the documents."},
+        {"name": "structured-data", "description": "schema.org JSON-LD for search engines."},
+        {"name": "oembed", "description": "oEmbed 1.0: the embeddable card for a card URL."},
         {
             "name": "sync",
             "description": "Offline apps: a delta feed with deletions, and an offline bundle.",
@@ -208,6 +212,9 @@ PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDAT
 # a change published by another worker is seen within this time. See api/hot.py.
 PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "2"))
 PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
+
+# Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
+PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")
 
 # Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
 SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))

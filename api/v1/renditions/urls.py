@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .jsonld import TreatmentJsonLdView
 
 urlpatterns = [
     path(
@@ -14,5 +15,10 @@ urlpatterns = [
         "treatments/<str:key>/recovery-plan.ics",
         views.RecoveryPlanCalendarView.as_view(),
         name="treatment-recovery-plan-calendar",
+    ),
+    path(
+        "treatments/<str:key>/jsonld/",
+        TreatmentJsonLdView.as_view(),
+        name="treatment-jsonld",
     ),
 ]
