@@ -173,7 +173,6 @@ class TreatmentDetailJsonLdView(TreatmentJsonLdView):
     """The detail URL asked for `application/ld+json`: the same answer as `…/jsonld/`."""
 
     renderer_classes = [JsonLdRenderer]
-    schema = None  # documented on the detail operation (see api/v1/renditions/hooks.py)
 
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         return jsonld_response(self, request, key, canonical=treatment_path)
