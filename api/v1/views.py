@@ -31,6 +31,7 @@ from api.pagination import (
     StrictCursorPagination,
     TreatmentCursorPagination,
 )
+from api.partner_keys import ApiKeyAuthentication, hot_api_key
 from api.querystrict import StrictQueryParametersMixin
 from api.throttles import refund_free_answers
 from treatments import selectors
@@ -132,7 +133,8 @@ class PublicView(StrictQueryParametersMixin, APIView):
     """A public, read-only view: anonymous access, strict query parameters, stored bytes."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+    # Partner keys only: they raise limits, never grant rights (see api/partner_keys.py).
+    authentication_classes: list = [ApiKeyAuthentication]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -151,10 +153,14 @@ class PublicView(StrictQueryParametersMixin, APIView):
 
     def _hot_throttles_allow(self, request: HttpRequest) -> bool:
         """The rate limit, for fast paths that answer without DRF's request machinery."""
+        reader = AnonymousReader(request)
+        try:
+            reader.auth = hot_api_key(request)
+        except APIException:
+            return False  # DRF's path answers the 400/401/403 exactly as documented
         throttles = self.get_throttles()
         if not throttles:
             return True
-        reader = AnonymousReader(request)
         return all(throttle.allow_request(reader, self) for throttle in throttles)  # type: ignore[arg-type]
 
     def _cursor_paginator(self) -> StrictCursorPagination:

@@ -40,13 +40,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "knox",
+    "corsheaders",
     "treatments",
+    "partners",
     "api",
     "embed",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.compression.StrongETagGZipMiddleware",
@@ -215,6 +219,45 @@ PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", 
 
 # Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
 PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")
+
+# Partner API keys (api/partner_keys.py): each worker remembers a key this many seconds, so a
+# revocation made elsewhere takes effect within this time (0 = look every key up every time).
+API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
+API_KEY_CACHE_MAX = int(os.environ.get("API_KEY_CACHE_MAX", "10000"))
+# A key's last_used_at is written at most this often per key and worker (0 = never).
+API_KEY_TOUCH_SECONDS = int(os.environ.get("API_KEY_TOUCH_SECONDS", "300"))
+# Active keys of one kind (secret or publishable) a partner may hold: 2 allows rotation overlap.
+PARTNER_MAX_ACTIVE_KEYS_PER_KIND = 2
+
+# CORS (django-cors-headers): the public read API, the oEmbed endpoint and the OpenAPI document
+# are readable from any origin without credentials (no cookies, so `*` is safe); the editor API,
+# the admin and everything else never answer CORS. Which origins may use a publishable key is
+# checked per partner in api/partner_keys.py, not here.
+CORS_URLS_REGEX = r"^/api/(?:v1/(?!editor(?:/|$))|oembed/|schema/)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "accept-language",
+    "authorization",
+    "x-api-key",
+    "if-none-match",
+    "if-modified-since",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Location",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "X-Request-Id",
+)
+# Browsers cap this (Chromium at 2 hours, Firefox at 24).
+CORS_PREFLIGHT_MAX_AGE = int(os.environ.get("CORS_PREFLIGHT_MAX_AGE", "86400"))
 
 # Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
 SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))

@@ -1,0 +1,271 @@
+"""Partner API keys on the public API: where a key travels, how it is checked, what it allows.
+
+A key travels in `Authorization: Api-Key <key>` or `X-Api-Key: <key>`, never in the query
+string (URLs end up in logs, browser history and Referer headers): a key-like query parameter
+is a 400. A key that is malformed, unknown, expired, revoked or whose partner is suspended is a
+401 with `WWW-Authenticate`, never a silent fall-back to anonymous access. A valid key makes
+`request.auth` the `ApiKey` (its `partner` loaded) and leaves the user anonymous: keys raise
+limits and open CORS for a partner's origins, they never grant editing rights.
+
+Origins: a publishable key (meant for browser code) is accepted only when the request's
+`Origin` is one of its partner's allowed origins; a secret key is refused whenever an `Origin`
+is sent, because only browsers send one on a GET and a secret key in a browser has leaked.
+Both refusals are 403.
+
+Keys are checked against a small per-worker memory (`API_KEY_CACHE_SECONDS`, 5 by default)
+so that a keyed request costs one SHA-256 and no query. A revocation, rotation or partner
+change made in this process is seen at once; other workers see it within that many seconds.
+The only write is `last_used_at`, at most once per `API_KEY_TOUCH_SECONDS` per key and worker.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.signals import setting_changed
+from django.db import DatabaseError
+from django.dispatch import receiver
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from partners.keys import key_matches, key_prefix_of
+from partners.models import ApiKey
+from partners.services import api_key_touch
+from partners.signals import api_keys_changed
+
+from .hot import WorkerMemory
+
+logger = logging.getLogger(__name__)
+
+AUTH_SCHEME = "Api-Key"
+WWW_AUTHENTICATE = f'{AUTH_SCHEME} realm="treatment-knowledge"'
+# Query parameter names that would carry a key (compared case-insensitively).
+QUERY_KEY_NAMES = frozenset({"api_key", "apikey", "api-key", "x-api-key", "key", "access_key"})
+
+
+class KeyRefused(exceptions.AuthenticationFailed):
+    """401: the key sent cannot be used; `reason` says why in a stable word."""
+
+    def __init__(self, detail: str, *, reason: str) -> None:
+        super().__init__(detail)
+        self.extra = {"reason": reason}
+
+
+class KeyInQuery(exceptions.ParseError):
+    """400: a key was sent in the query string."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "API keys are never accepted in the query string (URLs are logged and leak). "
+            f"Send the key in the header `Authorization: {AUTH_SCHEME} <key>` or "
+            "`X-Api-Key: <key>`, and revoke this key if the URL was shared."
+        )
+        self.extra = {"reason": "key-in-query"}
+
+
+class OriginRefused(exceptions.PermissionDenied):
+    """403: the key may not be used from this Origin."""
+
+    def __init__(self, detail: str, *, reason: str) -> None:
+        super().__init__(detail)
+        self.extra = {"reason": reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What a worker keeps of a key: the instance and its validity, ready to compare."""
+
+    key: ApiKey
+    usable_until: float  # epoch seconds: the earlier of expiry and revocation (inf if none)
+    origins: frozenset[str]
+
+
+def _configured() -> WorkerMemory:
+    return WorkerMemory(ttl=settings.API_KEY_CACHE_SECONDS, maxsize=settings.API_KEY_CACHE_MAX)
+
+
+_memory = _configured()
+_touched: dict[int, float] = {}  # key pk -> monotonic time of this worker's last touch
+_touch_lock = threading.Lock()
+_UNKNOWN = object()
+
+
+@receiver(setting_changed)
+def _reconfigure(setting: str, **kwargs: Any) -> None:
+    global _memory
+    if setting in ("API_KEY_CACHE_SECONDS", "API_KEY_CACHE_MAX"):
+        _memory = _configured()
+
+
+@receiver(api_keys_changed)
+def _forget(sender: Any, prefixes: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    _memory.discard(*prefixes)
+
+
+def forget_all_keys() -> None:
+    """Drop every remembered key in this worker (tests, and after bulk changes)."""
+    _memory.clear()
+    with _touch_lock:
+        _touched.clear()
+
+
+def _epoch(value: Any) -> float:
+    return value.timestamp() if value is not None else float("inf")
+
+
+def _remember(prefix: str) -> Remembered | None:
+    found = _memory.get(prefix)
+    if found is _UNKNOWN:
+        return None
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
+    if key is None:
+        _memory.put(prefix, _UNKNOWN)
+        return None
+    remembered = Remembered(
+        key=key,
+        usable_until=min(_epoch(key.expires_at), _epoch(key.revoked_at)),
+        origins=frozenset(key.partner.allowed_origins),
+    )
+    _memory.put(prefix, remembered)
+    return remembered
+
+
+def _raw_key_from(meta: dict[str, Any]) -> str | None:
+    header = meta.get("HTTP_AUTHORIZATION")
+    from_header = None
+    if header:
+        scheme, _, credential = header.strip().partition(" ")
+        credential = credential.strip()
+        if scheme.lower() == AUTH_SCHEME.lower():
+            if not credential:
+                raise KeyRefused(
+                    f"The Authorization header names {AUTH_SCHEME} but carries no key.",
+                    reason="malformed",
+                )
+            from_header = credential
+        elif key_prefix_of(credential) is not None:
+            # One of our keys under another scheme (Bearer, Token): say so, don't ignore it.
+            raise KeyRefused(
+                f"Send an API key as `Authorization: {AUTH_SCHEME} <key>`, not as {scheme}.",
+                reason="wrong-scheme",
+            )
+    custom = meta.get("HTTP_X_API_KEY")
+    if custom is not None:
+        custom = custom.strip()
+        if not custom:
+            raise KeyRefused("The X-Api-Key header is empty.", reason="malformed")
+        if from_header is not None and custom != from_header:
+            raise KeyRefused(
+                "Two different keys were sent (Authorization and X-Api-Key); send one.",
+                reason="ambiguous",
+            )
+        return custom
+    return from_header
+
+
+def refuse_key_in_query(query: QueryDict) -> None:
+    """400 when a query parameter looks like it carries an API key."""
+    for name, values in query.lists():
+        if name.lower() in QUERY_KEY_NAMES or any(
+            isinstance(v, str) and key_prefix_of(v.strip()) is not None for v in values
+        ):
+            raise KeyInQuery()
+
+
+def api_key_from_request(meta: dict[str, Any], *, origin: str | None = None) -> ApiKey | None:
+    """The valid ApiKey a request carries in its headers, None if it carries none.
+
+    Raises KeyRefused (401) or OriginRefused (403) as the module docstring describes. Does
+    not look at the query string (see `refuse_key_in_query`).
+    """
+    raw = _raw_key_from(meta)
+    if raw is None:
+        return None
+    prefix = key_prefix_of(raw)
+    if prefix is None:
+        raise KeyRefused(
+            "The API key is malformed: keys look like tks_<10 characters>.<43 characters> "
+            "(tkp_ for publishable keys). Copy the whole key.",
+            reason="malformed",
+        )
+    remembered = _remember(prefix)
+    if remembered is None or not key_matches(raw, remembered.key.hashed_key):
+        raise KeyRefused(f"No API key {prefix} matches this secret.", reason="unknown")
+    key = remembered.key
+    if time.time() >= remembered.usable_until:
+        state = key.state()
+        if state == "revoked":
+            raise KeyRefused(f"The API key {prefix} was revoked.", reason="revoked")
+        when = key.expires_at.isoformat() if key.expires_at else "earlier"
+        raise KeyRefused(
+            f"The API key {prefix} expired at {when}; use its replacement.", reason="expired"
+        )
+    if not key.partner.is_active:
+        raise KeyRefused(
+            f"The partner account of {prefix} is suspended; contact us to restore it.",
+            reason="suspended",
+        )
+    origin = meta.get("HTTP_ORIGIN") if origin is None else origin
+    if key.publishable:
+        if origin not in remembered.origins:
+            shown = f"'{origin}'" if origin else "no Origin"
+            raise OriginRefused(
+                f"The publishable key {prefix} is not allowed from {shown}; it works only from "
+                "its partner's allowed origins (ask us to add yours).",
+                reason="origin-not-allowed",
+            )
+    elif origin:
+        raise OriginRefused(
+            f"The secret key {prefix} was sent from a web page ({origin}). Secret keys are for "
+            "servers; use a publishable key in browser code, and rotate this one.",
+            reason="secret-key-in-browser",
+        )
+    _maybe_touch(key)
+    return key
+
+
+def _maybe_touch(key: ApiKey) -> None:
+    """Record use at most once per API_KEY_TOUCH_SECONDS per key in this worker."""
+    interval = settings.API_KEY_TOUCH_SECONDS
+    if interval <= 0:
+        return
+    now = time.monotonic()
+    with _touch_lock:
+        last = _touched.get(key.pk)
+        if last is not None and now - last < interval:
+            return
+        _touched[key.pk] = now
+    try:
+        api_key_touch(key, now=timezone.now())
+    except DatabaseError:  # a read-only replica, say: losing a timestamp never fails a read
+        logger.warning("Could not record the use of API key %s", key.prefix, exc_info=True)
+
+
+def hot_api_key(request: HttpRequest) -> ApiKey | None:
+    """The key of a request on a fast path that bypasses DRF (raises like the DRF class)."""
+    if request.META.get("QUERY_STRING"):
+        refuse_key_in_query(request.GET)
+    return api_key_from_request(request.META)
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """DRF authentication of partner API keys; the user stays anonymous, `auth` is the key."""
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, ApiKey] | None:
+        refuse_key_in_query(request.query_params)
+        key = api_key_from_request(request.META)
+        if key is None:
+            return None
+        return AnonymousUser(), key
+
+    def authenticate_header(self, request: Request) -> str:
+        return WWW_AUTHENTICATE
