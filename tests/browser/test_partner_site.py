@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import extruct
 import pytest
 
 from partners.models import Partner
 from partners.services import api_key_issue, partner_create
+from tests.browser.readme import for_server, readme_snippet
 
 SLUG = "bone-marrow-stem-cell-injection"
 CARD_PATH = f"/embed/v1/treatments/{SLUG}/"
@@ -53,27 +55,59 @@ window.addEventListener("message", function (event) {{
 </body></html>"""
 
 
-def test_the_card_renders_in_a_partner_iframe_and_sizes_itself(
+def _partner_page(body: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Clinic page</title>'
+        f'</head><body style="margin:0"><h1>Our treatments</h1>{body}</body></html>'
+    )
+
+
+def test_the_readme_iframe_snippet_renders_the_card_and_sizes_it(
     live_server: Any, seed_published: Any, partner_site: Any, context: Any, artifacts: Path
 ) -> None:
     api = live_server.url
-    url = partner_site.page("embed.html", _embedding_page(api, {"card": api + CARD_PATH}))
+    snippet = for_server(readme_snippet("### Embedding a treatment card (iframe)", "html"), api)
+    assert f'src="{api}{CARD_PATH}?' in snippet
     page = context.new_page()
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Refused" in m.text else None)
-    page.goto(url)
-    page.wait_for_function("() => window.heights.card > 150", timeout=15_000)
-    frame = page.frame(name="card")
+    page.goto(partner_site.page("embed.html", _partner_page(snippet)))
+    iframe = page.locator("iframe")
+    # The snippet's listener replaces the 900px placeholder with the card's own height.
+    page.wait_for_function(
+        "() => document.querySelector('iframe').style.height !== '900px'", timeout=15_000
+    )
+    frame = iframe.element_handle().content_frame()
     assert frame is not None
     assert frame.locator("h1").inner_text() == "Bone Marrow Stem Cell Injection"
+    assert frame.locator("h2").count() == 3  # sections=steps,risks,recovery
     assert frame.locator("ol.steps > li").count() == 4
     content_height = frame.evaluate("document.documentElement.getBoundingClientRect().height")
-    iframe_height = page.evaluate("document.getElementById('card').getBoundingClientRect().height")
+    iframe_height = iframe.evaluate("e => e.getBoundingClientRect().height")
     assert abs(iframe_height - content_height) <= 1, (iframe_height, content_height)
-    # The inline style ran (CSP allowed its hash): the card's own font and colours apply.
+    # The inline style ran (the CSP allowed its hash): the card's own layout applies.
     assert frame.evaluate("getComputedStyle(document.body).margin") == "0px"
     assert violations == []  # no CSP refusals for the card's own style and script
-    page.screenshot(path=str(artifacts / "partner-page-with-card.png"), full_page=True)
+    # A viewport as tall as the page: full-page screenshots leave cross-origin frames unpainted.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": height})
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(artifacts / "partner-page-with-card.png"))
+
+
+def test_the_readme_json_ld_snippet_puts_the_block_in_the_partner_page(
+    live_server: Any, seed_published: Any, partner_site: Any, context: Any
+) -> None:
+    api = live_server.url
+    snippet = for_server(readme_snippet("### Structured data (JSON-LD)", "html"), api)
+    page = context.new_page()
+    page.goto(partner_site.page("jsonld.html", _partner_page(snippet)))
+    selector = 'head script[type="application/ld+json"]'
+    page.wait_for_selector(selector, state="attached", timeout=15_000)
+    html = page.content()
+    (item,) = extruct.extract(html, base_url=partner_site.origin, syntaxes=["json-ld"])["json-ld"]
+    assert item["@type"] == "MedicalWebPage"
+    assert item["url"] == f"{api}{CARD_PATH}"
 
 
 def test_the_partner_page_reads_the_public_api_cross_origin_and_its_key_only_from_its_origins(
