@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.http.request import validate_host
 from django.utils.html import escape
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from pydantic import BaseModel, ConfigDict, Field
 from rest_framework import status
@@ -140,11 +141,34 @@ def _example() -> OpenApiExample:
     return OpenApiExample("The seed's card, at most 480 px wide", value=body, status_codes=[200])
 
 
+class OEmbedSchema(AutoSchema):
+    """oEmbed's own statuses: 404 means 'no card for this URL', and 501 an unknown format."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if not operation:
+            return operation
+        responses = operation["responses"]
+        problem = responses["404"]["content"]
+        responses["404"] = {
+            "content": problem,
+            "description": "The URL is not one of this server's card or treatment URLs, or "
+            "its treatment is not (or no longer) published.",
+        }
+        responses["501"] = {
+            "content": problem,
+            "description": "Not Implemented: a `format` other than `json`.",
+        }
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+
 class OEmbedView(PublicView):
     """oEmbed 1.0: the iframe HTML that embeds a treatment card."""
 
     versioning_class = None
     content_negotiation_class = NoFormatOverride
+    schema = OEmbedSchema()
 
     def query_parameter_names(self) -> set[str]:
         return {"url", "maxwidth", "maxheight", "format"}
