@@ -4,12 +4,15 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
+from embed.oembed import OEmbedView
+
 from .docs import CachedSchemaView
 
 urlpatterns = [
     # The current version answers at /api/ too; versioned clients use /api/v1/.
     path("", RedirectView.as_view(url="/api/v1/", permanent=False), name="api-root"),
     path("v1/", include(("api.v1.urls", "v1"), namespace="v1")),
+    path("oembed/", OEmbedView.as_view(), name="oembed"),
     path("schema/", CachedSchemaView.as_view(), name="openapi-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("embed/", include("embed.urls")),
 ]
 
 handler400 = "api.handlers.bad_request"

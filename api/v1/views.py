@@ -403,6 +403,11 @@ class TreatmentDetailView(PublicView):
                 response = serve_hot(request, document, self.ALLOW)
                 refund_free_answers(self.get_throttles(), response)
                 return response
+        if "ld+json" in request.META.get("HTTP_ACCEPT", ""):  # never on the hot path above
+            from .renditions.jsonld import detail_jsonld_view, prefers_jsonld
+
+            if prefers_jsonld(request):
+                return detail_jsonld_view(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     @read_operation(

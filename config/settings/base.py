@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "treatments",
     "partners",
     "api",
+    "embed",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.v1.renditions.hooks.document_detail_jsonld",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},
@@ -212,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "treatments", "description": "Published treatment documents."},
         {"name": "revisions", "description": "The immutable published history of a treatment."},
         {"name": "schemas", "description": "Machine-readable contracts of the documents."},
+        {"name": "structured-data", "description": "schema.org JSON-LD for search engines."},
+        {"name": "oembed", "description": "oEmbed 1.0: the embeddable card for a card URL."},
         {
             "name": "sync",
             "description": "Offline apps: a delta feed with deletions, and an offline bundle.",
@@ -233,6 +237,9 @@ PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDAT
 # a change published by another worker is seen within this time. See api/hot.py.
 PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "2"))
 PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
+
+# Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
+PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")
 
 # Partner API keys (api/partner_keys.py): each worker remembers a key this many seconds, so a
 # revocation made elsewhere takes effect within this time (0 = look every key up every time).

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import fhir, views
+from .jsonld import TreatmentJsonLdView
 
 urlpatterns = [
     path(
@@ -16,4 +17,9 @@ urlpatterns = [
         name="treatment-recovery-plan-calendar",
     ),
     path("treatments/<str:key>/fhir/", fhir.FhirBundleView.as_view(), name="treatment-fhir"),
+    path(
+        "treatments/<str:key>/jsonld/",
+        TreatmentJsonLdView.as_view(),
+        name="treatment-jsonld",
+    ),
 ]

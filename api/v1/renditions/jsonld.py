@@ -1,0 +1,187 @@
+"""schema.org JSON-LD of a live treatment, at `…/jsonld/` and for `Accept: application/ld+json`.
+
+The body is a pure function of the live document (parsed once per worker, see views.py) and the
+absolute URLs of this host; it is rendered once per document ETag and host, and its ETag is a
+hash of the bytes served.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+from api.hot import WorkerMemory
+from treatments.documents.build import etag_for, to_json
+from treatments.renditions.jsonld import (
+    JSONLD_MEDIA_TYPE,
+    JsonLdUrls,
+    Publisher,
+    treatment_jsonld,
+)
+
+from ..examples import seed_document
+from ..links import treatment_path
+from ..views import KEY_PARAMETER, PublicView, live_cache_control, read_operation
+from .views import LiveDocument, _live_document
+
+EMBED_PATH = "/embed/v1/treatments/"
+EXAMPLE_BASE = "https://api.example.org"
+RENDERED = 512  # per worker; a rendering is a few kB
+
+
+def card_path(slug: str) -> str:
+    """Where the embeddable card of a treatment lives (the human-readable page)."""
+    return f"{EMBED_PATH}{slug}/"
+
+
+def jsonld_path(slug: str) -> str:
+    return f"{treatment_path(slug)}jsonld/"
+
+
+def publisher_for(base: str) -> Publisher:
+    return Publisher(name=settings.PROVIDER_NAME, url=f"{base}/")
+
+
+def jsonld_for(document: dict[str, Any], *, base: str) -> dict[str, Any]:
+    """The JSON-LD of a document served from `base` (scheme and host, no trailing slash)."""
+    slug = document["slug"]
+    urls = JsonLdUrls(page=base + card_path(slug), data=base + treatment_path(slug))
+    return treatment_jsonld(document, urls=urls, publisher=publisher_for(base))
+
+
+class JsonLdRenderer(JSONRenderer):
+    """Lets content negotiation choose application/ld+json; the view writes the bytes."""
+
+    media_type = JSONLD_MEDIA_TYPE
+    format = "jsonld"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        # Whatever DRF renders itself (errors, OPTIONS metadata) is JSON, not JSON-LD.
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.content_type is None:
+            response["Content-Type"] = "application/json"
+        return super().render(data, "application/json", renderer_context)
+
+
+_rendered = WorkerMemory(maxsize=RENDERED, ttl=None)
+
+
+def rendered_jsonld(live: LiveDocument, *, base: str) -> tuple[str, str]:
+    """The JSON-LD bytes of a live document served from `base`, and their ETag."""
+    key = (live.etag, base)
+    rendered: tuple[str, str] | None = _rendered.get(key)
+    if rendered is None:
+        body = to_json(jsonld_for(live.document, base=base))
+        rendered = (body, etag_for(body))
+        _rendered.put(key, rendered)
+    return rendered
+
+
+def base_url(request: HttpRequest) -> str:
+    """This request's scheme and host: absolute URLs point where the caller reached us."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def jsonld_example() -> OpenApiExample:
+    body = jsonld_for(seed_document(), base=EXAMPLE_BASE)
+    return OpenApiExample("The seed treatment", value=body, status_codes=[200])
+
+
+class JsonLdSchema(AutoSchema):
+    """Shows the example under both media types, and no `?format=` (Accept chooses)."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        if not operation:
+            return operation
+        operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "format"]
+        ok = operation["responses"].get("200", {}).get("content", {})
+        examples = ok.get("application/json", {}).get("examples")
+        if examples and JSONLD_MEDIA_TYPE in ok:
+            ok[JSONLD_MEDIA_TYPE]["examples"] = examples
+        return operation
+
+
+class TreatmentJsonLdView(PublicView):
+    """The schema.org MedicalWebPage (JSON-LD) of a live treatment, for search engines."""
+
+    renderer_classes = [JsonLdRenderer, JSONRenderer]
+    schema = JsonLdSchema()
+
+    def query_parameter_names(self) -> set[str]:
+        return set()
+
+    @read_operation(
+        operation_id="treatments_jsonld",
+        tag="structured-data",
+        description=(
+            "The live document as schema.org JSON-LD: a `MedicalWebPage` about a "
+            "`TherapeuticProcedure` (also typed `MedicalTherapy`, which carries "
+            "`contraindication`) with its steps in order (`howPerformed`), preparation and "
+            "follow-up rules, adverse outcomes, contraindications and body location where the "
+            "document states them, and the page's `lastReviewed`, `reviewedBy`, `license`, "
+            "`creditText` (the attribution), sources (`isBasedOn`), `inLanguage` and `url` (the "
+            "embeddable card). Nothing is added that the document does not state. Served as "
+            "`application/ld+json` (or `application/json` if that is all you accept). The "
+            "detail URL answers `Accept: application/ld+json` with the same body. Put it in a "
+            '`<script type="application/ld+json">` element of your page.'
+        ),
+        ok={"type": "object", "additionalProperties": True},
+        ok_description="A schema.org MedicalWebPage in JSON-LD (compact form).",
+        parameters=[KEY_PARAMETER],
+        example=jsonld_example(),
+    )
+    def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        return jsonld_response(self, request, key, canonical=jsonld_path)
+
+
+def jsonld_response(
+    view: PublicView, request: Request, key: str, *, canonical: Callable[[str], str]
+) -> HttpResponse:
+    """The JSON-LD answer; `canonical` gives the URL to name when `key` is a former slug."""
+    live = _live_document(key)
+    body, etag = rendered_jsonld(live, base=base_url(request))
+    response = view.stored(
+        request,
+        body=body,
+        etag=etag,
+        last_modified=live.published_at,
+        cache_control=live_cache_control(),
+    )
+    if response.status_code == 200:
+        renderer = getattr(request, "accepted_renderer", None)
+        json_only = renderer is not None and not isinstance(renderer, JsonLdRenderer)
+        response["Content-Type"] = "application/json" if json_only else JSONLD_MEDIA_TYPE
+    if not live.canonical:
+        response["Link"] = f'<{canonical(live.slug)}>; rel="canonical"'
+    if live.language:
+        response["Content-Language"] = live.language
+    return response
+
+
+class TreatmentDetailJsonLdView(TreatmentJsonLdView):
+    """The detail URL asked for `application/ld+json`: the same answer as `…/jsonld/`."""
+
+    renderer_classes = [JsonLdRenderer]
+
+    def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        return jsonld_response(self, request, key, canonical=treatment_path)
+
+
+def prefers_jsonld(request: HttpRequest) -> bool:
+    """True when the Accept header ranks application/ld+json above application/json."""
+    preferred = request.get_preferred_type(["application/json", JSONLD_MEDIA_TYPE])
+    return preferred == JSONLD_MEDIA_TYPE
+
+
+detail_jsonld_view = TreatmentDetailJsonLdView.as_view()

@@ -1,0 +1,204 @@
+"""The embeddable treatment card: server-rendered HTML of a live document, for partner iframes.
+
+No external assets (the CSS and the optional auto-height script are inline and allowed by
+their hashes in the Content-Security-Policy), no cookies, no JavaScript needed to read it. The
+HTML is rendered once per document ETag, host and options in each worker; its ETag is a hash
+of the bytes served.
+"""
+
+import base64
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+from rest_framework.exceptions import NotFound
+
+from api.conditional import is_not_modified, not_modified, stamp
+from api.hot import WorkerMemory
+from api.problems import problem_response
+from api.v1.links import treatment_path
+from api.v1.renditions.jsonld import base_url, card_path, rendered_jsonld
+from api.v1.renditions.views import LiveDocument, _live_document
+from api.v1.views import Gone, live_cache_control
+from treatments.renditions.card import SECTION_TITLES, treatment_card
+
+from .framing import FramingError, frame_ancestors
+from .options import CardOptions, OptionsError, card_options
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "embed"
+OEMBED_PATH = "/api/oembed/"
+RENDERED = 1024  # per worker; a card is 5-15 kB
+VARY = "Accept-Encoding"
+HTML = "text/html; charset=utf-8"
+
+
+def _asset(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8").strip()
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode()).digest()
+    return "'sha256-" + base64.b64encode(digest).decode() + "'"
+
+
+CSS = _asset("card.css")
+SCRIPT = _asset("card.js")
+STYLE_SOURCE, SCRIPT_SOURCE = _csp_hash(CSS), _csp_hash(SCRIPT)
+
+
+def content_security_policy(ancestors: str) -> str:
+    """Nothing loads from anywhere; only our inline style and script run; who may frame us."""
+    return (
+        f"default-src 'none'; style-src {STYLE_SOURCE}; script-src {SCRIPT_SOURCE}; "
+        f"base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    )
+
+
+def oembed_url(base: str, card_url: str) -> str:
+    return f"{base}{OEMBED_PATH}?url={quote(card_url, safe='')}&format=json"
+
+
+def card_url(base: str, slug: str, options: CardOptions) -> str:
+    query = options.query()
+    return f"{base}{card_path(slug)}" + (f"?{query}" if query else "")
+
+
+def _script_json(body: str) -> str:
+    """JSON made safe inside <script>: no '<', '>' or '&' (as Django's json_script does)."""
+    return body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_cards = WorkerMemory(maxsize=RENDERED, ttl=None)
+
+
+def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tuple[str, str]:
+    """The card's HTML and its strong ETag (memoised by document ETag, host and options)."""
+    memo_key = (live.etag, base, options)
+    rendered: tuple[str, str] | None = _cards.get(memo_key)
+    if rendered is None:
+        card = treatment_card(live.document)
+        url = card_url(base, live.slug, options)
+        jsonld, _ = rendered_jsonld(live, base=base)
+        language = card.language
+        english = language == "en" or language.startswith("en-")
+        context = {
+            "card": card,
+            "sections": options.sections,
+            "titles": SECTION_TITLES,
+            "theme": options.theme,
+            "page_lang": language if english else "en",
+            "content_lang": "" if english else language,
+            "provider_name": settings.PROVIDER_NAME,
+            "urls": {
+                "card": url,
+                "oembed": oembed_url(base, url),
+                "data": base + treatment_path(live.slug),
+            },
+            "css": mark_safe(CSS),  # our own file, hashed into the CSP
+            "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
+            "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
+        }
+        body = render_to_string("embed/card.html", context)
+        rendered = (body, '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"')
+        _cards.put(memo_key, rendered)
+    return rendered
+
+
+def _headers(response: HttpResponse, ancestors: str) -> HttpResponse:
+    response["Content-Security-Policy"] = content_security_policy(ancestors)
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response
+
+
+@cache
+def _status_css() -> str:
+    return CSS
+
+
+def status_page(status: int, *, heading: str, message: str, options: CardOptions) -> HttpResponse:
+    """A small HTML page for a card that cannot be shown (404, 410), frameable like the card."""
+    body = render_to_string(
+        "embed/status.html",
+        {
+            "heading": heading,
+            "message": message,
+            "theme": options.theme,
+            "provider_name": settings.PROVIDER_NAME,
+            "css": mark_safe(_status_css()),  # our own file, hashed into the CSP
+        },
+    )
+    response = HttpResponse(body, status=status, content_type=HTML)
+    response["Cache-Control"] = live_cache_control()
+    response["Vary"] = VARY
+    return response
+
+
+@xframe_options_exempt
+@require_safe
+def treatment_card_view(request: HttpRequest, key: str) -> HttpResponse:
+    """GET /embed/v1/treatments/{key}/: the card, a 410 page if withdrawn, a 404 page if unknown."""
+    try:
+        options = card_options(request.GET)
+        ancestors = frame_ancestors(options.key)
+    except (OptionsError, FramingError) as exc:
+        return _bad_request(request, exc)
+    try:
+        live = _live_document(key)
+    except Gone as exc:
+        page = status_page(
+            410,
+            heading="This treatment information was withdrawn",
+            message=f"{exc.detail} It is no longer published here.",
+            options=options,
+        )
+        return _headers(page, ancestors)
+    except NotFound:
+        page = status_page(
+            404,
+            heading="Treatment not found",
+            message=f"No published treatment is known as '{key}'.",
+            options=options,
+        )
+        return _headers(page, ancestors)
+    body, etag = rendered_card(live, base=base_url(request), options=options)
+    cache_control = live_cache_control()
+    if is_not_modified(request, etag=etag, last_modified=live.published_at):
+        response = not_modified(
+            etag=etag, last_modified=live.published_at, cache_control=cache_control
+        )
+    else:
+        response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=HTML)
+        stamp(response, etag=etag, last_modified=live.published_at, cache_control=cache_control)
+        if request.method == "HEAD":
+            response["Content-Length"] = str(len(body.encode()))
+    response["Vary"] = VARY
+    if not live.canonical:
+        response["Link"] = f'<{card_path(live.slug)}>; rel="canonical"'
+    return _headers(response, ancestors)
+
+
+def _bad_request(request: HttpRequest, exc: Any) -> HttpResponse:
+    errors = [
+        {"field": name, "pointer": f"/{name}", "message": message}
+        for name, message in exc.errors.items()
+    ]
+    first = errors[0]
+    response = problem_response(
+        status=exc.status,
+        code="validation-error" if exc.status == 400 else None,
+        detail=f"{len(errors)} problem(s) in the request; first at {first['field']}: "
+        f"{first['message']}",
+        instance=request.path,
+        errors=errors,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
