@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",
     "api.compression.StrongETagGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +88,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database cannot answer, requests get 503 with this Retry-After (api/outage.py).
+DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "5"))
 
 # In-process cache by default; REDIS_URL selects Redis through django-redis, whose
 # IGNORE_EXCEPTIONS turns a Redis outage into cache misses instead of 500s.
