@@ -18,7 +18,8 @@ from treatments.services import (
     StateError,
 )
 
-from .outage import database_unavailable, unavailable_response
+from .hot import serve_last_served
+from .outage import database_unavailable, retry_after, unavailable_response
 from .problems import PROBLEM_CONTENT_TYPE, problem_body
 
 SERVICE_STATUS: dict[type[ServiceError], tuple[int, str]] = {
@@ -66,7 +67,9 @@ def problem_exception_handler(
     request = context.get("request")
     if request is not None and database_unavailable(exc):
         set_rollback()
-        return unavailable_response(request._request, exc)
+        # A live document this worker served lately is still the best answer we have.
+        served = serve_last_served(request._request, retry_after=retry_after())
+        return served or unavailable_response(request._request, exc)
     instance = request.path if request is not None else None
     headers: dict[str, str] = {}
     errors = None

@@ -349,7 +349,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="threads, over 2 processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--treatments", type=int, default=300)
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per request")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the private PostgreSQL is started as the postgres user")
@@ -461,8 +461,11 @@ def run_phases(args: argparse.Namespace, port: int, postgres: Any, redis: Any) -
     print()
     print(table(rows))
     print("vs normal: throughput over the median of the phases with nothing wrong.")
-    outage = next(row for row in rows if row["phase"] == "postgres restarted")
-    print(f"During the PostgreSQL restart, answers by kind: {outage['by_kind']}")
+    down = [r for r in records if events["postgres_stop"] <= r[0] < events["postgres_started"]]
+    down_by_kind = {
+        kind: dict(Counter(r[2] for r in down if r[1] == kind)) for kind in sorted(set(MIX))
+    }
+    print(f"While PostgreSQL was down (stop to started), answers by kind: {down_by_kind}")
     print(
         f"PostgreSQL: stop took {events['postgres_stopped'] - events['postgres_stop']:.1f} s, "
         f"down {events['postgres_started'] - events['postgres_stopped']:.1f} s; first list "
@@ -474,6 +477,7 @@ def run_phases(args: argparse.Namespace, port: int, postgres: Any, redis: Any) -
         "phases": rows,
         "postgres": {**{k: round(v - phases[0][1], 2) for k, v in events.items()}},
         "list_recovered_after_seconds": recovery,
+        "while_postgres_down_by_kind": down_by_kind,
     }
     (OUT / "faults.json").write_text(json.dumps(report, indent=2))
     log(f"raw figures in {OUT / 'faults.json'}")

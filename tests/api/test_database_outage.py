@@ -12,6 +12,7 @@ import os
 import select
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from api.hot import HotDocuments, hot_document_for
 from tests.processes import Answer, free_port, gunicorn, manage, request, site_env
 
 RETRY_AFTER = "7"
@@ -43,24 +45,28 @@ PUBLIC_URLS = [
     "/api/v1/bundle/",
 ]
 # What cannot be answered without the database at all.
-NEEDS_DATABASE = ["/api/v1/categories/", "/api/v1/treatments/", f"{DETAIL}revisions/"]
+NEEDS_DATABASE = [
+    "/api/v1/categories/",
+    "/api/v1/treatments/",
+    f"{DETAIL}revisions/",
+    "/api/v1/treatments/never-served-before/",
+]
+HOT_TTL = 0.5  # PUBLIC_MEMORY_TTL of the served site: hot entries expire during the outage
 
 
 def _prepare(env: dict[str, str]) -> str:
     """Migrate, load and publish the seed, create an editor; return the editor's token."""
-    manage("migrate", "--noinput", env=env)
-    manage("ensure_roles", env=env)
-    manage("load_content", "--publish", env=env)
-    manage(
-        "createsuperuser",
-        "--noinput",
-        "--username",
-        "outage-admin",
-        "--email",
-        "outage@example.org",
-        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-    )
-    return manage("issue_token", "outage-admin", env=env).strip().splitlines()[-1]
+    # One process for every step: starting Django is the slow part on a busy machine.
+    script = f"""
+from django.contrib.auth.models import User
+from django.core.management import call_command
+call_command("migrate", "--noinput", verbosity=0)
+call_command("ensure_roles", verbosity=0)
+call_command("load_content", "--publish", verbosity=0)
+User.objects.create_superuser("outage-admin", "outage@example.org", {PASSWORD!r})
+call_command("issue_token", "outage-admin")
+"""
+    return manage("shell", "--no-imports", "-c", script, env=env).strip().splitlines()[-1]
 
 
 def _assert_unavailable(answer: Answer, path: str) -> None:
@@ -100,6 +106,7 @@ def _check_outage(port: int, token: str, break_database: Any, restore_database: 
     assert request(port, "GET", "/api/v1/editor/treatments/", headers=editor).status == 200
 
     break_database()
+    time.sleep(HOT_TTL + 0.5)  # the hot entries have expired; the last-served copies remain
     try:
         for path in PUBLIC_URLS:
             answer = request(port, "GET", path)
@@ -108,11 +115,15 @@ def _check_outage(port: int, token: str, break_database: Any, restore_database: 
                 _assert_unavailable(answer, path)
         for path in NEEDS_DATABASE:
             _assert_unavailable(request(port, "GET", path), path)
-        # The live document this worker served a moment ago is still served, byte for byte.
+        # The live document this worker served a moment ago is still served, byte for byte,
+        # and shared caches may keep it only as long as the client is told to wait.
         hot = request(port, "GET", DETAIL)
         assert hot.status == 200
         assert hot.body == before[DETAIL].body
         assert hot.headers["ETag"] == before[DETAIL].headers["ETag"]
+        assert hot.headers["Cache-Control"] == f"public, max-age={RETRY_AFTER}"
+        etag = {"If-None-Match": hot.headers["ETag"]}
+        assert request(port, "GET", DETAIL, headers=etag).status == 304
         for method, path in [
             ("GET", "/api/v1/editor/treatments/"),
             ("POST", "/api/v1/editor/import/?dry_run=true"),
@@ -146,7 +157,7 @@ def test_a_missing_sqlite_file_answers_503_with_retry_after_and_recovers(
         DATABASE_URL=f"sqlite:///{database}",
         DATABASE_CONN_MAX_AGE="0",  # each request opens the file, as after a restart
         DATABASE_RETRY_AFTER=RETRY_AFTER,
-        PUBLIC_MEMORY_TTL="600",
+        PUBLIC_MEMORY_TTL=str(HOT_TTL),
     )
     token = _prepare(env)
     away = tmp_path / "moved-away.sqlite3"
@@ -243,7 +254,7 @@ def test_a_lost_postgresql_connection_answers_503_with_retry_after_and_recovers(
         env = site_env(
             DATABASE_URL=urlunsplit(parts._replace(netloc=netloc)),
             DATABASE_RETRY_AFTER=RETRY_AFTER,
-            PUBLIC_MEMORY_TTL="600",
+            PUBLIC_MEMORY_TTL=str(HOT_TTL),
         )
         token = _prepare(env)
         try:
@@ -251,3 +262,26 @@ def test_a_lost_postgresql_connection_answers_503_with_retry_after_and_recovers(
                 _check_outage(port, token, relay.cut, relay.start)
         finally:
             relay.cut()
+
+
+def test_last_served_copies_outlive_the_hot_entry_until_max_age_and_a_change_forgets_them() -> None:
+    import datetime as dt
+
+    now = [100.0]
+    documents = HotDocuments(ttl=2.0, maxsize=10, timer=lambda: now[0])
+    document = hot_document_for(
+        body="{}",
+        etag='"e"',
+        last_modified=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        cache_control="public, max-age=300",
+        language="en",
+    )
+    documents.put("a", document)
+    documents.put("b", document)
+    now[0] += 10  # the hot entries are gone
+    assert documents.get("a") is None
+    assert documents.last_served("a", max_age=300) is document
+    documents.discard("b")  # published, withdrawn or deleted in this process
+    assert documents.last_served("b", max_age=300) is None
+    now[0] += 300  # older than shared caches may keep it
+    assert documents.last_served("a", max_age=300) is None
