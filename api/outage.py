@@ -9,8 +9,10 @@ HTML page elsewhere (the admin). Errors that retrying cannot fix (a missing tabl
 error, a constraint) stay what they are.
 """
 
+import copy
 import logging
 import sqlite3
+from typing import Any
 
 from django.conf import settings
 from django.db import (
@@ -101,3 +103,29 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response
+
+
+SERVICE_UNAVAILABLE_RESPONSE = {
+    "description": (
+        "The database is unavailable at the moment (a restart, a lost connection); retry "
+        "after the number of seconds in Retry-After."
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def document_service_unavailable(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation may answer 503 (see above)."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method in {"get", "put", "patch", "post", "delete", "head"}:
+                operation.setdefault("responses", {}).setdefault(
+                    "503", copy.deepcopy(SERVICE_UNAVAILABLE_RESPONSE)
+                )
+    return result

@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.outage.document_service_unavailable",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},
