@@ -71,7 +71,7 @@ def request(
     body: bytes | None = None,
 ) -> Answer:
     """One request over a fresh connection (a real HTTP client, nothing in-process)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -113,6 +113,8 @@ def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[int]:
                 break
             assert time.monotonic() < deadline, "gunicorn did not start listening in 60 s"
             time.sleep(0.1)
+        # The master listens before its worker has loaded the app: wait for a first answer.
+        request(port, "GET", "/api/")
         yield port
     finally:
         process.terminate()

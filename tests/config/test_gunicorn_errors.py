@@ -21,7 +21,9 @@ class Refusal:
 
 
 REFUSALS = [
-    Refusal("bad request line", b"NOT AN HTTP REQUEST\r\n\r\n", 400, "could not be parsed"),
+    Refusal(
+        "bad request line", b"THIS IS NOT AN HTTP REQUEST LINE\r\n\r\n", 400, "could not be parsed"
+    ),
     Refusal("bad HTTP version", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 400, "could not be parsed"),
     Refusal("URL too long", b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "4094"),
     Refusal(
@@ -53,10 +55,11 @@ def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(status_line.split()[1]), headers, body
 
 
-@pytest.fixture(scope="module")
-def port(tmp_path_factory: pytest.TempPathFactory) -> object:
+@pytest.fixture(scope="module", params=["1", "4"], ids=["sync worker", "threaded worker"])
+def port(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> object:
     database = Path(tmp_path_factory.mktemp("gunicorn")) / "db.sqlite3"
-    with gunicorn(site_env(DATABASE_URL=f"sqlite:///{database}")) as served:
+    env = site_env(DATABASE_URL=f"sqlite:///{database}", GUNICORN_THREADS=request.param)
+    with gunicorn(env) as served:
         yield served
 
 
