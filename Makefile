@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits clean
+.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits faults clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench: install
 # Rate limits: cost per check at any rate, and throughput with a paused (SIGSTOP) Redis.
 bench-limits: install
 	$(PY) bench/rate_limits.py $(BENCH_LIMITS_ARGS)
+
+faults: install
+	$(PY) bench/faults.py $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

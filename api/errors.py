@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -18,6 +18,8 @@ from treatments.services import (
     StateError,
 )
 
+from .hot import serve_last_served
+from .outage import database_unavailable, retry_after, unavailable_response
 from .problems import PROBLEM_CONTENT_TYPE, problem_body
 
 SERVICE_STATUS: dict[type[ServiceError], tuple[int, str]] = {
@@ -58,9 +60,16 @@ def flatten_errors(detail: Any, path: list[str] | None = None) -> list[dict[str,
     ]
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def problem_exception_handler(
+    exc: Exception, context: dict[str, Any]
+) -> Response | HttpResponse | None:
     """Shape every exception a DRF view raises into a problem document."""
     request = context.get("request")
+    if request is not None and database_unavailable(exc):
+        set_rollback()
+        # A live document this worker served lately is still the best answer we have.
+        served = serve_last_served(request._request, retry_after=retry_after())
+        return served or unavailable_response(request._request, exc)
     instance = request.path if request is not None else None
     headers: dict[str, str] = {}
     errors = None

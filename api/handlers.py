@@ -1,11 +1,13 @@
 """Django's error views, answering problem+json under /api/ and HTML elsewhere."""
 
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views import defaults
 
 from .middleware import API_PREFIX, _detail_for
+from .outage import database_unavailable, unavailable_response
 from .problems import problem_response
 
 
@@ -34,6 +36,11 @@ def page_not_found(request: HttpRequest, exception: Any, *args: Any, **kwargs: A
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    # Django calls this while handling the exception, so it is still at hand: a database
+    # outage met outside a view (a session saved by middleware, say) is a 503, not a 500.
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        return unavailable_response(request, exc)
     if _is_api(request):
         return problem_response(status=500, detail=_detail_for(500))
     return defaults.server_error(request)

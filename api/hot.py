@@ -75,8 +75,48 @@ class WorkerMemory:
             self._cache.clear()
 
 
-# Hot documents by slug (HotDocument values).
-HotDocuments = WorkerMemory
+class HotDocuments(WorkerMemory):
+    """Hot documents by key, and the copy last served of each, for when the database is down.
+
+    The hot entries expire after `PUBLIC_MEMORY_TTL`. The last-served copies are kept (LRU)
+    with the time they were read from the database, and are used only while the database cannot
+    answer, and only while younger than `PUBLIC_MAX_AGE`: no older than what a shared cache
+    may serve anyway. A publish, unpublish or delete in this process forgets both at once.
+    """
+
+    def __init__(
+        self, *, ttl: float | None, maxsize: int, timer: Callable[[], float] = time.monotonic
+    ):
+        super().__init__(ttl=ttl, maxsize=maxsize, timer=timer)
+        self._timer = timer
+        self._last_served: LRUCache[Hashable, tuple[float, HotDocument]] = LRUCache(
+            maxsize=max(maxsize, 1)
+        )
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.enabled:
+            with self._lock:
+                self._cache[key] = value
+                self._last_served[key] = (self._timer(), value)
+
+    def discard(self, *keys: Hashable) -> None:
+        with self._lock:
+            for key in keys:
+                self._cache.pop(key, None)
+                self._last_served.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._last_served.clear()
+
+    def last_served(self, key: Hashable, *, max_age: float) -> HotDocument | None:
+        """The copy of `key` last read from the database, if younger than `max_age` seconds."""
+        with self._lock:
+            found = self._last_served.get(key)
+        if found is None or self._timer() - found[0] > max_age:
+            return None
+        return found[1]
 
 
 def _configured() -> HotDocuments:
@@ -158,4 +198,32 @@ def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpRe
     response["Vary"] = VARY
     response["Allow"] = allow
     response["Content-Language"] = document.language
+    return response
+
+
+DETAIL_ROUTE = "treatment-detail"
+DETAIL_ALLOW = "GET, HEAD, OPTIONS"
+
+
+def serve_last_served(request: HttpRequest, *, retry_after: int) -> HttpResponse | None:
+    """While the database is down: a live document this worker served lately, or None.
+
+    Only for a plain GET/HEAD of a document's URL (what the hot path answers). The copy may be
+    up to `PUBLIC_MAX_AGE` old, so shared caches are told to keep it no longer than the client
+    is told to wait before retrying.
+    """
+    match = request.resolver_match
+    if (
+        match is None
+        or match.url_name != DETAIL_ROUTE
+        or request.method not in ("GET", "HEAD")
+        or request.META.get("QUERY_STRING")
+        or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+    ):
+        return None
+    document = _hot.last_served(match.kwargs.get("key", ""), max_age=settings.PUBLIC_MAX_AGE)
+    if document is None:
+        return None
+    response = serve_hot(request, document, DETAIL_ALLOW)
+    response["Cache-Control"] = f"public, max-age={retry_after}"
     return response

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from .outage import database_unavailable, unavailable_response
 from .problems import PROBLEM_CONTENT_TYPE, problem_response
 
 API_PREFIX = "/api/"
@@ -156,3 +157,22 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After when a view fails because the database cannot answer now.
+
+    DRF views get the same answer from the exception handler (api/errors.py) and failures
+    outside views from handler500 (api/handlers.py); this covers Django views (the admin).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if database_unavailable(exception):
+            return unavailable_response(request, exception)
+        return None

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "knox",
     "corsheaders",
+    "axes",
     "treatments",
     "partners",
     "api",
@@ -51,9 +52,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
+    "api.csp.HTMLContentSecurityPolicyMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.ratelimit.headers.RateLimitHeadersMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",
     "api.compression.StrongETagGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +98,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database cannot answer, requests get 503 with this Retry-After (api/outage.py).
+DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "5"))
 
 # In-process cache by default; REDIS_URL selects Redis through django-redis, whose
 # IGNORE_EXCEPTIONS turns a Redis outage into cache misses instead of 500s.
@@ -117,6 +124,44 @@ else:
             "LOCATION": "treatment-knowledge",
         }
     }
+
+# Brute-force protection of password sign-in (the admin) with django-axes: after
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked out for
+# AXES_COOLOFF_MINUTES (429 and a lockout page). `manage.py axes_reset` unlocks everyone.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+# Username and address together: no one can lock a colleague out from elsewhere, and a NAT
+# shared by a whole office is not locked for one person's typos. "ip_address" alone is stricter.
+AXES_LOCKOUT_PARAMETERS = [
+    [name.strip() for name in group.split("+")]
+    for group in env_list("AXES_LOCKOUT_PARAMETERS", "username+ip_address")
+]
+AXES_CLIENT_IP_CALLABLE = "api.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+
+# Content-Security-Policy of our HTML pages (the admin, Swagger UI, ReDoc; api/csp.py). Every
+# asset is local; styles may be inline because ReDoc and Swagger UI inject their CSS at run
+# time, and ReDoc runs its search in a worker made from a blob: URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,6 +252,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.renditions.hooks.document_detail_jsonld",
+        "api.outage.document_service_unavailable",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},

@@ -260,9 +260,7 @@ def test_docs_and_schema_are_served_from_local_assets(live_server: Any, db: Any)
 
     # Every asset the pages load is a path on this server (a CDN would be an absolute URL).
     # Not a substring test for "cdn": the page embeds a random CSRF token that may contain it.
-    # ReDoc's stock template still links Google Fonts (stylesheets, href=): only its scripts
-    # are checked until the docs get their own template (with the CSP work).
-    for page, attributes in (("docs", "src|href"), ("redoc", "src")):
+    for page, attributes in (("docs", "src|href"), ("redoc", "src|href")):
         response = requests.get(f"{live_server.url}/api/{page}/", timeout=10)
         assert response.status_code == 200
         assets = re.findall(rf'(?:{attributes})="([^"]+)"', response.text)

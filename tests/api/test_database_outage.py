@@ -1,0 +1,287 @@
+"""A database that cannot answer: 503 problem+json with Retry-After, never a 500.
+
+Real failures, real server: gunicorn serves the project in a subprocess, and the database is
+made unavailable for real — on SQLite the database file is moved away (a directory takes its
+place, so opening it fails), on PostgreSQL the server is reached through a TCP relay that the
+test cuts (open connections are reset, new ones refused), then restores.
+"""
+
+import contextlib
+import json
+import os
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from api.hot import HotDocuments, hot_document_for
+from tests.processes import Answer, free_port, gunicorn, manage, request, site_env
+
+RETRY_AFTER = "7"
+SLUG = "bone-marrow-stem-cell-injection"
+DETAIL = f"/api/v1/treatments/{SLUG}/"
+PASSWORD = "a-long-outage-test-password"
+
+# Every public operation (one URL each); each answered 200 before the outage.
+PUBLIC_URLS = [
+    "/api/v1/",
+    "/api/v1/categories/",
+    "/api/v1/treatments/",
+    "/api/v1/treatments/?q=marrow",
+    DETAIL,
+    f"{DETAIL}revisions/",
+    f"{DETAIL}revisions/1/",
+    f"{DETAIL}revisions/1/diff/1/",
+    f"{DETAIL}recovery-plan/?procedure_at=2026-03-08T09:30&tz=UTC&anaesthesia=yes",
+    f"{DETAIL}recovery-plan.ics?procedure_at=2026-03-08T09:30&tz=UTC&anaesthesia=yes",
+    "/api/v1/schema/treatment-document/",
+    "/api/v1/sync/",
+    "/api/v1/bundle/",
+]
+# What cannot be answered without the database at all.
+NEEDS_DATABASE = [
+    "/api/v1/categories/",
+    "/api/v1/treatments/",
+    f"{DETAIL}revisions/",
+    "/api/v1/treatments/never-served-before/",
+]
+HOT_TTL = 0.5  # PUBLIC_MEMORY_TTL of the served site: hot entries expire during the outage
+
+
+def _prepare(env: dict[str, str]) -> str:
+    """Migrate, load and publish the seed, create an editor; return the editor's token."""
+    # One process for every step: starting Django is the slow part on a busy machine.
+    script = f"""
+from django.contrib.auth.models import User
+from django.core.management import call_command
+call_command("migrate", "--noinput", verbosity=0)
+call_command("ensure_roles", verbosity=0)
+call_command("load_content", "--publish", verbosity=0)
+User.objects.create_superuser("outage-admin", "outage@example.org", {PASSWORD!r})
+call_command("issue_token", "outage-admin")
+"""
+    return manage("shell", "--no-imports", "-c", script, env=env).strip().splitlines()[-1]
+
+
+def _assert_unavailable(answer: Answer, path: str) -> None:
+    assert answer.status == 503, f"{path}: {answer.status} {answer.body[:300]!r}"
+    assert answer.headers["Retry-After"] == RETRY_AFTER
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(answer.body)
+    assert body["type"] == "urn:treatment-knowledge:problem:database-unavailable"
+    assert body["status"] == 503
+    assert body["retry_after"] == int(RETRY_AFTER)
+
+
+def _admin_login(port: int) -> Answer:
+    page = request(port, "GET", "/admin/login/")
+    assert page.status == 200
+    cookie = page.headers["Set-Cookie"].split(";")[0]
+    token = cookie.split("=", 1)[1]
+    form = f"csrfmiddlewaretoken={token}&username=outage-admin&password={PASSWORD}&next=/admin/"
+    return request(
+        port,
+        "POST",
+        "/admin/login/",
+        headers={
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{port}/admin/login/",
+        },
+        body=form.encode(),
+    )
+
+
+def _check_outage(port: int, token: str, break_database: Any, restore_database: Any) -> None:
+    editor = {"Authorization": f"Token {token}"}
+    before = {path: request(port, "GET", path) for path in PUBLIC_URLS}
+    for path, answer in before.items():
+        assert answer.status == 200, f"{path} before the outage: {answer.status}"
+    assert request(port, "GET", "/api/v1/editor/treatments/", headers=editor).status == 200
+
+    break_database()
+    time.sleep(HOT_TTL + 0.5)  # the hot entries have expired; the last-served copies remain
+    try:
+        for path in PUBLIC_URLS:
+            answer = request(port, "GET", path)
+            # Served from this worker's memory, or 503: never a 500.
+            if answer.status != 200:
+                _assert_unavailable(answer, path)
+        for path in NEEDS_DATABASE:
+            _assert_unavailable(request(port, "GET", path), path)
+        # The live document this worker served a moment ago is still served, byte for byte,
+        # and shared caches may keep it only as long as the client is told to wait.
+        hot = request(port, "GET", DETAIL)
+        assert hot.status == 200
+        assert hot.body == before[DETAIL].body
+        assert hot.headers["ETag"] == before[DETAIL].headers["ETag"]
+        assert hot.headers["Cache-Control"] == f"public, max-age={RETRY_AFTER}"
+        etag = {"If-None-Match": hot.headers["ETag"]}
+        assert request(port, "GET", DETAIL, headers=etag).status == 304
+        for method, path in [
+            ("GET", "/api/v1/editor/treatments/"),
+            ("POST", "/api/v1/editor/import/?dry_run=true"),
+        ]:
+            answer = request(
+                port,
+                method,
+                path,
+                headers={**editor, "Content-Type": "application/json"},
+                body=b"{}" if method == "POST" else None,
+            )
+            _assert_unavailable(answer, path)
+        login = _admin_login(port)
+        assert login.status == 503, login.body[:500]
+        assert login.headers["Retry-After"] == RETRY_AFTER
+        assert login.headers["Content-Type"].startswith("text/html")
+    finally:
+        restore_database()
+
+    for path in PUBLIC_URLS:
+        assert request(port, "GET", path).status == 200, f"{path} after the outage"
+    assert request(port, "GET", "/api/v1/editor/treatments/", headers=editor).status == 200
+    assert _admin_login(port).status == 302  # logged in: redirected to /admin/
+
+
+def test_a_missing_sqlite_file_answers_503_with_retry_after_and_recovers(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "db.sqlite3"
+    env = site_env(
+        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_CONN_MAX_AGE="0",  # each request opens the file, as after a restart
+        DATABASE_RETRY_AFTER=RETRY_AFTER,
+        PUBLIC_MEMORY_TTL=str(HOT_TTL),
+    )
+    token = _prepare(env)
+    away = tmp_path / "moved-away.sqlite3"
+
+    def break_database() -> None:
+        database.rename(away)
+        database.mkdir()  # sqlite cannot open a directory: "unable to open database file"
+
+    def restore_database() -> None:
+        database.rmdir()
+        away.rename(database)
+
+    with gunicorn(env) as port:
+        _check_outage(port, token, break_database, restore_database)
+
+
+class Relay:
+    """A TCP relay to a server; `cut()` resets every connection and refuses new ones."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._pairs.append((client, upstream))
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while True:
+                readable, _, _ = select.select([a, b], [], [])
+                for source in readable:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (b if source is a else a).sendall(data)
+
+    def cut(self) -> None:
+        # shutdown() acts at once; close() alone would wait for the threads blocked on them.
+        assert self._listener is not None
+        with self._lock:
+            sockets = [self._listener, *(sock for pair in self._pairs for sock in pair)]
+            self._pairs = []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+@contextlib.contextmanager
+def _scratch_database(url: str) -> Iterator[str]:
+    """A fresh database beside DATABASE_URL's, dropped afterwards; yields its URL."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_outage"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_a_lost_postgresql_connection_answers_503_with_retry_after_and_recovers() -> None:
+    url = os.environ["DATABASE_URL"]
+    with _scratch_database(url) as scratch:
+        parts = urlsplit(scratch)
+        relay = Relay((parts.hostname or "127.0.0.1", parts.port or 5432))
+        relay.start()
+        netloc = f"{parts.username or 'postgres'}@127.0.0.1:{relay.port}"
+        env = site_env(
+            DATABASE_URL=urlunsplit(parts._replace(netloc=netloc)),
+            DATABASE_RETRY_AFTER=RETRY_AFTER,
+            PUBLIC_MEMORY_TTL=str(HOT_TTL),
+        )
+        token = _prepare(env)
+        try:
+            with gunicorn(env) as port:
+                _check_outage(port, token, relay.cut, relay.start)
+        finally:
+            relay.cut()
+
+
+def test_last_served_copies_outlive_the_hot_entry_until_max_age_and_a_change_forgets_them() -> None:
+    import datetime as dt
+
+    now = [100.0]
+    documents = HotDocuments(ttl=2.0, maxsize=10, timer=lambda: now[0])
+    document = hot_document_for(
+        body="{}",
+        etag='"e"',
+        last_modified=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        cache_control="public, max-age=300",
+        language="en",
+    )
+    documents.put("a", document)
+    documents.put("b", document)
+    now[0] += 10  # the hot entries are gone
+    assert documents.get("a") is None
+    assert documents.last_served("a", max_age=300) is document
+    documents.discard("b")  # published, withdrawn or deleted in this process
+    assert documents.last_served("b", max_age=300) is None
+    now[0] += 300  # older than shared caches may keep it
+    assert documents.last_served("a", max_age=300) is None

@@ -1,0 +1,126 @@
+"""Real servers for tests that need one: gunicorn in a subprocess, on a free loopback port."""
+
+import contextlib
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONFIG = ROOT / "config" / "gunicorn.py"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def site_env(**overrides: str) -> dict[str, str]:
+    """The environment of a served site: local settings with DEBUG off, plus `overrides`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "PUBLIC_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DJANGO_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    """Run a management command for a served site and return its standard output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+@dataclass
+class Answer:
+    """An HTTP response, read whole."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> Answer:
+    """One request over a fresh connection (a real HTTP client, nothing in-process)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[int]:
+    """Serve config.wsgi with gunicorn and the project's gunicorn config; yield the port."""
+    port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the process
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(GUNICORN_CONFIG),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "config.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise AssertionError("gunicorn exited: " + log.read().decode()[-2000:])
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+                break
+            assert time.monotonic() < deadline, "gunicorn did not start listening in 60 s"
+            time.sleep(0.1)
+        # The master listens before its worker has loaded the app: wait for a first answer.
+        request(port, "GET", "/api/")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
