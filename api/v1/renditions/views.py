@@ -23,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from api.hot import WorkerMemory
+from api.openapi import KEY_PARAMETER, read_operation
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.renditions.calendar import plan_calendar
@@ -41,7 +42,7 @@ from treatments.signals import publication_changed
 
 from ..examples import seed_document
 from ..links import document_links, treatment_path
-from ..views import KEY_PARAMETER, PublicView, _locate, live_cache_control, read_operation
+from ..views import PublicView, _locate, live_cache_control
 from .schemas import RecoveryPlan
 
 CALENDAR_MEDIA_TYPE = "text/calendar"

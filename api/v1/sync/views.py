@@ -22,6 +22,7 @@ from rest_framework.request import Request
 
 from api.conditional import is_not_modified_raw
 from api.hot import accepts_json_plainly
+from api.openapi import read_operation
 from api.throttles import FREE_OF_CHARGE, refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
@@ -31,7 +32,7 @@ from treatments.signals import publication_changed
 
 from ..examples import bundle_example, sync_example
 from ..links import document_links, with_links
-from ..views import Gone, PublicView, read_operation
+from ..views import Gone, PublicView
 from .schemas import Bundle, SyncPage
 from .tokens import SyncToken, decode
 
