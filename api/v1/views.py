@@ -26,7 +26,13 @@ from api.hot import (
     hot_documents,
     serve_hot,
 )
-from api.openapi import KEY_PARAMETER, NUMBER_PARAMETER, read_operation
+from api.openapi import (
+    CANONICAL_LINK,
+    CONTENT_LANGUAGE,
+    KEY_PARAMETER,
+    NUMBER_PARAMETER,
+    read_operation,
+)
 from api.pagination import (
     CategoryCursorPagination,
     StrictCursorPagination,
@@ -304,6 +310,7 @@ class TreatmentDetailView(PublicView):
         ok_description="The live published document.",
         parameters=[KEY_PARAMETER],
         example=examples.document_example(),
+        extra_headers=[CONTENT_LANGUAGE.on(200, 304), CANONICAL_LINK.on(200, 304, required=False)],
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")

@@ -180,6 +180,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi.postprocess_for_client_generators",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},

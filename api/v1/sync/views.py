@@ -214,6 +214,7 @@ class SyncView(PublicView):
         not_found=False,
         gone=True,
         example=sync_example(),
+        last_modified=False,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         limit = _page_size(request)
@@ -402,6 +403,7 @@ class BundleView(PublicView):
         parameters=[CATEGORY, LANGUAGE],
         not_found=False,
         example=bundle_example(),
+        last_modified=False,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         built = bundle_for(_scope_from(request))
