@@ -157,6 +157,7 @@ def postprocess_for_client_generators(
     - A component's `title` is its name: pydantic titles a request component after its class
       ("TreatmentContent"), and generators name classes after titles, so the request and the
       response shapes of one class would collide.
+    - Public operations carry no `security` (see below).
     """
     info = result.setdefault("info", {})
     info["version"] = settings.SPECTACULAR_SETTINGS["VERSION"]
@@ -165,4 +166,11 @@ def postprocess_for_client_generators(
     for name, schema in result.get("components", {}).get("schemas", {}).items():
         if "title" in schema:
             schema["title"] = name
+    # `security: [{}]` ("no credentials") says what an absent `security` says when the document
+    # sets none at its root; some generators read any list as "needs authentication".
+    assert "security" not in result, "a root-level security would make this removal wrong"
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("security") == [{}]:
+                del operation["security"]
     return result

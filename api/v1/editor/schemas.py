@@ -36,6 +36,12 @@ class WorkingCopy(BaseModel):
     links: EditorLinks
 
 
+def _optional(schema: dict[str, Any]) -> None:
+    # Leaving a key out of a patch means "keep it", not "set it to null": no default to show
+    # (openapi-typescript would also type a property with a default as always present).
+    schema.pop("default", None)
+
+
 # The PATCH body: any top-level key of the content, each merged as RFC 7396 says. A named
 # component (not an inline object) so that client generators make one type for both media types;
 # drf-spectacular names it as it names every PATCH body: PatchedTreatmentContentRequest.
@@ -45,7 +51,10 @@ TreatmentContentPatch = create_model(  # type: ignore[call-overload]
     "arrays and other values replace. The merged content is validated whole.",
     __config__=ConfigDict(extra="forbid"),
     **{
-        name: (Any, Field(default=None, description=f"Merged into `{name}`."))
+        name: (
+            Any,
+            Field(default=None, description=f"Merged into `{name}`.", json_schema_extra=_optional),
+        )
         for name in TreatmentContent.model_fields
     },
 )
