@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format typecheck openapi bench clean
+.PHONY: run test install migrate seed lint format typecheck openapi bench clients clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,5 +48,10 @@ lock:
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Generated TypeScript and Python clients, type-checked and run against a live server.
+clients: install
+	bash clients/check.sh
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf clients/typescript/node_modules clients/typescript/generated clients/typescript/build
