@@ -6,7 +6,8 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits faults clean
+.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits faults clients clean
+
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,5 +56,10 @@ bench-limits: install
 faults: install
 	$(PY) bench/faults.py $(FAULTS_ARGS)
 
+# Generated TypeScript and Python clients, type-checked and run against a live server.
+clients: install
+	bash clients/check.sh
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf clients/typescript/node_modules clients/typescript/generated clients/typescript/build

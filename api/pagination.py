@@ -6,6 +6,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+# A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
+# its alphabet: DRF writes the position as standard base64 (padding included).
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+CURSOR_SCHEMA = {"type": "string", "minLength": 4, "pattern": CURSOR_PATTERN}
+CURSOR_DESCRIPTION = (
+    "An opaque token the API mints: take it from `next` or `previous` as is. It is base64 "
+    "(the pattern), but only a cursor this API issued is accepted; any other is a 400."
+)
+
 
 class StrictCursorPagination(CursorPagination):
     """Keyset pagination whose bad parameters are a 400, not silently clamped or ignored."""
@@ -75,8 +84,8 @@ class StrictCursorPagination(CursorPagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Opaque position; take it from `next` or `previous`.",
-                "schema": {"type": "string", "minLength": 1},
+                "description": CURSOR_DESCRIPTION,
+                "schema": CURSOR_SCHEMA,
             },
             {
                 "name": self.page_size_query_param,
@@ -87,6 +96,19 @@ class StrictCursorPagination(CursorPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """A page as served: all three keys always sent, a link null at either end."""
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {**link, "description": "The next page, or null on the last page."},
+                "previous": {**link, "description": "The previous page, or null on the first."},
+                "results": schema,
+            },
+        }
 
     def query_parameters(self) -> set[str]:
         return {self.page_size_query_param, self.cursor_query_param, self.ordering_query_param}

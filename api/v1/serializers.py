@@ -31,6 +31,8 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = PublishedCategory
         fields = ["slug", "name", "description"]
+        # Output only; read-only fields are documented as always sent (blank is "").
+        read_only_fields = fields
 
 
 class SummaryCategorySerializer(serializers.Serializer):
@@ -87,6 +89,8 @@ class RevisionSummarySerializer(serializers.ModelSerializer):
             "reverted_from",
             "links",
         ]
+        # Output only: every field is sent (a blank change note is "").
+        read_only_fields = fields
 
     def get_links(self, obj: Revision) -> dict[str, str]:
         return {"self": f"{self.context['base']}{obj.number}/"}

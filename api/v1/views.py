@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
@@ -25,6 +25,13 @@ from api.hot import (
     hot_document_for,
     hot_documents,
     serve_hot,
+)
+from api.openapi import (
+    CANONICAL_LINK,
+    CONTENT_LANGUAGE,
+    KEY_PARAMETER,
+    NUMBER_PARAMETER,
+    read_operation,
 )
 from api.pagination import (
     CategoryCursorPagination,
@@ -58,7 +65,6 @@ from .links import document_links, treatment_path, with_links
 from .renditions.media import FhirAlternateSchema, FhirJsonRenderer
 from .serializers import (
     CategorySerializer,
-    ProblemSerializer,
     RevisionDiffSerializer,
     RevisionPageSerializer,
     RevisionSummarySerializer,
@@ -78,72 +84,6 @@ def live_cache_control() -> str:
 # A revision never changes, but a withdrawn treatment's revisions must leave caches within the
 # live-document max-age (they answer 410 once it is withdrawn), so they are not `immutable`.
 REVISION_CACHE_CONTROL = live_cache_control
-
-
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag you hold; if it is current the answer is 304 with no body.",
-)
-
-
-KEY_PARAMETER = OpenApiParameter(
-    "key",
-    str,
-    OpenApiParameter.PATH,
-    description="The treatment's slug, its UUID, or a former slug.",
-)
-NUMBER_PARAMETER = OpenApiParameter(
-    "number", int, OpenApiParameter.PATH, description="A revision number (1, 2, ...)."
-)
-
-
-def problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ProblemSerializer, description=description)
-
-
-def read_operation(
-    *,
-    operation_id: str,
-    tag: str,
-    description: str,
-    ok: Any,
-    ok_description: str,
-    parameters: list[OpenApiParameter] | None = None,
-    not_found: bool = True,
-    gone: bool = False,
-    example: Any = None,
-) -> Any:
-    """The schema of a public GET: its success, 304 and every error it can return."""
-    errors = {
-        400: "A query parameter is unknown, malformed or out of range, or carries an API key.",
-        401: "The API key sent is malformed, unknown, expired or revoked.",
-        403: "A publishable key from an origin not registered for it, or a secret key from a "
-        "browser.",
-        406: "The Accept header asks for a type other than JSON.",
-        429: "Too many requests; retry after the number of seconds in Retry-After.",
-    }
-    if not_found:
-        errors[404] = "No published treatment (or revision) at this URL."
-    # Every operation addressed by a treatment key answers 410 once it is withdrawn.
-    if gone or any(p is KEY_PARAMETER for p in parameters or []):
-        errors[410] = "Gone: withdrawn from publication, or (sync) a token too old; see detail."
-    responses: dict[Any, Any] = {
-        200: OpenApiResponse(ok, description=ok_description),
-        304: OpenApiResponse(description="Not modified: your cached copy is current."),
-    }
-    for status_code, text in sorted(errors.items()):
-        responses[(status_code, PROBLEM_MEDIA_TYPE)] = problem(text)
-    return extend_schema(
-        operation_id=operation_id,
-        tags=[tag],
-        description=description,
-        parameters=[*(parameters or []), IF_NONE_MATCH],
-        responses=responses,
-        examples=[example] if example else [],
-    )
 
 
 class PublicView(StrictQueryParametersMixin, APIView):
@@ -423,6 +363,7 @@ class TreatmentDetailView(PublicView):
         ok_description="The live published document.",
         parameters=[KEY_PARAMETER],
         example=examples.document_example(),
+        extra_headers=[CONTENT_LANGUAGE.on(200, 304), CANONICAL_LINK.on(200, 304, required=False)],
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         if isinstance(request.accepted_renderer, FhirJsonRenderer):

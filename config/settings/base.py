@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.renditions.hooks.document_detail_jsonld",
         "api.outage.document_service_unavailable",
+        "api.openapi.postprocess_for_client_generators",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},

@@ -89,7 +89,14 @@ class Part(BaseModel):
     """A strict part of the document: unknown keys are an error, not silently dropped."""
 
     # Non-finite numbers (NaN, Infinity, or 1e400 read as infinity) have no place in JSON.
-    model_config = ConfigDict(extra="forbid", use_enum_values=True, allow_inf_nan=False)
+    # Documents are dumped whole (defaults included), so the published schema marks every
+    # field required: clients may rely on each key being there (null where it can be null).
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=True,
+        allow_inf_nan=False,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 class Coding(Part):

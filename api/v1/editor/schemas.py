@@ -2,9 +2,9 @@
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from treatments.documents.schema import TreatmentContent
 from treatments.documents.text import checked_text
@@ -34,6 +34,30 @@ class WorkingCopy(BaseModel):
     deleted_at: dt.datetime | None
     content: TreatmentContent
     links: EditorLinks
+
+
+def _optional(schema: dict[str, Any]) -> None:
+    # Leaving a key out of a patch means "keep it", not "set it to null": no default to show
+    # (openapi-typescript would also type a property with a default as always present).
+    schema.pop("default", None)
+
+
+# The PATCH body: any top-level key of the content, each merged as RFC 7396 says. A named
+# component (not an inline object) so that client generators make one type for both media types;
+# drf-spectacular names it as it names every PATCH body: PatchedTreatmentContentRequest.
+TreatmentContentPatch = create_model(  # type: ignore[call-overload]
+    "TreatmentContent",
+    __doc__="A JSON Merge Patch (RFC 7396) of the content: objects merge, `null` removes a key, "
+    "arrays and other values replace. The merged content is validated whole.",
+    __config__=ConfigDict(extra="forbid"),
+    **{
+        name: (
+            Any,
+            Field(default=None, description=f"Merged into `{name}`.", json_schema_extra=_optional),
+        )
+        for name in TreatmentContent.model_fields
+    },
+)
 
 
 class WorkingCopySummary(BaseModel):

@@ -14,7 +14,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiRequest,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -26,8 +25,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import openapi
 from api.auth import EditorPermission, EditorTokenAuthentication
-from api.pagination import StrictCursorPagination
+from api.pagination import CURSOR_DESCRIPTION, CURSOR_SCHEMA, StrictCursorPagination
 from api.parsers import MergePatchJSONParser, StrictJSONParser
 from api.preconditions import (
     PreconditionFailed,
@@ -54,6 +54,7 @@ from .schemas import (
     ImportOutcome,
     PublishOutcome,
     RevertRequest,
+    TreatmentContentPatch,
     WorkingCopy,
     WorkingCopyPage,
 )
@@ -84,14 +85,7 @@ IF_MATCH = OpenApiParameter(
     "or a list also work; a weak or non-matching tag is a 412, a malformed header a 400).",
 )
 ID = OpenApiParameter("treatment_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
-WRITE_OUTCOME = OpenApiParameter(
-    "Write-Outcome",
-    {"type": "string", "enum": ["updated", "unchanged"]},
-    OpenApiParameter.HEADER,
-    response=[200],
-    description="`unchanged` when the body equals the working copy: nothing was written, the "
-    "version and ETag stay, no audit record. `updated` otherwise.",
-)
+WRITE_OUTCOME = openapi.WRITE_OUTCOME.on(200)
 ERRORS = {
     400: "The body or a parameter is invalid; `errors` points into the body (JSON Pointer).",
     401: "Not authenticated: send `Authorization: Token <token>` (see WWW-Authenticate).",
@@ -118,9 +112,30 @@ def editor_operation(
     errors: tuple[int, ...] = (400, 401, 403, 404, 429),
     parameters: list[OpenApiParameter] | None = None,
     example: str | None = None,
+    etag: bool = False,
+    headers: list[OpenApiParameter] | None = None,
 ) -> Any:
-    """The schema of an editor operation with every status it can return."""
+    """The schema of an editor operation with every status it can return, and its headers.
+
+    `etag`: the success answers carry the working copy's ETag (and a 412 the current one).
+    """
     responses: dict[Any, Any] = {ok_status: ok, **(also_ok or {})}
+    private = f"`{PRIVATE}`: never cached."
+    declared = [
+        # The view marks every answer it gives private; errors answered before the view (say,
+        # NUL in the URL) carry no Cache-Control, which for an error means the same.
+        openapi.CACHE_CONTROL.on(*responses, description=private),
+        openapi.CACHE_CONTROL.on(*errors, required=False, description=private),
+        openapi.RETRY_AFTER.on(429, required=False),
+        openapi.WWW_AUTHENTICATE.on(401),
+    ]
+    if etag:
+        declared += [
+            openapi.ETAG.on(
+                *responses, description="The working copy's ETag; send it as If-Match."
+            ),
+            openapi.ETAG.on(412, required=False, description="The working copy's current ETag."),
+        ]
     for code in sorted(errors):
         responses[(code, PROBLEM)] = OpenApiResponse(ProblemSerializer, description=ERRORS[code])
     return extend_schema(
@@ -129,7 +144,8 @@ def editor_operation(
         description=description,
         request=request,
         responses=responses,
-        parameters=parameters or [],
+        # Later declarations of a header win for the codes they list.
+        parameters=[*(parameters or []), *declared, *(headers or [])],
         examples=[EXAMPLES[example]] if example else [],
     )
 
@@ -287,7 +303,7 @@ class TreatmentCollectionView(EditorView):
             OpenApiParameter("state", str, enum=list(selectors.WORKING_COPY_STATES)),
             OpenApiParameter("ordering", str, enum=["title", "-title"], default="title"),
             OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
-            OpenApiParameter("cursor", {"type": "string", "minLength": 1}),
+            OpenApiParameter("cursor", CURSOR_SCHEMA, description=CURSOR_DESCRIPTION),
         ],
     )
     def get(self, request: Request) -> Response:
@@ -328,6 +344,8 @@ class TreatmentCollectionView(EditorView):
         ok=WorkingCopy,
         ok_status=201,
         errors=(400, 401, 403, 413, 415, 429),
+        etag=True,
+        headers=[openapi.LOCATION.on(201, description="The new working copy's URL.")],
     )
     def post(self, request: Request) -> Response:
         content = self.content_from(request.data)
@@ -348,6 +366,7 @@ class TreatmentItemView(EditorView):
         description="The working copy with its ETag (send it back as If-Match to write).",
         ok=WorkingCopy,
         parameters=[ID],
+        etag=True,
     )
     def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
         return self.respond(self.get_treatment(treatment_id))
@@ -361,6 +380,7 @@ class TreatmentItemView(EditorView):
         ok=WorkingCopy,
         errors=WRITE_ERRORS,
         parameters=[ID, IF_MATCH, WRITE_OUTCOME],
+        etag=True,
     )
     def put(self, request: Request, treatment_id: uuid.UUID) -> Response:
         return self.replace(request, treatment_id, merge=False)
@@ -370,10 +390,11 @@ class TreatmentItemView(EditorView):
         example="working_copy",
         description="Change part of the content with a JSON Merge Patch (RFC 7396): objects "
         "merge, `null` removes a key, arrays are replaced whole. The result is validated whole.",
-        request=OpenApiRequest(OpenApiTypes.OBJECT),
+        request=TreatmentContentPatch,
         ok=WorkingCopy,
         errors=WRITE_ERRORS,
         parameters=[ID, IF_MATCH, WRITE_OUTCOME],
+        etag=True,
     )
     def patch(self, request: Request, treatment_id: uuid.UUID) -> Response:
         return self.replace(request, treatment_id, merge=True)
@@ -406,6 +427,7 @@ class TreatmentItemView(EditorView):
         ok=WorkingCopy,
         errors=(400, 401, 403, 404, 409, 412, 428, 429),
         parameters=[ID, IF_MATCH],
+        etag=True,
     )
     def delete(self, request: Request, treatment_id: uuid.UUID) -> Response:
         treatment = self.get_treatment(treatment_id)
@@ -493,6 +515,7 @@ def action_operation(
             ok=ok,
             errors=ACTION_ERRORS,
             parameters=[ID, IF_MATCH],
+            etag=True,
         )
     )
 
@@ -643,6 +666,11 @@ class ImportView(EditorView):
         ok=ImportOutcome,
         also_ok={201: ImportOutcome},
         errors=(400, 401, 403, 412, 413, 415, 428, 429),
+        etag=True,
+        headers=[
+            # A dry run or an unchanged document answers without one.
+            openapi.ETAG.on(200, required=False, description="The working copy's ETag, if written.")
+        ],
         parameters=[
             OpenApiParameter("dry_run", bool, default=False),
             OpenApiParameter(

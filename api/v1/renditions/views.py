@@ -23,6 +23,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from api.hot import WorkerMemory
+from api.openapi import (
+    CANONICAL_LINK,
+    CONTENT_DISPOSITION,
+    CONTENT_LANGUAGE,
+    KEY_PARAMETER,
+    read_operation,
+)
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.renditions.calendar import plan_calendar
@@ -41,7 +48,7 @@ from treatments.signals import publication_changed
 
 from ..examples import seed_document
 from ..links import document_links, treatment_path
-from ..views import KEY_PARAMETER, PublicView, _locate, live_cache_control, read_operation
+from ..views import PublicView, _locate, live_cache_control
 from .schemas import RecoveryPlan
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
@@ -223,6 +230,12 @@ class PlanSchema(AutoSchema):
         return operation
 
 
+PLAN_HEADERS = [
+    CONTENT_LANGUAGE.on(200, 304, required=False),
+    CANONICAL_LINK.on(200, 304, required=False),
+]
+
+
 # -- Views -----------------------------------------------------------------------------------------
 
 
@@ -256,6 +269,10 @@ class RecoveryPlanView(PublicView):
         ok_description="The plan (or, with `Accept: text/calendar`, the same plan as .ics).",
         parameters=_parameters(),
         example=plan_example(),
+        extra_headers=[
+            *PLAN_HEADERS,
+            CONTENT_DISPOSITION.on(200, required=False, description="With text/calendar only."),
+        ],
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         calendar = isinstance(request.accepted_renderer, CalendarRenderer)
@@ -310,6 +327,7 @@ class RecoveryPlanCalendarView(RecoveryPlanView):
         ok_description="An iCalendar file (text/calendar; charset=utf-8).",
         parameters=_parameters(),
         example=calendar_example(),
+        extra_headers=[*PLAN_HEADERS, CONTENT_DISPOSITION.on(200)],
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.plan_response(request, key, calendar=True)

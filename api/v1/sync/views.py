@@ -22,6 +22,7 @@ from rest_framework.request import Request
 
 from api.conditional import is_not_modified_raw
 from api.hot import accepts_json_plainly
+from api.openapi import read_operation
 from api.throttles import FREE_OF_CHARGE, refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
@@ -31,7 +32,7 @@ from treatments.signals import publication_changed
 
 from ..examples import bundle_example, sync_example
 from ..links import document_links, with_links
-from ..views import Gone, PublicView, read_operation
+from ..views import Gone, PublicView
 from .schemas import Bundle, SyncPage
 from .tokens import SyncToken, decode
 
@@ -213,6 +214,7 @@ class SyncView(PublicView):
         not_found=False,
         gone=True,
         example=sync_example(),
+        last_modified=False,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         limit = _page_size(request)
@@ -401,6 +403,7 @@ class BundleView(PublicView):
         parameters=[CATEGORY, LANGUAGE],
         not_found=False,
         example=bundle_example(),
+        last_modified=False,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         built = bundle_for(_scope_from(request))

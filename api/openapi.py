@@ -1,0 +1,181 @@
+"""Shared OpenAPI helpers: operation decorators, the errors they document, common parameters,
+the response headers operations declare, and the post-processing that keeps the document
+usable by client generators.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from api.ratelimit.openapi import rate_limit_headers
+from api.v1.serializers import ProblemSerializer
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="An ETag you hold; if it is current the answer is 304 with no body.",
+)
+
+
+KEY_PARAMETER = OpenApiParameter(
+    "key",
+    str,
+    OpenApiParameter.PATH,
+    description="The treatment's slug, its UUID, or a former slug.",
+)
+NUMBER_PARAMETER = OpenApiParameter(
+    "number", int, OpenApiParameter.PATH, description="A revision number (1, 2, ...)."
+)
+
+
+@dataclass(frozen=True)
+class Header:
+    """A response header the API sends; `on(...)` declares it on some status codes."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str
+
+    def on(self, *codes: int, required: bool = True, description: str = "") -> OpenApiParameter:
+        """The header as sent with these statuses (`required`: on every such response)."""
+        return OpenApiParameter(
+            self.name,
+            self.schema,
+            OpenApiParameter.HEADER,
+            required=required,
+            description=description or self.description,
+            response=list(codes),
+        )
+
+
+# Every response header a client may want to read, defined once. Other capabilities add theirs
+# here (rate-limit headers, for example) and declare them with `.on(...)` or `extra_headers`.
+ETAG = Header(
+    "ETag",
+    {"type": "string", "pattern": '^"[^"]*"$'},
+    "A strong entity-tag of this representation; send it as If-None-Match to revalidate.",
+)
+LAST_MODIFIED = Header(
+    "Last-Modified",
+    {"type": "string"},
+    "When the representation last changed (an HTTP date, e.g. `Tue, 10 Mar 2026 14:30:00 GMT`).",
+)
+CACHE_CONTROL = Header("Cache-Control", {"type": "string"}, "How long caches may keep it.")
+CONTENT_LANGUAGE = Header(
+    "Content-Language", {"type": "string"}, "The language of the document's text (BCP 47)."
+)
+CANONICAL_LINK = Header(
+    "Link",
+    {"type": "string"},
+    'Sent when the URL used a UUID or a former slug: `<canonical path>; rel="canonical"`.',
+)
+LOCATION = Header("Location", {"type": "string"}, "Where the created resource lives.")
+RETRY_AFTER = Header(
+    "Retry-After", {"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait before retrying."
+)
+WRITE_OUTCOME = Header(
+    "Write-Outcome",
+    {"type": "string", "enum": ["updated", "unchanged"]},
+    "`unchanged` when the body equals the working copy: nothing was written, the version and "
+    "ETag stay, no audit record. `updated` otherwise.",
+)
+CONTENT_DISPOSITION = Header(
+    "Content-Disposition", {"type": "string"}, "`attachment` with a file name."
+)
+WWW_AUTHENTICATE = Header("WWW-Authenticate", {"type": "string"}, "How to authenticate.")
+
+
+def validators(*codes: int, last_modified: bool = True) -> list[OpenApiParameter]:
+    """ETag, Last-Modified and Cache-Control, as every public GET sends them."""
+    headers = [ETAG, LAST_MODIFIED, CACHE_CONTROL] if last_modified else [ETAG, CACHE_CONTROL]
+    return [header.on(*codes) for header in headers]
+
+
+def problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ProblemSerializer, description=description)
+
+
+def read_operation(
+    *,
+    operation_id: str,
+    tag: str,
+    description: str,
+    ok: Any,
+    ok_description: str,
+    parameters: list[OpenApiParameter] | None = None,
+    not_found: bool = True,
+    gone: bool = False,
+    example: Any = None,
+    last_modified: bool = True,
+    extra_headers: list[OpenApiParameter] | None = None,
+) -> Any:
+    """The schema of a public GET: its success, 304, every error it can return, and headers."""
+    errors = {
+        400: "A query parameter is unknown, malformed or out of range, or carries an API key.",
+        401: "The API key sent is malformed, unknown, expired or revoked.",
+        403: "A publishable key from an origin not registered for it, or a secret key from a "
+        "browser.",
+        406: "The Accept header asks for a type other than JSON.",
+        429: "Too many requests; retry after the number of seconds in Retry-After.",
+    }
+    if not_found:
+        errors[404] = "No published treatment (or revision) at this URL."
+    # Every operation addressed by a treatment key answers 410 once it is withdrawn.
+    if gone or any(p is KEY_PARAMETER for p in parameters or []):
+        errors[410] = "Gone: withdrawn from publication, or (sync) a token too old; see detail."
+    responses: dict[Any, Any] = {
+        200: OpenApiResponse(ok, description=ok_description),
+        304: OpenApiResponse(description="Not modified: your cached copy is current."),
+    }
+    for status_code, text in sorted(errors.items()):
+        responses[(status_code, PROBLEM_MEDIA_TYPE)] = problem(text)
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        description=description,
+        parameters=[
+            *(parameters or []),
+            IF_NONE_MATCH,
+            # Response headers: a later declaration of a name wins for the codes it lists.
+            *validators(200, 304, last_modified=last_modified),
+            # RateLimit-Policy and RateLimit on every answer, Retry-After on 429.
+            *rate_limit_headers(),
+            *(extra_headers or []),
+        ],
+        responses=responses,
+        examples=[example] if example else [],
+    )
+
+
+def postprocess_for_client_generators(
+    result: dict[str, Any], generator: Any, request: Any, public: bool, **kwargs: Any
+) -> dict[str, Any]:
+    """Make the document what client generators need (a drf-spectacular post-processing hook).
+
+    - `info.version` is the document's semantic version alone (generators use it as a package
+      version); drf-spectacular appends the API version as "1.0.0 (v1)", which is not one. The
+      API version stays visible as `x-api-version` and in the paths.
+    - A component's `title` is its name: pydantic titles a request component after its class
+      ("TreatmentContent"), and generators name classes after titles, so the request and the
+      response shapes of one class would collide.
+    - Public operations carry no `security` (see below).
+    """
+    info = result.setdefault("info", {})
+    info["version"] = settings.SPECTACULAR_SETTINGS["VERSION"]
+    if getattr(generator, "api_version", None):
+        info["x-api-version"] = generator.api_version
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if "title" in schema:
+            schema["title"] = name
+    # `security: [{}]` ("no credentials") says what an absent `security` says when the document
+    # sets none at its root; some generators read any list as "needs authentication".
+    assert "security" not in result, "a root-level security would make this removal wrong"
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("security") == [{}]:
+                del operation["security"]
+    return result
