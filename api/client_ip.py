@@ -60,8 +60,10 @@ def _configured() -> tuple[Network, ...]:
 def _forget_configuration(setting: str, **kwargs: Any) -> None:
     if setting == "TRUSTED_PROXIES":
         _configured.cache_clear()
+        _peer.cache_clear()
 
 
+@lru_cache(maxsize=8192)  # the same few addresses arrive again and again
 def parse_address(value: str) -> Address | None:
     """An IP address from a header value, or None when it is not one.
 
@@ -89,15 +91,22 @@ def _is_trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+@lru_cache(maxsize=8192)
+def _peer(remote: str) -> tuple[str, Address | None, bool]:
+    """REMOTE_ADDR as (canonical text, address, is one of our proxies); cached per value."""
+    address = parse_address(remote)
+    if address is None:
+        return UNKNOWN, None, False
+    return str(address), address, _is_trusted(address, _configured())
+
+
 def client_ip(request: HasMeta) -> str:
     """The address of the client that sent this request, as a string."""
     meta = request.META
-    peer = parse_address(str(meta.get("REMOTE_ADDR") or ""))
-    if peer is None:
-        return UNKNOWN
+    text, peer, proxied = _peer(str(meta.get("REMOTE_ADDR") or ""))
+    if peer is None or not proxied:
+        return text
     networks = _configured()
-    if not networks or not _is_trusted(peer, networks):
-        return str(peer)
     forwarded = meta.get("HTTP_X_FORWARDED_FOR")
     if not forwarded:
         return str(peer)

@@ -12,6 +12,7 @@ request's environ; the middleware writes the fields on whatever response the vie
 """
 
 from collections.abc import Callable, Iterable, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
@@ -38,8 +39,13 @@ def _token(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@lru_cache(maxsize=1024)
+def _policy_item(policy: Policy) -> str:
+    return f"{_token(policy.name)};q={policy.quota};w={policy.window}"
+
+
 def policy_field(policies: Iterable[Policy]) -> str:
-    return ", ".join(f"{_token(p.name)};q={p.quota};w={p.window}" for p in policies)
+    return ", ".join(_policy_item(p) for p in policies)
 
 
 def limit_field(decisions: Iterable[Decision]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import redis
-from cachetools import TLRUCache
+from cachetools import LRUCache
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -35,13 +35,12 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """GCRA state in this worker's memory: bounded, expiring, thread-safe."""
+    """GCRA state in this worker's memory: bounded (LRU), thread-safe."""
 
     def __init__(self, *, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic):
-        # An entry lives until its TAT: after that the client is back to a clean slate anyway.
-        self._tats: TLRUCache[str, float] = TLRUCache(
-            maxsize=max(max_keys, 1), ttu=lambda _key, tat, _now: tat, timer=clock
-        )
+        # Least recently seen clients go first when full; an entry past its TAT is harmless
+        # (GCRA treats it as a clean slate), so no expiry bookkeeping is needed per request.
+        self._tats: LRUCache[str, float] = LRUCache(maxsize=max(max_keys, 1))
         self._clock = clock
         self._lock = threading.Lock()
 

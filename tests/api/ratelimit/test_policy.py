@@ -105,7 +105,7 @@ def test_reset_is_the_time_until_one_more_request() -> None:
     assert (refused.remaining, refused.reset, refused.retry_after) == (0, 1, 1)
 
 
-def test_memory_state_expires_when_the_client_is_back_to_a_clean_slate() -> None:
+def test_memory_state_is_a_clean_slate_after_a_quiet_spell_and_stays_bounded() -> None:
     clock = Clock()
     store = MemoryStore(clock=clock, max_keys=10)
     policy = parse_rate("p", "6/minute")
