@@ -1,19 +1,28 @@
-"""The hot read path: live documents kept in each worker's memory for a few seconds.
+"""The hot read path: live documents and list pages kept in each worker's memory.
 
-Reads dominate, and a published document changes rarely, so each worker keeps the documents it
-served recently (bytes, ETag, Last-Modified) in a bounded TTL cache and answers repeat requests
-without touching the database or DRF's request machinery. A publish, unpublish or delete in this
-process clears the entries at once; other workers see the change within `PUBLIC_MEMORY_TTL`
-seconds (2 by default), well inside the `max-age` shared caches are allowed anyway. Set it to
-0 to turn the cache off.
+Reads dominate, and published content changes rarely, so each worker keeps what it served
+recently (bytes, ETag, Last-Modified) and answers repeat requests without touching the database
+or DRF's request machinery. What a worker keeps is valid for one state of the publication
+change log: the newest entry (its sequence and time) is the *generation*. Each worker re-reads
+the change-log head at most every `PUBLIC_MEMORY_TTL` seconds (1 by default; one indexed query)
+and drops everything it kept when the head moved. So:
+
+- a publish, unpublish, delete, revert, category or slug change in this process is seen at once
+  (`publication_changed` makes the worker re-read the head on its next request);
+- one made by another worker (or another machine) is seen within `PUBLIC_MEMORY_TTL` seconds;
+- nothing expires while nothing is published, however many documents a fleet rotates over.
+
+Set `PUBLIC_MEMORY_TTL` to 0 to turn the memory off (every request then reads the database).
 """
 
 import datetime as dt
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cachetools import Cache, LRUCache, TTLCache
 from django.conf import settings
@@ -23,47 +32,128 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
+from treatments import selectors
 from treatments.signals import publication_changed
 
 from .conditional import VARY, is_not_modified_raw
 
+# The newest change-log entry: (sequence, created_at); (0, None) before anything was published.
+# The time is part of it because SQLite can hand a rolled-back sequence number out again.
+Generation = tuple[int, dt.datetime | None]
 
-@dataclass(frozen=True, slots=True)
-class HotDocument:
-    """A live document ready to send: its bytes and the headers that go with them."""
 
-    body: bytes
-    etag: str
-    last_modified: str  # an HTTP date
-    last_modified_epoch: int
-    cache_control: str
-    language: str
+class ChangeLogHead:
+    """This worker's view of the change-log head, re-read at most every `interval()` seconds."""
+
+    def __init__(
+        self,
+        *,
+        interval: float | None = None,
+        timer: Callable[[], float] = time.monotonic,
+        read: Callable[[], Generation] | None = None,
+    ) -> None:
+        self._interval = interval  # None: settings.PUBLIC_MEMORY_TTL, read on every use
+        self.timer = timer  # replaceable in tests
+        self._read = read or selectors.change_log_head_marker
+        self._value: Generation = (0, None)
+        self._read_at = -math.inf
+        self._lock = threading.Lock()
+
+    def interval(self) -> float:
+        return settings.PUBLIC_MEMORY_TTL if self._interval is None else self._interval
+
+    @property
+    def enabled(self) -> bool:
+        return self.interval() > 0
+
+    def current(self) -> Generation | None:
+        """The head if it was read within the interval, else None."""
+        if self.timer() - self._read_at < self.interval():
+            return self._value
+        return None
+
+    def generation(self) -> Generation:
+        """The head: remembered, or read from the database (one query) when it is too old."""
+        value = self.current()
+        if value is None:
+            # Stamped with the time *before* the read: the value is at least that fresh.
+            started = self.timer()
+            value = self._read()
+            with self._lock:
+                if started >= self._read_at:
+                    self._value, self._read_at = value, started
+        return value
+
+    def forget(self, **kwargs: Any) -> None:
+        """Re-read the head on the next request (a change was committed in this process)."""
+        with self._lock:
+            self._read_at = -math.inf
+
+
+_head = ChangeLogHead()
+publication_changed.connect(_head.forget, dispatch_uid="change-log-head")
+
+
+def change_log_head() -> ChangeLogHead:
+    """This worker's view of the change-log head (shared by every in-memory cache)."""
+    return _head
 
 
 class WorkerMemory:
-    """A thread-safe, bounded cache in this worker: with a TTL, or LRU only (`ttl=None`)."""
+    """A thread-safe, bounded cache in this worker.
+
+    With `head`, entries are valid for one change-log generation and all of them are dropped
+    when the head moves (LRU within a generation). Without it: a TTL cache (`ttl`) or LRU only.
+    """
 
     def __init__(
-        self, *, ttl: float | None, maxsize: int, timer: Callable[[], float] = time.monotonic
+        self,
+        *,
+        maxsize: int,
+        ttl: float | None = None,
+        head: ChangeLogHead | None = None,
+        timer: Callable[[], float] = time.monotonic,
     ):
-        self.enabled = ttl is None or ttl > 0
+        self.head = head
+        self.enabled = head.enabled if head is not None else (ttl is None or ttl > 0)
         self._cache: Cache[Hashable, Any] = (
-            LRUCache(maxsize=max(maxsize, 1))
-            if ttl is None
-            else TTLCache(maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer)
+            TTLCache(maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer)
+            if ttl is not None and head is None
+            else LRUCache(maxsize=max(maxsize, 1))
         )
+        self._generation: Generation | None = None
         self._lock = threading.Lock()
+
+    def generation(self) -> Generation | None:
+        """The generation entries are kept for now (dropping older ones); None without a head.
+
+        Read it *before* querying what you will `put`, and pass it to `put`: an entry built
+        from data older than a head this worker already saw is then never kept.
+        """
+        if self.head is None or not self.enabled:
+            return None
+        generation = self.head.generation()
+        if generation != self._generation:
+            with self._lock:
+                if generation != self._generation:
+                    self._cache.clear()
+                    self._generation = generation
+        return generation
 
     def get(self, key: Hashable) -> Any:
         if not self.enabled:
             return None
+        self.generation()
         with self._lock:
             return self._cache.get(key)
 
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.enabled:
-            with self._lock:
-                self._cache[key] = value
+    def put(self, key: Hashable, value: Any, *, generation: Generation | None = None) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            if generation is not None and generation != self._generation:
+                return  # built from an older state than this worker has seen since
+            self._cache[key] = value
 
     def discard(self, *keys: Hashable) -> None:
         with self._lock:
@@ -74,43 +164,102 @@ class WorkerMemory:
         with self._lock:
             self._cache.clear()
 
+    def __len__(self) -> int:
+        return len(self._cache)
 
-# Hot documents by slug (HotDocument values).
+
+# Hot documents by slug, hot list pages by `page_key` (HotDocument values).
 HotDocuments = WorkerMemory
 
 
-def _configured() -> HotDocuments:
-    return HotDocuments(
-        ttl=settings.PUBLIC_MEMORY_TTL, maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS
+def live_memory(*, maxsize: int) -> WorkerMemory:
+    """A memory of live content in this worker, valid until the change log moves on."""
+    return WorkerMemory(maxsize=maxsize, head=_head)
+
+
+def _configured() -> tuple[WorkerMemory, WorkerMemory]:
+    return (
+        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS),
+        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_PAGES),
     )
 
 
-_hot = _configured()
+_hot, _pages = _configured()
 
 
-def hot_documents() -> HotDocuments:
-    """This worker's cache of hot documents."""
+def hot_documents() -> WorkerMemory:
+    """This worker's memory of live documents, by the key they were asked for."""
     return _hot
+
+
+def hot_pages() -> WorkerMemory:
+    """This worker's memory of list pages and searches, by `page_key`."""
+    return _pages
 
 
 @receiver(setting_changed)
 def _reconfigure(setting: str, **kwargs: Any) -> None:
-    global _hot
-    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
-        _hot = _configured()
+    global _hot, _pages
+    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS", "PUBLIC_MEMORY_MAX_PAGES"):
+        _head.forget()
+        _hot, _pages = _configured()
 
 
 @receiver(publication_changed)
 def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> None:
+    # The head moved: the next request re-reads it and drops every entry. Dropping the
+    # documents' slugs now as well keeps this worker exact even before that request.
     _hot.discard(*slugs)
+    _pages.clear()
+
+
+# Request headers that can change an absolute URL built from the request (DRF's `next` links).
+_URL_META = ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "SERVER_NAME")
+
+
+def page_key(request: HttpRequest, collection: str) -> tuple[Any, ...] | None:
+    """The memory key of a list page: the collection, the query as a sorted list of pairs
+    (order and percent-encoding do not matter) and what absolute links are built from.
+
+    None for a query whose answer depends on the date (`review_status`), never kept.
+    """
+    meta = request.META
+    query = meta.get("QUERY_STRING", "")
+    pairs = tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else ()
+    if any(name == "review_status" for name, _ in pairs):
+        return None
+    return (
+        collection,
+        pairs,
+        meta.get("wsgi.url_scheme"),
+        *(meta.get(name) for name in _URL_META),
+        meta.get("SERVER_PORT"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HotDocument:
+    """A live representation ready to send: its bytes and the headers that go with them."""
+
+    body: bytes
+    etag: str
+    last_modified: str  # an HTTP date
+    last_modified_epoch: int
+    cache_control: str
+    language: str = ""  # Content-Language, when the representation has one
 
 
 def hot_document_for(
-    *, body: str, etag: str, last_modified: dt.datetime, cache_control: str, language: str
+    *,
+    body: str | bytes,
+    etag: str,
+    last_modified: dt.datetime,
+    cache_control: str,
+    language: str = "",
 ) -> HotDocument:
-    """Prepare a stored document for the hot path (encode once, format the date once)."""
+    """Prepare a stored representation for the hot path (encode once, format the date once)."""
     return HotDocument(
-        body=body.encode(),
+        body=body.encode() if isinstance(body, str) else body,
         etag=etag,
         last_modified=http_date(last_modified.timestamp()),
         last_modified_epoch=int(last_modified.timestamp()),
@@ -140,7 +289,7 @@ def accepts_json_plainly(accept: str | None) -> bool:
 
 
 def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpResponse:
-    """The response for a hot document: 304 when the client's copy is current, else the bytes."""
+    """The response for a hot representation: 304 when the client's copy is current, else it."""
     if is_not_modified_raw(
         request.META.get("HTTP_IF_NONE_MATCH"),
         request.META.get("HTTP_IF_MODIFIED_SINCE"),
@@ -156,5 +305,6 @@ def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpRe
     response["Cache-Control"] = document.cache_control
     response["Vary"] = VARY
     response["Allow"] = allow
-    response["Content-Language"] = document.language
+    if document.language:
+        response["Content-Language"] = document.language
     return response

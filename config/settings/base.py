@@ -204,10 +204,13 @@ TREATMENT_REVIEW_INTERVAL_DAYS = int(os.environ.get("TREATMENT_REVIEW_INTERVAL_D
 # How long shared caches may keep a live document, and serve it stale while revalidating.
 PUBLIC_MAX_AGE = int(os.environ.get("PUBLIC_MAX_AGE", "300"))
 PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDATE", "60"))
-# Each worker keeps recently served live documents in memory this many seconds (0 = off);
-# a change published by another worker is seen within this time. See api/hot.py.
-PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "2"))
+# Each worker keeps live documents, list pages and searches in memory until the publication
+# change log moves on, and re-reads the log's head at most every PUBLIC_MEMORY_TTL seconds: a
+# change published by another worker is seen within this time (the staleness bound; keep it
+# <= 1). 0 turns the memory off. See api/hot.py.
+PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "1"))
 PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
+PUBLIC_MEMORY_MAX_PAGES = int(os.environ.get("PUBLIC_MEMORY_MAX_PAGES", "2048"))
 
 # Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
 SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))
