@@ -151,25 +151,34 @@ class PublicView(StrictQueryParametersMixin, APIView):
         return None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # The hot path: a plain GET/HEAD of something this worker served since the change log
-        # last moved is answered from memory, skipping DRF's request machinery but not the rate
-        # limit. Anything else (unusual Accept, other methods, misses) goes through DRF below,
-        # which validates and answers errors exactly as documented; only what it answered is
-        # ever kept, so a hit was a valid request.
+        hot = self.answer_from_memory(request, kwargs)
+        return hot if hot is not None else super().dispatch(request, *args, **kwargs)
+
+    def answer_from_memory(
+        self, request: HttpRequest, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        """The hot path: a plain GET/HEAD of something this worker served since the change log
+        last moved, answered from memory, skipping DRF's request machinery but not the rate
+        limit. None for anything else (unusual Accept, other methods, misses): DRF answers it,
+        validating and answering errors exactly as documented; only what DRF answered is ever
+        kept, so a hit was a valid request. Called by `dispatch`, and before URL resolution by
+        `api.v1.hot_reads.HotReadMiddleware`.
+        """
         memory = self.hot_memory()
         if (
-            memory is not None
-            and memory.enabled
-            and request.method in ("GET", "HEAD")
-            and accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+            memory is None
+            or not memory.enabled
+            or request.method not in ("GET", "HEAD")
+            or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
         ):
-            key = self.hot_key(request, kwargs)
-            entry = memory.get(key) if key is not None else None
-            if entry is not None and self._hot_throttles_allow(request):
-                response = serve_hot(request, entry, self.HOT_ALLOW)
-                refund_free_answers(self.get_throttles(), response)
-                return response
-        return super().dispatch(request, *args, **kwargs)
+            return None
+        key = self.hot_key(request, kwargs)
+        entry = memory.get(key) if key is not None else None
+        if entry is None or not self._hot_throttles_allow(request):
+            return None
+        response = serve_hot(request, entry, self.HOT_ALLOW)
+        refund_free_answers(self.get_throttles(), response)
+        return response
 
     def remember(
         self,

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: repeat public reads from worker memory, after every other middleware.
+    "api.v1.hot_reads.HotReadMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

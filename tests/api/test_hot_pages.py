@@ -275,3 +275,37 @@ def test_review_status_pages_depend_on_the_date_and_are_never_kept(
     client.get(LIST + "?review_status=current")
     with django_assert_num_queries(1):
         assert client.get(LIST + "?review_status=current").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "view", "kwargs"),
+    [
+        ("/api/v1/treatments/", "TreatmentListView", {}),
+        ("/api/v1/categories/", "CategoryListView", {}),
+        (f"/api/v1/treatments/{SLUG}/", "TreatmentDetailView", {"key": SLUG}),
+        ("/api/v1/treatments/café/", "TreatmentDetailView", {"key": "café"}),
+        (f"/api/v1/treatments/{SLUG}/revisions/", None, None),
+        (f"/api/v1/treatments/{SLUG}", None, None),
+        ("/api/v1/treatments//", None, None),
+        ("/api/v1/treatments", None, None),
+        ("/api/v1/sync/", None, None),
+        ("/api/v1/", None, None),
+    ],
+)
+def test_the_middleware_routes_only_what_the_url_map_routes_to_the_same_view(
+    path: str, view: str | None, kwargs: dict[str, Any] | None
+) -> None:
+    from django.urls import Resolver404, resolve
+
+    from api.v1.hot_reads import hot_route
+
+    route = hot_route(path)
+    if view is None:
+        assert route is None
+        return
+    assert route is not None and (route[0].__name__, route[1]) == (view, kwargs)
+    try:
+        match = resolve(path)
+    except Resolver404:  # pragma: no cover - the URL map must route every hot path
+        pytest.fail(f"{path} does not resolve")
+    assert getattr(match.func, "view_class", None) is route[0] and match.kwargs == kwargs
