@@ -213,8 +213,18 @@ def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> 
     _pages.clear()
 
 
-# Request headers that can change an absolute URL built from the request (DRF's `next` links).
-_URL_META = ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "SERVER_NAME")
+def _url_meta() -> tuple[str, ...]:
+    """The request META keys an absolute URL built from the request depends on (DRF's `next`
+    links): the host and scheme, and the proxy headers only where the settings trust them (an
+    untrusted X-Forwarded-Host must not split the memory into useless copies)."""
+    names = ["wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT"]
+    if settings.USE_X_FORWARDED_HOST:
+        names.append("HTTP_X_FORWARDED_HOST")
+    if settings.USE_X_FORWARDED_PORT:
+        names.append("HTTP_X_FORWARDED_PORT")
+    if settings.SECURE_PROXY_SSL_HEADER:
+        names.append(settings.SECURE_PROXY_SSL_HEADER[0])
+    return tuple(names)
 
 
 def page_key(request: HttpRequest, collection: str) -> tuple[Any, ...] | None:
@@ -228,13 +238,7 @@ def page_key(request: HttpRequest, collection: str) -> tuple[Any, ...] | None:
     pairs = tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else ()
     if any(name == "review_status" for name, _ in pairs):
         return None
-    return (
-        collection,
-        pairs,
-        meta.get("wsgi.url_scheme"),
-        *(meta.get(name) for name in _URL_META),
-        meta.get("SERVER_PORT"),
-    )
+    return (collection, pairs, *(meta.get(name) for name in _url_meta()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,29 @@ CHANGES = 10  # published by `bench_changes` for the sync_delta row
 # a run requests, each asked once: every request misses the workers' memory of searches.
 SEARCH_SITES = ["hip", "knee", "shoulder", "spine", "ankle", "wrist", "elbow", "neck"]
 SEARCH_WORDS = 60
+# Keys whose values are not searched prose (treatments.publication.projection.NOT_SEARCHED).
+NOT_PROSE = {
+    "schema_version",
+    "id",
+    "published_at",
+    "slug",
+    "url",
+    "retrieved_on",
+    "last_reviewed_on",
+    "next_review_due",
+    "kind",
+    "tissue_source",
+    "possible_tissue_sources",
+    "band",
+    "basis",
+    "seriousness",
+    "activity",
+    "restriction",
+    "unit",
+    "code",
+    "links",
+    "language",
+}
 
 # name -> (what is requested, the naive endpoint it is compared with)
 ENDPOINTS: dict[str, tuple[str, str | None]] = {
@@ -559,13 +582,18 @@ def first_time_searches(server: Server) -> list[str]:
     status, headers, body = fetch(server.base + f"/api/v1/treatments/{SEED_SLUG}/")
     if status != 200:
         raise SystemExit(f"the seed document answered {status}; cannot build search terms.")
-    words = sorted(
-        {
-            w
-            for w in re.findall(r"[a-z]{5,}", json.dumps(json_body(headers, body)).lower())
-            if w not in SEARCH_SITES
-        }
-    )
+
+    # Words of the document's prose (string values, never keys, links or identifiers), so
+    # that every query matches the treatments of its site, as a reader's search would.
+    def prose(value: Any, key: str = "") -> list[str]:
+        if isinstance(value, dict):
+            return [t for k, v in value.items() if k not in NOT_PROSE for t in prose(v, k)]
+        if isinstance(value, list):
+            return [t for v in value for t in prose(v, key)]
+        return [value] if isinstance(value, str) else []
+
+    text = " ".join(prose(json_body(headers, body))).lower()
+    words = sorted({w for w in re.findall(r"[a-z]{5,}", text) if w not in SEARCH_SITES})
     words = random.Random(1).sample(words, min(SEARCH_WORDS, len(words)))
     queries = [
         f"{site} {a} {b}"

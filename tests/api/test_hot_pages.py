@@ -309,3 +309,15 @@ def test_the_middleware_routes_only_what_the_url_map_routes_to_the_same_view(
     except Resolver404:  # pragma: no cover - the URL map must route every hot path
         pytest.fail(f"{path} does not resolve")
     assert getattr(match.func, "view_class", None) is route[0] and match.kwargs == kwargs
+
+
+def test_pages_are_kept_per_host_because_their_links_are_absolute(
+    client: Client, seed_published: Any, publish_many: Any, clock: Clock, settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["testserver", "api.example.org"]
+    publish_many(2)
+    here = client.get(LIST + "?page_size=1").json()["next"]
+    there = client.get(LIST + "?page_size=1", headers={"Host": "api.example.org"}).json()["next"]
+    assert here.startswith("http://testserver/") and there.startswith("http://api.example.org/")
+    forged = client.get(LIST + "?page_size=1", headers={"X-Forwarded-Host": "evil.example"})
+    assert forged.json()["next"] == here, "an untrusted proxy header changes nothing"
