@@ -16,6 +16,7 @@ Set `PUBLIC_MEMORY_TTL` to 0 to turn the memory off (every request then reads th
 """
 
 import datetime as dt
+import logging
 import math
 import threading
 import time
@@ -28,6 +29,7 @@ from cachetools import Cache, LRUCache, TTLCache
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
+from django.db import DatabaseError, connection
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
@@ -36,6 +38,8 @@ from treatments import selectors
 from treatments.signals import publication_changed
 
 from .conditional import VARY, is_not_modified_raw
+
+logger = logging.getLogger(__name__)
 
 # The newest change-log entry: (sequence, created_at); (0, None) before anything was published.
 # The time is part of it because SQLite can hand a rolled-back sequence number out again.
@@ -78,7 +82,16 @@ class ChangeLogHead:
         if value is None:
             # Stamped with the time *before* the read: the value is at least that fresh.
             started = self.timer()
-            value = self._read()
+            try:
+                value = self._read()
+            except DatabaseError:
+                if connection.in_atomic_block:
+                    raise  # the caller's transaction is broken: let it fail as it must
+                # The database is unreachable: keep the last head seen, so that what this
+                # worker holds is still served while the outage lasts (requests that need
+                # the database fail as they would anyway); try again after the interval.
+                logger.warning("Cannot read the change-log head; serving from memory.")
+                value = self._value
             with self._lock:
                 if started >= self._read_at:
                     self._value, self._read_at = value, started

@@ -749,7 +749,11 @@ def drain(base: str, timeout: float = 180.0) -> None:
     fast = 0
     while time.monotonic() < deadline and fast < 3:
         started = time.perf_counter()
-        fetch(base + "/bench/limit/")
+        try:
+            fetch(base + "/bench/limit/")
+        except (urllib.error.URLError, TimeoutError, ConnectionError):
+            fast = 0  # still busy (a loaded machine): keep waiting until the deadline
+            continue
         fast = fast + 1 if time.perf_counter() - started < 0.05 else 0
         time.sleep(0.2)
 

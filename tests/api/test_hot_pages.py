@@ -321,3 +321,27 @@ def test_pages_are_kept_per_host_because_their_links_are_absolute(
     assert here.startswith("http://testserver/") and there.startswith("http://api.example.org/")
     forged = client.get(LIST + "?page_size=1", headers={"X-Forwarded-Host": "evil.example"})
     assert forged.json()["next"] == here, "an untrusted proxy header changes nothing"
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as requests run
+def test_an_unreachable_database_keeps_the_last_head_and_what_the_worker_holds() -> None:
+    import datetime as dt
+
+    from django.db import OperationalError
+
+    clock, heads = Clock(), iter([(5, None)])
+
+    def read() -> tuple[int, None]:
+        try:
+            return next(heads)
+        except StopIteration:
+            raise OperationalError("connection refused") from None
+
+    memory = WorkerMemory(maxsize=10, head=ChangeLogHead(interval=1.0, timer=clock, read=read))
+    entry = hot_document_for(
+        body="{}", etag='"x"', last_modified=dt.datetime.now(dt.UTC), cache_control="public"
+    )
+    memory.put("page", entry, generation=memory.generation())
+    clock.now += 5  # the head is due to be re-read, and the database is down
+    assert memory.get("page") is entry, "served from memory while the outage lasts"
+    assert memory.generation() == (5, None)
