@@ -34,7 +34,9 @@ def is_not_modified_raw(
         # Weak comparison for GET/HEAD (RFC 9110 §13.1.2); either encoding's tag matches.
         tags = {identity_etag(tag.removeprefix("W/")) for tag in parse_etags(if_none_match)}
         return "*" in tags or etag in tags
-    since = parse_http_date_safe(if_modified_since or "")
+    if not if_modified_since:  # the common case, without a failed parse of ""
+        return False
+    since = parse_http_date_safe(if_modified_since)
     return since is not None and last_modified_epoch <= since
 
 

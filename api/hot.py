@@ -1,156 +1,282 @@
-"""The hot read path: live documents kept in each worker's memory for a few seconds.
+"""The hot read path: live documents and list pages kept in each worker's memory.
 
-Reads dominate, and a published document changes rarely, so each worker keeps the documents it
-served recently (bytes, ETag, Last-Modified) in a bounded TTL cache and answers repeat requests
-without touching the database or DRF's request machinery. A publish, unpublish or delete in this
-process clears the entries at once; other workers see the change within `PUBLIC_MEMORY_TTL`
-seconds (2 by default), well inside the `max-age` shared caches are allowed anyway. Set it to
-0 to turn the cache off.
+Reads dominate, and published content changes rarely, so each worker keeps what it served
+recently (bytes, ETag, Last-Modified) and answers repeat requests without touching the database
+or DRF's request machinery. What a worker keeps is valid for one state of the publication
+change log: the newest entry (its sequence and time) is the *generation*. Each worker re-reads
+the change-log head at most every `PUBLIC_MEMORY_TTL` seconds (1 by default; one indexed query)
+and drops everything it kept when the head moved. So:
+
+- a publish, unpublish, delete, revert, category or slug change in this process is seen at once
+  (`publication_changed` makes the worker re-read the head on its next request);
+- one made by another worker (or another machine) is seen within `PUBLIC_MEMORY_TTL` seconds;
+- nothing expires while nothing is published, however many documents a fleet rotates over.
+
+Set `PUBLIC_MEMORY_TTL` to 0 to turn the memory off (every request then reads the database).
 """
 
 import datetime as dt
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cachetools import Cache, LRUCache, TTLCache
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
+from django.db import DatabaseError, connection
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
+from treatments import selectors
 from treatments.signals import publication_changed
 
 from .conditional import VARY, is_not_modified_raw
 
+logger = logging.getLogger(__name__)
+
+# The newest change-log entry: (sequence, created_at); (0, None) before anything was published.
+# The time is part of it because SQLite can hand a rolled-back sequence number out again.
+Generation = tuple[int, dt.datetime | None]
+
+
+class ChangeLogHead:
+    """This worker's view of the change-log head, re-read at most every `interval()` seconds."""
+
+    def __init__(
+        self,
+        *,
+        interval: float | None = None,
+        timer: Callable[[], float] = time.monotonic,
+        read: Callable[[], Generation] | None = None,
+    ) -> None:
+        self._interval = interval  # None: settings.PUBLIC_MEMORY_TTL, read on every use
+        self.timer = timer  # replaceable in tests
+        self._read = read or selectors.change_log_head_marker
+        self._value: Generation = (0, None)
+        self._read_at = -math.inf
+        self._lock = threading.Lock()
+
+    def interval(self) -> float:
+        return settings.PUBLIC_MEMORY_TTL if self._interval is None else self._interval
+
+    @property
+    def enabled(self) -> bool:
+        return self.interval() > 0
+
+    def current(self) -> Generation | None:
+        """The head if it was read within the interval, else None."""
+        if self.timer() - self._read_at < self.interval():
+            return self._value
+        return None
+
+    def generation(self) -> Generation:
+        """The head: remembered, or read from the database (one query) when it is too old."""
+        value = self.current()
+        if value is None:
+            # Stamped with the time *before* the read: the value is at least that fresh.
+            started = self.timer()
+            try:
+                value = self._read()
+            except DatabaseError:
+                if connection.in_atomic_block:
+                    raise  # the caller's transaction is broken: let it fail as it must
+                # The database is unreachable: keep the last head seen, so that what this
+                # worker holds is still served while the outage lasts (requests that need
+                # the database fail as they would anyway); try again after the interval.
+                logger.warning("Cannot read the change-log head; serving from memory.")
+                value = self._value
+            with self._lock:
+                if started >= self._read_at:
+                    self._value, self._read_at = value, started
+        return value
+
+    def forget(self, **kwargs: Any) -> None:
+        """Re-read the head on the next request (a change was committed in this process)."""
+        with self._lock:
+            self._read_at = -math.inf
+
+
+_head = ChangeLogHead()
+publication_changed.connect(_head.forget, dispatch_uid="change-log-head")
+
+
+def change_log_head() -> ChangeLogHead:
+    """This worker's view of the change-log head (shared by every in-memory cache)."""
+    return _head
+
+
+class WorkerMemory:
+    """A thread-safe, bounded cache in this worker.
+
+    With `head`, entries are valid for one change-log generation and all of them are dropped
+    when the head moves (LRU within a generation). Without it: a TTL cache (`ttl`) or LRU only.
+    """
+
+    def __init__(
+        self,
+        *,
+        maxsize: int,
+        ttl: float | None = None,
+        head: ChangeLogHead | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ):
+        self.head = head
+        self.enabled = head.enabled if head is not None else (ttl is None or ttl > 0)
+        self._cache: Cache[Hashable, Any] = (
+            TTLCache(maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer)
+            if ttl is not None and head is None
+            else LRUCache(maxsize=max(maxsize, 1))
+        )
+        self._generation: Generation | None = None
+        self._lock = threading.Lock()
+
+    def generation(self) -> Generation | None:
+        """The generation entries are kept for now (dropping older ones); None without a head.
+
+        Read it *before* querying what you will `put`, and pass it to `put`: an entry built
+        from data older than a head this worker already saw is then never kept.
+        """
+        if self.head is None or not self.enabled:
+            return None
+        generation = self.head.generation()
+        if generation != self._generation:
+            with self._lock:
+                if generation != self._generation:
+                    self._cache.clear()
+                    self._generation = generation
+        return generation
+
+    def get(self, key: Hashable) -> Any:
+        if not self.enabled:
+            return None
+        self.generation()
+        with self._lock:
+            return self._cache.get(key)
+
+    def put(self, key: Hashable, value: Any, *, generation: Generation | None = None) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            if generation is not None and generation != self._generation:
+                return  # built from an older state than this worker has seen since
+            self._cache[key] = value
+
+    def discard(self, *keys: Hashable) -> None:
+        with self._lock:
+            for key in keys:
+                self._cache.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+# Hot documents by slug, hot list pages by `page_key` (HotDocument values).
+HotDocuments = WorkerMemory
+
+
+def live_memory(*, maxsize: int) -> WorkerMemory:
+    """A memory of live content in this worker, valid until the change log moves on."""
+    return WorkerMemory(maxsize=maxsize, head=_head)
+
+
+def _configured() -> tuple[WorkerMemory, WorkerMemory]:
+    return (
+        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS),
+        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_PAGES),
+    )
+
+
+_hot, _pages = _configured()
+
+
+def hot_documents() -> WorkerMemory:
+    """This worker's memory of live documents, by the key they were asked for."""
+    return _hot
+
+
+def hot_pages() -> WorkerMemory:
+    """This worker's memory of list pages and searches, by `page_key`."""
+    return _pages
+
+
+@receiver(setting_changed)
+def _reconfigure(setting: str, **kwargs: Any) -> None:
+    global _hot, _pages
+    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS", "PUBLIC_MEMORY_MAX_PAGES"):
+        _head.forget()
+        _hot, _pages = _configured()
+
+
+@receiver(publication_changed)
+def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> None:
+    # The head moved: the next request re-reads it and drops every entry. Dropping the
+    # documents' slugs now as well keeps this worker exact even before that request.
+    _hot.discard(*slugs)
+    _pages.clear()
+
+
+def _url_meta() -> tuple[str, ...]:
+    """The request META keys an absolute URL built from the request depends on (DRF's `next`
+    links): the host and scheme, and the proxy headers only where the settings trust them (an
+    untrusted X-Forwarded-Host must not split the memory into useless copies)."""
+    names = ["wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT"]
+    if settings.USE_X_FORWARDED_HOST:
+        names.append("HTTP_X_FORWARDED_HOST")
+    if settings.USE_X_FORWARDED_PORT:
+        names.append("HTTP_X_FORWARDED_PORT")
+    if settings.SECURE_PROXY_SSL_HEADER:
+        names.append(settings.SECURE_PROXY_SSL_HEADER[0])
+    return tuple(names)
+
+
+def page_key(request: HttpRequest, collection: str) -> tuple[Any, ...] | None:
+    """The memory key of a list page: the collection, the query as a sorted list of pairs
+    (order and percent-encoding do not matter) and what absolute links are built from.
+
+    None for a query whose answer depends on the date (`review_status`), never kept.
+    """
+    meta = request.META
+    query = meta.get("QUERY_STRING", "")
+    pairs = tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else ()
+    if any(name == "review_status" for name, _ in pairs):
+        return None
+    return (collection, pairs, *(meta.get(name) for name in _url_meta()))
+
 
 @dataclass(frozen=True, slots=True)
 class HotDocument:
-    """A live document ready to send: its bytes and the headers that go with them."""
+    """A live representation ready to send: its bytes and the headers that go with them."""
 
     body: bytes
     etag: str
     last_modified: str  # an HTTP date
     last_modified_epoch: int
     cache_control: str
-    language: str
-
-
-class WorkerMemory:
-    """A thread-safe, bounded cache in this worker: with a TTL, or LRU only (`ttl=None`)."""
-
-    def __init__(
-        self, *, ttl: float | None, maxsize: int, timer: Callable[[], float] = time.monotonic
-    ):
-        self.enabled = ttl is None or ttl > 0
-        self._cache: Cache[Hashable, Any] = (
-            LRUCache(maxsize=max(maxsize, 1))
-            if ttl is None
-            else TTLCache(maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer)
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        if not self.enabled:
-            return None
-        with self._lock:
-            return self._cache.get(key)
-
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.enabled:
-            with self._lock:
-                self._cache[key] = value
-
-    def discard(self, *keys: Hashable) -> None:
-        with self._lock:
-            for key in keys:
-                self._cache.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-
-class HotDocuments(WorkerMemory):
-    """Hot documents by key, and the copy last served of each, for when the database is down.
-
-    The hot entries expire after `PUBLIC_MEMORY_TTL`. The last-served copies are kept (LRU)
-    with the time they were read from the database, and are used only while the database cannot
-    answer, and only while younger than `PUBLIC_MAX_AGE`: no older than what a shared cache
-    may serve anyway. A publish, unpublish or delete in this process forgets both at once.
-    """
-
-    def __init__(
-        self, *, ttl: float | None, maxsize: int, timer: Callable[[], float] = time.monotonic
-    ):
-        super().__init__(ttl=ttl, maxsize=maxsize, timer=timer)
-        self._timer = timer
-        self._last_served: LRUCache[Hashable, tuple[float, HotDocument]] = LRUCache(
-            maxsize=max(maxsize, 1)
-        )
-
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.enabled:
-            with self._lock:
-                self._cache[key] = value
-                self._last_served[key] = (self._timer(), value)
-
-    def discard(self, *keys: Hashable) -> None:
-        with self._lock:
-            for key in keys:
-                self._cache.pop(key, None)
-                self._last_served.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self._last_served.clear()
-
-    def last_served(self, key: Hashable, *, max_age: float) -> HotDocument | None:
-        """The copy of `key` last read from the database, if younger than `max_age` seconds."""
-        with self._lock:
-            found = self._last_served.get(key)
-        if found is None or self._timer() - found[0] > max_age:
-            return None
-        return found[1]
-
-
-def _configured() -> HotDocuments:
-    return HotDocuments(
-        ttl=settings.PUBLIC_MEMORY_TTL, maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS
-    )
-
-
-_hot = _configured()
-
-
-def hot_documents() -> HotDocuments:
-    """This worker's cache of hot documents."""
-    return _hot
-
-
-@receiver(setting_changed)
-def _reconfigure(setting: str, **kwargs: Any) -> None:
-    global _hot
-    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
-        _hot = _configured()
-
-
-@receiver(publication_changed)
-def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> None:
-    _hot.discard(*slugs)
+    language: str = ""  # Content-Language, when the representation has one
 
 
 def hot_document_for(
-    *, body: str, etag: str, last_modified: dt.datetime, cache_control: str, language: str
+    *,
+    body: str | bytes,
+    etag: str,
+    last_modified: dt.datetime,
+    cache_control: str,
+    language: str = "",
 ) -> HotDocument:
-    """Prepare a stored document for the hot path (encode once, format the date once)."""
+    """Prepare a stored representation for the hot path (encode once, format the date once)."""
     return HotDocument(
-        body=body.encode(),
+        body=body.encode() if isinstance(body, str) else body,
         etag=etag,
         last_modified=http_date(last_modified.timestamp()),
         last_modified_epoch=int(last_modified.timestamp()),
@@ -166,13 +292,12 @@ class AnonymousReader:
     `request.user` here would load the session and add `Vary: Cookie` for nothing.
     """
 
-    __slots__ = ("META", "auth", "headers", "user")
+    __slots__ = ("META", "headers", "user")
 
     def __init__(self, request: HttpRequest) -> None:
         self.META = request.META
         self.headers = request.headers
         self.user = AnonymousUser()
-        self.auth: Any = None  # the partner's ApiKey when the request carries a valid key
 
 
 def accepts_json_plainly(accept: str | None) -> bool:
@@ -181,7 +306,7 @@ def accepts_json_plainly(accept: str | None) -> bool:
 
 
 def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpResponse:
-    """The response for a hot document: 304 when the client's copy is current, else the bytes."""
+    """The response for a hot representation: 304 when the client's copy is current, else it."""
     if is_not_modified_raw(
         request.META.get("HTTP_IF_NONE_MATCH"),
         request.META.get("HTTP_IF_MODIFIED_SINCE"),
@@ -197,7 +322,8 @@ def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpRe
     response["Cache-Control"] = document.cache_control
     response["Vary"] = VARY
     response["Allow"] = allow
-    response["Content-Language"] = document.language
+    if document.language:
+        response["Content-Language"] = document.language
     return response
 
 
@@ -206,11 +332,12 @@ DETAIL_ALLOW = "GET, HEAD, OPTIONS"
 
 
 def serve_last_served(request: HttpRequest, *, retry_after: int) -> HttpResponse | None:
-    """While the database is down: a live document this worker served lately, or None.
+    """While the database is down: a live document this worker holds in memory, or None.
 
-    Only for a plain GET/HEAD of a document's URL (what the hot path answers). The copy may be
-    up to `PUBLIC_MAX_AGE` old, so shared caches are told to keep it no longer than the client
-    is told to wait before retrying.
+    The memory outlives a database outage (the change-log head keeps its last value when it
+    cannot be read), so this answers the requests that reached DRF anyway (e.g. the hot path's
+    rate-limit check failed over to DRF). Only for a plain GET/HEAD of a document's URL. Shared
+    caches are told to keep it no longer than the client is told to wait before retrying.
     """
     match = request.resolver_match
     if (
@@ -221,7 +348,10 @@ def serve_last_served(request: HttpRequest, *, retry_after: int) -> HttpResponse
         or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
     ):
         return None
-    document = _hot.last_served(match.kwargs.get("key", ""), max_age=settings.PUBLIC_MAX_AGE)
+    try:
+        document = _hot.get(match.kwargs.get("key", ""))
+    except DatabaseError:
+        return None
     if document is None:
         return None
     response = serve_hot(request, document, DETAIL_ALLOW)

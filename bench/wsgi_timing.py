@@ -8,6 +8,7 @@ changes with the data size, and ``bench/profile_request.py`` to profile one endp
 from __future__ import annotations
 
 import io
+import itertools
 import sys
 import time
 from collections.abc import Callable
@@ -37,17 +38,21 @@ def environ_for(path: str, headers: dict[str, str] | None = None) -> dict[str, A
 
 
 def requester(
-    app: Callable[..., Any], path: str, headers: dict[str, str] | None = None
+    app: Callable[..., Any], path: str | list[str], headers: dict[str, str] | None = None
 ) -> Callable[[], tuple[str, int]]:
-    """A function that performs one request and returns (status line, body length)."""
-    base = environ_for(path, headers)
+    """A function that performs one request and returns (status line, body length).
+
+    Given a list of paths, each call asks the next one (cycling).
+    """
+    bases = [environ_for(p, headers) for p in ([path] if isinstance(path, str) else path)]
+    turn = itertools.cycle(bases)
     status: list[str] = []
 
     def start_response(code: str, response_headers: Any, exc_info: Any = None) -> None:
         status.append(code)
 
     def one() -> tuple[str, int]:
-        environ = dict(base)
+        environ = dict(next(turn))
         environ["wsgi.input"] = io.BytesIO(b"")
         result = app(environ, start_response)
         try:

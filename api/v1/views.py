@@ -2,10 +2,11 @@
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -21,9 +22,12 @@ from rest_framework.views import APIView
 from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
 from api.hot import (
     AnonymousReader,
+    WorkerMemory,
     accepts_json_plainly,
     hot_document_for,
     hot_documents,
+    hot_pages,
+    page_key,
     serve_hot,
 )
 from api.openapi import (
@@ -72,6 +76,9 @@ from .serializers import (
 )
 
 FILTER_PARAMETERS = frozenset(TreatmentFilterSet.query_parameters())
+# The search filter's own form field: a search alone is validated by the FilterSet's rules
+# without building the FilterSet (django-filter deep-copies every filter per instance).
+SEARCH_FIELD = TreatmentFilterSet.base_filters["q"].field
 
 
 def live_cache_control() -> str:
@@ -92,6 +99,71 @@ class PublicView(StrictQueryParametersMixin, APIView):
     permission_classes = [AllowAny]
     # Partner keys only: they raise limits, never grant rights (see api/partner_keys.py).
     authentication_classes: list = [ApiKeyAuthentication]
+    HOT_ALLOW = "GET, HEAD, OPTIONS"
+
+    def hot_memory(self) -> WorkerMemory | None:
+        """The worker memory this view answers repeat reads from (None: no hot path)."""
+        return None
+
+    def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
+        """This request's key in `hot_memory()` (None: never answered from memory)."""
+        return None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        hot = self.answer_from_memory(request, kwargs)
+        return hot if hot is not None else super().dispatch(request, *args, **kwargs)
+
+    def answer_from_memory(
+        self, request: HttpRequest, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        """The hot path: a plain GET/HEAD of something this worker served since the change log
+        last moved, answered from memory, skipping DRF's request machinery but not the rate
+        limit. None for anything else (unusual Accept, other methods, misses): DRF answers it,
+        validating and answering errors exactly as documented; only what DRF answered is ever
+        kept, so a hit was a valid request. Called by `dispatch`, and before URL resolution by
+        `api.v1.hot_reads.HotReadMiddleware`.
+        """
+        memory = self.hot_memory()
+        if (
+            memory is None
+            or not memory.enabled
+            or request.method not in ("GET", "HEAD")
+            or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+        ):
+            return None
+        key = self.hot_key(request, kwargs)
+        entry = memory.get(key) if key is not None else None
+        if entry is None or not self._hot_throttles_allow(request):
+            return None
+        response = serve_hot(request, entry, self.HOT_ALLOW)
+        refund_free_answers(self.get_throttles(), response)
+        return response
+
+    def remember(
+        self,
+        request: HttpRequest,
+        generation: Any,
+        *,
+        body: str,
+        etag: str,
+        last_modified: dt.datetime,
+        cache_control: str,
+        language: str = "",
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """Keep an answer in `hot_memory()` for the generation read before it was built."""
+        memory = self.hot_memory()
+        key = self.hot_key(request, kwargs or {})
+        if memory is None or key is None or not memory.enabled:
+            return
+        entry = hot_document_for(
+            body=body,
+            etag=etag,
+            last_modified=last_modified,
+            cache_control=cache_control,
+            language=language,
+        )
+        memory.put(key, entry, generation=generation)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -141,6 +213,23 @@ class PublicView(StrictQueryParametersMixin, APIView):
         response = json_bytes_response(body)
         return stamp(response, etag=etag, last_modified=last_modified, cache_control=cache_control)
 
+    def stored_page(
+        self, request: Request, generation: Any, body: str, last_modified: dt.datetime
+    ) -> HttpResponse:
+        """Answer with a page's bytes (ETag: their hash) and keep them for repeat reads."""
+        etag, cache_control = etag_for(body), live_cache_control()
+        self.remember(
+            request,
+            generation,
+            body=body,
+            etag=etag,
+            last_modified=last_modified,
+            cache_control=cache_control,
+        )
+        return self.stored(
+            request, body=body, etag=etag, last_modified=last_modified, cache_control=cache_control
+        )
+
     def constant(self, request: HttpRequest, build: Callable[[], Any]) -> HttpResponse:
         """Answer with a body that never changes in this process (built once)."""
         body, built = _constant_body(build)
@@ -178,6 +267,12 @@ class CategoryListView(PublicView, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.category_live_list()
 
+    def hot_memory(self) -> WorkerMemory:
+        return hot_pages()
+
+    def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
+        return page_key(request, "categories")
+
     @read_operation(
         operation_id="categories_list",
         tag="categories",
@@ -189,15 +284,11 @@ class CategoryListView(PublicView, generics.ListAPIView):
         example=examples.category_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        generation = hot_pages().generation()
         paginator = self._cursor_paginator()
         page: list[Any] = paginator.paginate_queryset(self.get_queryset(), request, view=self) or []
         items = [to_json(CategorySerializer(c).data) for c in page]
-        return self.stored(
-            request,
-            body=_page_body(paginator, items),
-            last_modified=_latest_change(),
-            cache_control=live_cache_control(),
-        )
+        return self.stored_page(request, generation, _page_body(paginator, items), _latest_change())
 
 
 class TreatmentListView(PublicView, generics.ListAPIView):
@@ -215,6 +306,12 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         return selectors.publication_live_list().only(
             "treatment_id", "slug", "title", "published_at", "summary_json", "changed_at"
         )
+
+    def hot_memory(self) -> WorkerMemory:
+        return hot_pages()
+
+    def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
+        return page_key(request, "treatments")
 
     @read_operation(
         operation_id="treatments_list",
@@ -277,19 +374,32 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         example=examples.list_example(),
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        generation = hot_pages().generation()
         queryset = self.get_queryset()
-        # django-filter deep-copies every filter per request; unfiltered pages (most of them)
-        # skip it. Filter parameters were already checked against the allowlist.
-        if FILTER_PARAMETERS.intersection(request.query_params):
+        # django-filter deep-copies every filter per request: unfiltered pages and plain
+        # searches skip it. Filter parameters were already checked against the allowlist.
+        filters = FILTER_PARAMETERS.intersection(request.query_params)
+        if filters == {"q"}:
+            queryset = selectors.publication_search(
+                queryset, query=_search_query(request.query_params["q"])
+            )
+        elif filters:
             queryset = self.filter_queryset(queryset)
         paginator = self._cursor_paginator()
         page: list[Any] = paginator.paginate_queryset(queryset, request, view=self) or []
         items = [with_links(p.summary_json, {"self": treatment_path(p.slug)}) for p in page]
         body = _page_body(paginator, items)
         last = max((p.changed_at for p in page), default=None) or _latest_change()
-        return self.stored(
-            request, body=body, last_modified=last, cache_control=live_cache_control()
-        )
+        return self.stored_page(request, generation, body, last)
+
+
+def _search_query(value: str) -> str:
+    """A search query checked by the search filter's own rules (a 400 names `q`)."""
+    try:
+        cleaned: str = SEARCH_FIELD.clean(value)
+    except DjangoValidationError as error:
+        raise ValidationError({"q": error.messages}) from None
+    return cleaned
 
 
 class Gone(APIException):
@@ -322,28 +432,20 @@ def _locate(key: str) -> selectors.Located:
 class TreatmentDetailView(PublicView):
     """The full published document of a treatment."""
 
-    ALLOW = "GET, HEAD, OPTIONS"
     # `Accept: application/fhir+json` answers the FHIR Bundle (api/v1/renditions/fhir.py). The
-    # hot path above never sees it: that Accept header is not plain JSON.
+    # hot path never sees it: that Accept header is not plain JSON.
     renderer_classes = [*PublicView.renderer_classes, FhirJsonRenderer]
     schema = FhirAlternateSchema()
 
+    def hot_memory(self) -> WorkerMemory:
+        return hot_documents()
+
+    def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
+        # Only the canonical slug is kept (see `get`); any query string is a 400 from DRF.
+        return None if request.META.get("QUERY_STRING") else kwargs.get("key")
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # The hot path: a plain GET/HEAD of a document this worker served moments ago is
-        # answered from memory, skipping DRF's request machinery but not the rate limit.
-        # Anything else (query strings, unusual Accept, other methods, misses) goes through
-        # DRF below, which validates and answers errors exactly as documented.
-        if (
-            request.method in ("GET", "HEAD")
-            and not request.META.get("QUERY_STRING")
-            and accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
-        ):
-            document = hot_documents().get(kwargs.get("key", ""))
-            if document is not None and self._hot_throttles_allow(request):
-                response = serve_hot(request, document, self.ALLOW)
-                refund_free_answers(self.get_throttles(), response)
-                return response
-        if "ld+json" in request.META.get("HTTP_ACCEPT", ""):  # never on the hot path above
+        if "ld+json" in request.META.get("HTTP_ACCEPT", ""):  # never on the hot path
             from .renditions.jsonld import detail_jsonld_view, prefers_jsonld
 
             if prefers_jsonld(request):
@@ -371,6 +473,7 @@ class TreatmentDetailView(PublicView):
             from .renditions.fhir import fhir_response
 
             return fhir_response(self, request, key)
+        generation = hot_documents().generation()
         fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
@@ -390,15 +493,15 @@ class TreatmentDetailView(PublicView):
             cache_control=live_cache_control(),
         )
         if canonical:
-            hot_documents().put(
-                key,
-                hot_document_for(
-                    body=body,
-                    etag=row["etag"],
-                    last_modified=row["published_at"],
-                    cache_control=live_cache_control(),
-                    language=row["language"],
-                ),
+            self.remember(
+                request,
+                generation,
+                body=body,
+                etag=row["etag"],
+                last_modified=row["published_at"],
+                cache_control=live_cache_control(),
+                language=row["language"],
+                kwargs={"key": key},
             )
         else:
             response["Link"] = f'<{treatment_path(row["slug"])}>; rel="canonical"'

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Last: repeat public reads from worker memory, after every other middleware.
+    "api.v1.hot_reads.HotReadMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -280,10 +282,13 @@ TREATMENT_REVIEW_INTERVAL_DAYS = int(os.environ.get("TREATMENT_REVIEW_INTERVAL_D
 # How long shared caches may keep a live document, and serve it stale while revalidating.
 PUBLIC_MAX_AGE = int(os.environ.get("PUBLIC_MAX_AGE", "300"))
 PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDATE", "60"))
-# Each worker keeps recently served live documents in memory this many seconds (0 = off);
-# a change published by another worker is seen within this time. See api/hot.py.
-PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "2"))
+# Each worker keeps live documents, list pages and searches in memory until the publication
+# change log moves on, and re-reads the log's head at most every PUBLIC_MEMORY_TTL seconds: a
+# change published by another worker is seen within this time (the staleness bound; keep it
+# <= 1). 0 turns the memory off. See api/hot.py.
+PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "1"))
 PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
+PUBLIC_MEMORY_MAX_PAGES = int(os.environ.get("PUBLIC_MEMORY_MAX_PAGES", "2048"))
 
 # Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
 PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")

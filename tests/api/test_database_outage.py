@@ -20,7 +20,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from api.hot import HotDocuments, hot_document_for
 from tests.processes import Answer, free_port, gunicorn, manage, request, site_env
 
 RETRY_AFTER = "7"
@@ -106,7 +105,7 @@ def _check_outage(port: int, token: str, break_database: Any, restore_database: 
     assert request(port, "GET", "/api/v1/editor/treatments/", headers=editor).status == 200
 
     break_database()
-    time.sleep(HOT_TTL + 0.5)  # the hot entries have expired; the last-served copies remain
+    time.sleep(HOT_TTL + 0.5)  # the head is due for a re-read, which fails: memory is kept
     try:
         for path in PUBLIC_URLS:
             answer = request(port, "GET", path)
@@ -121,7 +120,12 @@ def _check_outage(port: int, token: str, break_database: Any, restore_database: 
         assert hot.status == 200
         assert hot.body == before[DETAIL].body
         assert hot.headers["ETag"] == before[DETAIL].headers["ETag"]
-        assert hot.headers["Cache-Control"] == f"public, max-age={RETRY_AFTER}"
+        # From the hot path (its usual caching), or from the error handler (kept only as long
+        # as the client is told to wait).
+        assert hot.headers["Cache-Control"] in (
+            before[DETAIL].headers["Cache-Control"],
+            f"public, max-age={RETRY_AFTER}",
+        )
         etag = {"If-None-Match": hot.headers["ETag"]}
         assert request(port, "GET", DETAIL, headers=etag).status == 304
         for method, path in [
@@ -262,26 +266,3 @@ def test_a_lost_postgresql_connection_answers_503_with_retry_after_and_recovers(
                 _check_outage(port, token, relay.cut, relay.start)
         finally:
             relay.cut()
-
-
-def test_last_served_copies_outlive_the_hot_entry_until_max_age_and_a_change_forgets_them() -> None:
-    import datetime as dt
-
-    now = [100.0]
-    documents = HotDocuments(ttl=2.0, maxsize=10, timer=lambda: now[0])
-    document = hot_document_for(
-        body="{}",
-        etag='"e"',
-        last_modified=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        cache_control="public, max-age=300",
-        language="en",
-    )
-    documents.put("a", document)
-    documents.put("b", document)
-    now[0] += 10  # the hot entries are gone
-    assert documents.get("a") is None
-    assert documents.last_served("a", max_age=300) is document
-    documents.discard("b")  # published, withdrawn or deleted in this process
-    assert documents.last_served("b", max_age=300) is None
-    now[0] += 300  # older than shared caches may keep it
-    assert documents.last_served("a", max_age=300) is None

@@ -85,3 +85,38 @@ def test_an_empty_delta_runs_one_query(
     token = client.get("/api/v1/sync/").json()["next_sync_token"]
     with django_assert_num_queries(1):
         assert client.get("/api/v1/sync/", {"token": token}).json()["upserts"] == []
+
+
+# With the worker memory on: a cold read also reads the change-log head (at most once per
+# PUBLIC_MEMORY_TTL), and a repeat read of the same page, search or document runs no query.
+CACHED = [
+    ("/api/v1/treatments/", 2),
+    ("/api/v1/treatments/?page_size=100", 2),
+    ("/api/v1/treatments/?restricted_activity=running&onset_within_weeks=12", 2),
+    ("/api/v1/treatments/?q=hip", 2),
+    (f"/api/v1/treatments/{SLUG}/", 2),
+    ("/api/v1/categories/", 3),
+]
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize(("path", "cold"), CACHED)
+def test_a_repeat_read_runs_no_query_while_the_change_log_stands_still(
+    client: Client,
+    seed_published: Any,
+    publish_many: Any,
+    django_assert_num_queries: Any,
+    settings: Any,
+    count: int,
+    path: str,
+    cold: int,
+) -> None:
+    publish_many(count - 1)
+    settings.PUBLIC_MEMORY_TTL = 60.0
+    with django_assert_num_queries(cold):
+        first = client.get(path)
+    with django_assert_num_queries(0):
+        again = client.get(path)
+    assert again.status_code == first.status_code == 200 and again.content == first.content
+    with django_assert_num_queries(0):
+        assert client.get(path, headers={"If-None-Match": first["ETag"]}).status_code == 304

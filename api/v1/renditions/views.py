@@ -22,7 +22,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory
+from api.hot import WorkerMemory, live_memory
 from api.openapi import (
     CANONICAL_LINK,
     CONTENT_DISPOSITION,
@@ -334,10 +334,10 @@ class RecoveryPlanCalendarView(RecoveryPlanView):
 
 
 # -- Each worker's memory -----------------------------------------------------------------------
-# Like the detail view's hot path (api/hot.py): the parsed live document is kept for
-# PUBLIC_MEMORY_TTL seconds (a publish in this process forgets it at once; other workers within
-# the TTL), and rendered plans are memoised by the document's ETag and the query, so a repeat
-# request (an app revalidating its plan) costs neither a query nor a render.
+# Like the detail view's hot path (api/hot.py): the parsed live document is kept until the
+# change log moves on (a publish in this process is seen at once; one in another worker within
+# PUBLIC_MEMORY_TTL seconds), and rendered plans are memoised by the document's ETag and the
+# query, so a repeat request (an app revalidating its plan) costs neither a query nor a render.
 
 
 @dataclass(frozen=True)
@@ -354,7 +354,7 @@ class LiveDocument:
 
 def _configured() -> WorkerMemory:
     maxsize = max(min(settings.PUBLIC_MEMORY_MAX_DOCUMENTS, PARSED_DOCUMENTS), 1)
-    return WorkerMemory(maxsize=maxsize, ttl=settings.PUBLIC_MEMORY_TTL)
+    return live_memory(maxsize=maxsize)
 
 
 _documents = _configured()

@@ -6,10 +6,8 @@ Both serve stored document bytes (links added at the edge); neither re-serialise
 import datetime as dt
 import functools
 import gzip
-import math
 import re
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,14 +19,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.conditional import is_not_modified_raw
-from api.hot import accepts_json_plainly
+from api.hot import accepts_json_plainly, change_log_head
 from api.openapi import read_operation
 from api.throttles import FREE_OF_CHARGE, refund_free_answers
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import LANGUAGE_PATTERN, SLUG_PATTERN
 from treatments.selectors import SyncScope
-from treatments.signals import publication_changed
 
 from ..examples import bundle_example, sync_example
 from ..links import document_links, with_links
@@ -118,37 +115,12 @@ LANGUAGE = OpenApiParameter(
 )
 
 
-class _Head:
-    """This worker's view of the change-log head, re-read at most every PUBLIC_MEMORY_TTL s.
-
-    An idle fleet polls with tokens that are already at the head; answering those from memory
-    skips the one query and DRF. A change published by another worker is seen within the TTL
-    (the client then gets it on its next poll: its token does not move, so nothing is missed);
-    one published by this worker is seen at once (publication_changed).
-    """
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.read_at = -math.inf
-        self.lock = threading.Lock()
-
-    def current(self) -> int | None:
-        """The head if it was read within the TTL, else None (the caller asks the database)."""
-        if time.monotonic() - self.read_at < settings.PUBLIC_MEMORY_TTL:
-            return self.value
-        return None
-
-    def remember(self, value: int) -> None:
-        with self.lock:
-            self.value, self.read_at = value, time.monotonic()
-
-    def forget(self, **kwargs: Any) -> None:
-        with self.lock:
-            self.read_at = -math.inf
-
-
-_head = _Head()
-publication_changed.connect(_head.forget, dispatch_uid="sync-head")
+# This worker's view of the change-log head, shared with the hot documents and pages
+# (api/hot.py): re-read at most every PUBLIC_MEMORY_TTL seconds, at once after a change
+# committed in this process. An idle fleet polls with tokens already at the head; answering
+# those from memory skips DRF. A change published by another worker is seen within that time
+# (the client then gets it on its next poll: its token does not move, so nothing is missed).
+_head = change_log_head()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -173,10 +145,9 @@ class SyncView(PublicView):
         return super().dispatch(request, *args, **kwargs)
 
     def _up_to_date(self, request: HttpRequest) -> HttpResponse | None:
-        head = _head.current()
         params = request.GET
         if (
-            head is None
+            not _head.enabled
             or request.method != "GET"
             or list(params) != ["token"]
             or len(params.getlist("token")) != 1
@@ -187,7 +158,9 @@ class SyncView(PublicView):
             token, body, etag = _empty_delta(params["token"])
         except ValidationError:
             return None
-        if token.mode != "delta" or token.upto is not None or token.since < head:
+        if token.mode != "delta" or token.upto is not None:
+            return None
+        if token.since < _head.generation()[0]:
             return None
         if not self._hot_throttles_allow(request):
             return None
@@ -236,8 +209,6 @@ class SyncView(PublicView):
             body = self._snapshot_page(token, limit)
         elif token.upto is None:
             first = selectors.sync_first_change_after(scope=token.scope, since=token.since)
-            if first is None and token.scope == SyncScope():
-                _head.remember(token.since)  # nothing after it: `since` is the head
             if first is None:
                 # Nothing new: the cheapest answer of the API (one indexed query, no documents),
                 # and free of charge for the rate limit (an idle fleet polls all day).
@@ -252,7 +223,6 @@ class SyncView(PublicView):
                     "(call without a token) and replace what you hold."
                 )
             upto = selectors.change_log_head()
-            _head.remember(upto)
             body = self._delta_page(
                 SyncToken(mode="delta", since=token.since, scope=token.scope, upto=upto), limit
             )

@@ -1,0 +1,56 @@
+"""Repeat reads answered before URL resolution: the hot path of the busiest public URLs.
+
+A repeat read of a live document, a list page or a search is answered from this worker's
+memory (`api.hot`) by the view's own `answer_from_memory`, so the rate limit, the memory keys
+and the headers are the view's. Doing it here skips Django's URL resolution (three nested
+`include()`s) and the view wrapper, the largest costs a hit still paid in the view's
+`dispatch`. Place the middleware last: every other middleware still sees the request and the
+response. Anything it does not answer continues down the ordinary path.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import reverse
+
+from . import views
+
+
+@functools.cache
+def _paths() -> tuple[str, str]:
+    return reverse("v1:treatment-list"), reverse("v1:category-list")
+
+
+def hot_route(path: str) -> tuple[type[views.PublicView], dict[str, Any]] | None:
+    """The view (and its URL keyword arguments) a path would resolve to, for hot-path views."""
+    treatments, categories = _paths()
+    if path.startswith(treatments):
+        rest = path[len(treatments) :]
+        if not rest:
+            return views.TreatmentListView, {}
+        # `treatments/<str:key>/`: one non-empty segment without "/".
+        if len(rest) > 1 and rest.endswith("/") and "/" not in rest[:-1]:
+            return views.TreatmentDetailView, {"key": rest[:-1]}
+        return None
+    if path == categories:
+        return views.CategoryListView, {}
+    return None
+
+
+class HotReadMiddleware:
+    """Answer repeat reads of documents, pages and searches from memory (place it last)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method in ("GET", "HEAD"):
+            route = hot_route(request.path_info)
+            if route is not None:
+                view_class, kwargs = route
+                response = view_class().answer_from_memory(request, kwargs)
+                if response is not None:
+                    return response
+        return self.get_response(request)
