@@ -292,12 +292,13 @@ class AnonymousReader:
     `request.user` here would load the session and add `Vary: Cookie` for nothing.
     """
 
-    __slots__ = ("META", "headers", "user")
+    __slots__ = ("META", "auth", "headers", "user")
 
     def __init__(self, request: HttpRequest) -> None:
         self.META = request.META
         self.headers = request.headers
         self.user = AnonymousUser()
+        self.auth: Any = None  # the partner's ApiKey when the request carries a valid key
 
 
 def accepts_json_plainly(accept: str | None) -> bool:
