@@ -44,9 +44,12 @@ PUBLIC_URLS = [
     "/api/v1/bundle/",
 ]
 # What cannot be answered without the database at all.
+# Not served before the outage, so not in any worker's memory (lists, searches, categories and
+# documents that were served are, and stay servable while the database is down).
 NEEDS_DATABASE = [
-    "/api/v1/categories/",
-    "/api/v1/treatments/",
+    "/api/v1/categories/?page_size=7",
+    "/api/v1/treatments/?page_size=7",
+    "/api/v1/treatments/?q=stem",
     f"{DETAIL}revisions/",
     "/api/v1/treatments/never-served-before/",
 ]
