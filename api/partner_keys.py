@@ -35,7 +35,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from partners.keys import key_matches, key_prefix_of
+from partners.keys import PUBLISHABLE_TAG, key_matches, key_prefix_of
 from partners.models import ApiKey
 from partners.services import api_key_touch
 from partners.signals import api_keys_changed
@@ -248,6 +248,24 @@ def _maybe_touch(key: ApiKey) -> None:
         api_key_touch(key, now=timezone.now())
     except DatabaseError:  # a read-only replica, say: losing a timestamp never fails a read
         logger.warning("Could not record the use of API key %s", key.prefix, exc_info=True)
+
+
+def publishable_key_origins(prefix: str) -> frozenset[str] | None:
+    """The origins where the publishable key `prefix` may be used, if it is active now.
+
+    For pages that name a publishable key by its prefix (the embed card's `frame-ancestors`);
+    None for an unknown, secret, expired or revoked key or a suspended partner.
+    """
+    if not prefix.startswith(PUBLISHABLE_TAG):
+        return None
+    remembered = _remember(prefix)
+    if (
+        remembered is None
+        or time.time() >= remembered.usable_until
+        or not remembered.key.partner.is_active
+    ):
+        return None
+    return remembered.origins
 
 
 def hot_api_key(request: HttpRequest) -> ApiKey | None:

@@ -60,6 +60,7 @@ CHANGES = 10  # published by `bench_changes` for the sync_delta row
 ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "detail": ("GET /api/v1/treatments/<slug>/", "naive_detail"),
     "detail_304": ("GET /api/v1/treatments/<slug>/ + If-None-Match", "naive_detail"),
+    "detail_key": ("GET /api/v1/treatments/<slug>/ + X-Api-Key (a partner's key)", "naive_detail"),
     "list": ("GET /api/v1/treatments/ (page 1)", "naive_list"),
     "list_deep": ("GET /api/v1/treatments/?cursor=… (deep page)", "naive_list"),
     "list_filtered": (
@@ -86,6 +87,7 @@ ENDPOINTS: dict[str, tuple[str, str | None]] = {
 OURS = [
     "detail",
     "detail_304",
+    "detail_key",
     "list",
     "list_deep",
     "list_filtered",
@@ -101,6 +103,7 @@ OURS = [
 ]
 # The mobile endpoints are compared with what a client would otherwise fetch: the detail.
 DETAIL_BASELINE = {
+    "detail_key": "detail",
     "sync_full": "detail",
     "sync_empty": "detail",
     "sync_empty_304": "detail_304",
@@ -238,7 +241,7 @@ def code_fingerprint() -> dict[str, Any]:
     import hashlib
 
     digest = hashlib.sha256()
-    for folder in ("api", "treatments", "config", "bench"):
+    for folder in ("api", "treatments", "partners", "config", "bench"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
     git = subprocess.run(
@@ -476,6 +479,13 @@ def plan_target(server: Server, slugs: list[str], suffix: str) -> dict[str, Any]
     return {"paths": [p for p in paths if fetch(server.base + p)[0] == 200]}
 
 
+def partner_key(database_url: str) -> str:
+    """A fresh secret key of a fresh bench partner (names are unique, so --reuse works)."""
+    name = f"bench {dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}"
+    manage(database_url, "partner_keys", "create", name, "--email", "bench@example.org")
+    return manage(database_url, "partner_keys", "issue", name, "--name", "bench").strip()
+
+
 def discover(server: Server, database_url: str) -> dict[str, Any]:
     """The concrete paths (and ETags) each endpoint is measured with at this size."""
     import psycopg
@@ -515,6 +525,7 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
     return {
         "detail": {"paths": detail_paths},
         "detail_304": {"paths": detail_paths, "if_none_match": etags},
+        "detail_key": {"paths": detail_paths, "headers": {"X-Api-Key": partner_key(database_url)}},
         "list": {"paths": ["/api/v1/treatments/"]},
         "list_deep": {"paths": [deep_path], "depth": depth},
         "list_filtered": {
@@ -930,6 +941,7 @@ TARGETS = [
     ("detail_vs_naive", "detail ≥ 8× naive detail", "detail", "naive_detail", 8.0),
     ("list_vs_naive", "list ≥ 25× naive list", "list", "naive_list", 25.0),
     ("304_vs_limit", "304 ≥ 0.9× limit", "detail_304", "limit", 0.9),
+    ("key_vs_detail", "detail with a key ≥ 0.8× anonymous detail", "detail_key", "detail", 0.8),
     ("deep_vs_page1", "deep cursor page ≈ page 1 (≥ 0.8×)", "list_deep", "list", 0.8),
     (
         "sync_304_vs_detail_304",

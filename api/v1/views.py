@@ -104,7 +104,10 @@ def read_operation(
 ) -> Any:
     """The schema of a public GET: its success, 304 and every error it can return."""
     errors = {
-        400: "A query parameter is unknown, malformed or out of range.",
+        400: "A query parameter is unknown, malformed or out of range, or carries an API key.",
+        401: "The API key sent is malformed, unknown, expired or revoked.",
+        403: "A publishable key from an origin not registered for it, or a secret key from a "
+        "browser.",
         406: "The Accept header asks for a type other than JSON.",
         429: "Too many requests; retry after the number of seconds in Retry-After.",
     }

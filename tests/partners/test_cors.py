@@ -165,3 +165,9 @@ def test_over_real_http_a_browser_flow_works_with_a_publishable_key(
         editor, "OPTIONS", {"Origin": CLINIC, "Access-Control-Request-Method": "GET"}
     )
     assert not [h for h in headers if h.lower().startswith("access-control-")]
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/", "/"])
+def test_the_docs_pages_never_answer_cors(client: Client, url: str) -> None:
+    response = client.get(url, HTTP_ORIGIN="https://anywhere.example")
+    assert _cors_headers(response) == [], (url, response.headers)

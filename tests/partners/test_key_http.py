@@ -10,7 +10,12 @@ from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
 from api.hot import hot_documents
-from api.partner_keys import WWW_AUTHENTICATE, ApiKeyAuthentication, forget_all_keys
+from api.partner_keys import (
+    WWW_AUTHENTICATE,
+    ApiKeyAuthentication,
+    forget_all_keys,
+    publishable_key_origins,
+)
 from partners.models import ApiKey, Partner
 from partners.services import api_key_issue, api_key_revoke, api_key_rotate, partner_update
 
@@ -310,3 +315,15 @@ def test_a_key_never_opens_the_editor_api(client: Client, secret: tuple[ApiKey, 
     assert response.status_code == 401
     response = client.get("/api/v1/editor/treatments/", HTTP_AUTHORIZATION=f"Api-Key {secret[1]}")
     assert response.status_code == 401
+
+
+def test_publishable_key_origins_name_the_partner_s_origins_while_the_key_is_active(
+    partner: Partner, publishable: tuple[ApiKey, str], secret: tuple[ApiKey, str]
+) -> None:
+    key = publishable[0]
+    assert publishable_key_origins(key.prefix) == frozenset({CLINIC})
+    assert publishable_key_origins(secret[0].prefix) is None, "secret keys name no origins"
+    assert publishable_key_origins("tkp_0000000000") is None
+    api_key_revoke(key)
+    forget_all_keys()
+    assert publishable_key_origins(key.prefix) is None
