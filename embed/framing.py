@@ -6,9 +6,7 @@ then carries `frame-ancestors` with that partner's allowed origins only, so a co
 snippet on another site shows nothing. Without `key` the card may be framed anywhere.
 """
 
-from django.db.models import Q
-from django.utils import timezone
-
+from api.partner_keys import publishable_key_origins
 from partners.models import ApiKey
 
 ANYONE = "*"
@@ -25,26 +23,24 @@ class FramingError(ValueError):
         self.errors = {"key": message}
 
 
-def publishable_key_origins(*, reference: str) -> list[str] | None:
-    """The allowed origins behind an active publishable key's prefix or id, or None."""
-    match = Q(prefix=reference)
+def _origins(reference: str) -> list[str] | None:
+    """The allowed origins behind an active publishable key's prefix or id, or None.
+
+    Whether a key is usable is decided in one place (api.partner_keys, which also remembers
+    keys per worker for API_KEY_CACHE_SECONDS); an id is first turned into its prefix.
+    """
+    prefix: str | None = reference
     if reference.isdigit():
-        match |= Q(pk=int(reference))
-    key = (
-        ApiKey.objects.filter(match, publishable=True, partner__is_active=True)
-        .select_related("partner")
-        .first()
-    )
-    if key is None or not key.is_active(timezone.now()):
-        return None
-    return list(key.partner.allowed_origins)
+        prefix = ApiKey.objects.filter(pk=int(reference)).values_list("prefix", flat=True).first()
+    origins = publishable_key_origins(prefix) if prefix else None
+    return None if origins is None else sorted(origins)
 
 
 def frame_ancestors(key_reference: str) -> str:
     """The CSP frame-ancestors source list for a card URL's `key` ('' means anyone)."""
     if not key_reference:
         return ANYONE
-    origins = publishable_key_origins(reference=key_reference)
+    origins = _origins(key_reference)
     if origins is None:
         raise FramingError(
             "No active publishable key has this prefix or id; use the prefix (tkp_…) shown "

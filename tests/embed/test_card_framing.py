@@ -11,7 +11,7 @@ from partners.services import api_key_issue, api_key_revoke, partner_create, par
 pytestmark = pytest.mark.django_db
 SLUG = "bone-marrow-stem-cell-injection"
 CARD = f"/embed/v1/treatments/{SLUG}/"
-ORIGINS = ["https://clinic.example", "http://localhost:8000"]
+ORIGINS = ["http://localhost:8000", "https://clinic.example"]  # sorted, as in the header
 
 
 @pytest.fixture
@@ -41,10 +41,12 @@ def test_a_publishable_key_prefix_limits_framing_to_the_partner_origins(
 
 
 def test_the_partner_origins_are_read_when_the_card_is_served(
-    client: Client, seed_published: Any, partner: Partner
+    client: Client, seed_published: Any, partner: Partner, django_capture_on_commit_callbacks: Any
 ) -> None:
     key, _ = api_key_issue(partner, name="website", publishable=True)
-    partner_update(partner=partner, allowed_origins=[])
+    assert _ancestors(client.get(CARD, {"key": key.prefix})) == " ".join(ORIGINS)
+    with django_capture_on_commit_callbacks(execute=True):  # a change is seen on commit
+        partner_update(partner=partner, allowed_origins=[])
     assert _ancestors(client.get(CARD, {"key": key.prefix})) == "'none'"
 
 
@@ -67,11 +69,12 @@ def test_keys_that_cannot_decide_framing_are_a_400(
 
 
 def test_oembed_keeps_the_key_in_the_iframe_and_checks_it(
-    client: Client, seed_published: Any, partner: Partner
+    client: Client, seed_published: Any, partner: Partner, django_capture_on_commit_callbacks: Any
 ) -> None:
     key, _ = api_key_issue(partner, name="website", publishable=True)
     url = f"http://testserver{CARD}?key={key.prefix}"
     body = client.get("/api/oembed/", {"url": url}).json()
     assert f'src="http://testserver{CARD}?key={key.prefix}"' in body["html"]
-    api_key_revoke(key)
+    with django_capture_on_commit_callbacks(execute=True):  # a revocation is seen on commit
+        api_key_revoke(key)
     assert client.get("/api/oembed/", {"url": url}).status_code == 400
