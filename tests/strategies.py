@@ -256,7 +256,7 @@ def urls(draw: st.DrawFn) -> str:
 
 # --- clinical codes (schema 1.1) ---------------------------------------------------------------
 
-# Code characters: anything but whitespace, "|" and what the text rule refuses.
+# Code characters: anything but whitespace, "|" and what the text rule refuses (no spaces).
 _CODE_CHARS = st.characters(
     exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
     exclude_characters=BIDI_CONTROLS
@@ -265,9 +265,10 @@ _CODE_CHARS = st.characters(
 CODE_VALUES = st.one_of(
     st.text("0123456789", min_size=1, max_size=18),  # SNOMED CT, RxNorm
     st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=7),  # ATC, ICD-10-PCS
-    st.lists(st.text(_CODE_CHARS, min_size=1, max_size=8), min_size=1, max_size=3)
-    .map(" ".join)
-    .filter(lambda code: len(code) <= MAX_CODE_LENGTH),
+    st.text(_CODE_CHARS, min_size=1, max_size=12),
+    st.text(_CODE_CHARS, min_size=1, max_size=5).map(
+        lambda unit: (unit * MAX_CODE_LENGTH)[:MAX_CODE_LENGTH]  # right at the limit
+    ),
 )
 CODE_SYSTEMS = st.one_of(
     st.sampled_from(sorted(KNOWN_SYSTEMS)),

@@ -349,6 +349,6 @@ def test_code_and_drug_filters_run_one_query_whatever_the_number_of_matches(
         services.content_load(content=TreatmentContent.model_validate(variant), publish=True)
     with django_assert_num_queries(1):
         response = client.get(
-            LIST, {"code": f"{SNOMED}|1000003", "drug": "fixtocaine", "page_size": 100}
+            LIST, {"code": f"{SNOMED}|1000003", "drug": "fixtocaine", "page_size": "100"}
         )
     assert len(response.json()["results"]) == count

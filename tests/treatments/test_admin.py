@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import pytest
+from django import forms
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -29,6 +30,8 @@ def admin_form_data(client: Client, url: str) -> dict[str, Any]:
             continue
         if name == "possible_tissue_sources":
             value = json.dumps(value)
+        elif isinstance(field, forms.JSONField):  # schema 1.1 codes: JSON as the page shows it
+            value = field.prepare_value(value)
         if name == "category":
             value = value if isinstance(value, int) else value.pk
         data[name] = value
@@ -46,6 +49,8 @@ def admin_form_data(client: Client, url: str) -> dict[str, Any]:
                     value = inline_form.instance.pk
                 if value is None or value is False:
                     continue
+                if isinstance(field, forms.JSONField):
+                    value = field.prepare_value(value)
                 data[f"{prefix}-{index}-{name}"] = value
     return data
 

@@ -28,11 +28,14 @@ MAX_CODES = 20
 # Never in a system or code: whitespace, "|", and what the text rule refuses (controls, bidi).
 _EXCLUDED = r"\s|\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
 # An absolute URI (RFC 3986: a scheme, a colon, then something), without spaces or "|" (the
-# separator of `system|code` tokens). "urn:oid:2.16.840.1.113883.6.14" is one too.
-SYSTEM_PATTERN = rf"^[A-Za-z][A-Za-z0-9+.\-]*:[^{_EXCLUDED}]+$"
-# FHIR's `code` rule (no leading, trailing or double whitespace), without "|".
-CODE_PATTERN = rf"^[^{_EXCLUDED}]+( [^{_EXCLUDED}]+)*$"
-# `system|code` as one pattern, for OpenAPI (lengths are checked apart).
+# separator of `system|code` tokens). "urn:oid:2.16.840.1.113883.6.14" is one too. The lengths
+# are in the pattern (a scheme of up to 32, the rest up to 222: 255 in all), so that OpenAPI
+# states the whole rule.
+SYSTEM_PATTERN = rf"^[A-Za-z][A-Za-z0-9+.\-]{{0,31}}:[^{_EXCLUDED}]{{1,222}}$"
+# A code: 1 to 64 characters, no whitespace (a subset of FHIR's `code`, which allows single
+# inner spaces; none of SNOMED CT, CPT, HCPCS, ICD-10-PCS, RxNorm or ATC uses them).
+CODE_PATTERN = rf"^[^{_EXCLUDED}]{{1,{MAX_CODE_LENGTH}}}$"
+# `system|code` as one pattern, lengths included: the whole rule of the `code` filter.
 TOKEN_PATTERN = SYSTEM_PATTERN.removesuffix("$") + r"\|" + CODE_PATTERN.removeprefix("^")
 _SYSTEM = re.compile(SYSTEM_PATTERN)
 _CODE = re.compile(CODE_PATTERN)
@@ -46,19 +49,30 @@ class CodeTokenError(ValueError):
     """A `system|code` token that is not well formed; the message says how to fix it."""
 
 
+def system_problem(system: str) -> str | None:
+    """Why `system` is not a code system URI we accept, or None when it is."""
+    if _SYSTEM.fullmatch(system) and len(system) <= MAX_SYSTEM_LENGTH:
+        return None
+    return (
+        f"A code system is an absolute URI of at most {MAX_SYSTEM_LENGTH} characters (a scheme "
+        f"of at most 32) without spaces or `|`, e.g. `{SNOMED_CT}` (SNOMED CT) or "
+        f"`{RXNORM}` (RxNorm)."
+    )
+
+
+def code_problem(code: str) -> str | None:
+    """Why `code` is not a code we accept, or None when it is."""
+    if _CODE.fullmatch(code) and len(code) <= MAX_CODE_LENGTH:
+        return None
+    return f"A code is 1 to {MAX_CODE_LENGTH} characters without `|`, spaces or control characters."
+
+
 def parse_code_token(value: str) -> tuple[str, str]:
     """The (system, code) of a `system|code` token (FHIR token search), or CodeTokenError."""
     system, bar, code = value.partition("|")
     if not bar:
         raise CodeTokenError(f"The value has no `|` between system and code. {TOKEN_HELP}")
-    if not _SYSTEM.fullmatch(system) or len(system) > MAX_SYSTEM_LENGTH:
-        raise CodeTokenError(
-            f"`{system[:80]}` is not an absolute URI of at most {MAX_SYSTEM_LENGTH} characters. "
-            + TOKEN_HELP
-        )
-    if not _CODE.fullmatch(code) or len(code) > MAX_CODE_LENGTH:
-        raise CodeTokenError(
-            f"The code must be 1 to {MAX_CODE_LENGTH} characters without a `|`, leading, "
-            f"trailing or repeated spaces. {TOKEN_HELP}"
-        )
+    problem = system_problem(system) or code_problem(code)
+    if problem is not None:
+        raise CodeTokenError(f"{problem} {TOKEN_HELP}")
     return system, code

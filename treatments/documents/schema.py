@@ -42,7 +42,15 @@ from treatments.choices import (
     WarningUrgency,
 )
 
-from .codes import CODE_PATTERN, MAX_CODE_LENGTH, MAX_CODES, MAX_SYSTEM_LENGTH, SYSTEM_PATTERN
+from .codes import (
+    CODE_PATTERN,
+    MAX_CODE_LENGTH,
+    MAX_CODES,
+    MAX_SYSTEM_LENGTH,
+    SYSTEM_PATTERN,
+    code_problem,
+    system_problem,
+)
 from .text import checked_text
 
 # What new publishes say; revisions frozen earlier keep the version they were frozen with.
@@ -98,6 +106,23 @@ class Coding(Part):
         str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=MAX_CODE_LENGTH)
     ] = Field(description="The code as the system defines it.")
     display: ShortText = Field(default="", description="The system's display text, if given.")
+
+    @field_validator("system", mode="before")
+    @classmethod
+    def _system_uri(cls, value: Any) -> Any:
+        # Before the pattern, so that the message says how to write one.
+        problem = system_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_text(cls, value: Any) -> Any:
+        problem = code_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 def _distinct_codes(codes: list[Coding]) -> list[Coding]:
