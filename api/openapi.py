@@ -3,6 +3,7 @@ the response headers operations declare, and the post-processing that keeps the 
 usable by client generators.
 """
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,8 +148,24 @@ def read_operation(
             *(extra_headers or []),
         ],
         responses=responses,
-        examples=[example] if example else [],
+        examples=[_listed(example, ok)] if example else [],
     )
+
+
+def _listed(example: Any, ok: Any) -> Any:
+    """The example as drf-spectacular wants it: for a paginated list, one item, not a page.
+
+    drf-spectacular wraps a list operation's example in a page built from the paginator's
+    schema (`next`/`previous` examples: null), so a page given whole would be wrapped twice.
+    """
+    if (
+        getattr(ok, "many", False)
+        and isinstance(example.value, dict)
+        and "results" in example.value
+    ):
+        example = copy.copy(example)
+        example.value = example.value["results"][0]
+    return example
 
 
 def postprocess_for_client_generators(

@@ -104,8 +104,17 @@ class StrictCursorPagination(CursorPagination):
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
-                "next": {**link, "description": "The next page, or null on the last page."},
-                "previous": {**link, "description": "The previous page, or null on the first."},
+                # `example` values: drf-spectacular builds the page examples from them.
+                "next": {
+                    **link,
+                    "description": "The next page, or null on the last.",
+                    "example": None,
+                },
+                "previous": {
+                    **link,
+                    "description": "The previous page, or null on the first.",
+                    "example": None,
+                },
                 "results": schema,
             },
         }
