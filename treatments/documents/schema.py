@@ -639,6 +639,29 @@ def _frozen_schema(version: str) -> dict[str, object]:
     return data
 
 
+def optional_after_1_0(name: str, definition: dict[str, Any]) -> None:
+    """Drop from `required` what a part of schema 1.0 did not have.
+
+    Every key the server sends is required (client generators need that), but a revision frozen
+    under 1.0 stays 1.0 and lacks what later versions added; so a property added after 1.0 to a
+    part that 1.0 had is optional. Parts that 1.0 did not have are complete wherever they occur.
+    """
+    baseline = _frozen_schema("1.0")
+    defs = baseline.get("$defs", {})
+    assert isinstance(defs, dict)
+    old = baseline if name == baseline.get("title") else defs.get(name)
+    if not isinstance(old, dict) or "required" not in definition:
+        return
+    properties = old.get("properties", {})
+    assert isinstance(properties, dict)
+    known = set(properties)
+    required = [prop for prop in definition["required"] if prop in known]
+    if required:
+        definition["required"] = required
+    else:
+        del definition["required"]
+
+
 def document_json_schema(version: str = SCHEMA_VERSION) -> dict[str, object]:
     """The JSON Schema (2020-12) of a published treatment document of `version`.
 
@@ -648,6 +671,9 @@ def document_json_schema(version: str = SCHEMA_VERSION) -> dict[str, object]:
     if version != SCHEMA_VERSION:
         return _frozen_schema(version)
     schema = TreatmentDocument.model_json_schema(mode="serialization")
+    optional_after_1_0(str(schema.get("title", "")), schema)
+    for name, definition in schema.get("$defs", {}).items():
+        optional_after_1_0(name, definition)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"urn:treatment-knowledge:treatment-document:{SCHEMA_VERSION}"
     return schema
