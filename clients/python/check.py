@@ -120,7 +120,7 @@ def main() -> None:
     print(f"publish: revision {outcome.revision}, live {outcome.working_copy.live_revision}")
 
     # 5. The public document changed. A worker may serve its in-memory copy for up to
-    # PUBLIC_MEMORY_TTL seconds (2 s by default), so the old ETag is revalidated for a while.
+    # PUBLIC_MEMORY_TTL seconds (1 s by default), so the old ETag is revalidated for a while.
     deadline = time.monotonic() + 10
     while True:
         now = treatments_retrieve.sync_detailed(first.slug, client=public, if_none_match=etag)

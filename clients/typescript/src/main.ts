@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   console.log(`publish: revision ${revision}, live ${published.data.working_copy.live_revision}`);
 
   // 5. The public document changed. A worker may serve its in-memory copy for up to
-  // PUBLIC_MEMORY_TTL seconds (2 s by default), so the old ETag is revalidated for a while.
+  // PUBLIC_MEMORY_TTL seconds (1 s by default), so the old ETag is revalidated for a while.
   const deadline = Date.now() + 10_000;
   for (;;) {
     const now = await api.GET("/api/v1/treatments/{key}/", {
