@@ -54,8 +54,8 @@ function describe(doc: Document): string {
 
 async function main(): Promise<void> {
   const baseUrl = env("API_BASE");
-  const api = createClient<paths>({ baseUrl });
-  const editor = createClient<paths>({
+  const api = createClient<paths, "application/json">({ baseUrl });
+  const editor = createClient<paths, "application/json">({
     baseUrl,
     headers: { Authorization: `Token ${env("API_TOKEN")}` },
   });
