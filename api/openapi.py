@@ -169,6 +169,17 @@ def _listed(example: Any, ok: Any) -> Any:
     return example
 
 
+PARTNER_KEY_PARAMETER = {
+    "in": "header",
+    "name": "X-Api-Key",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Optional partner key (raises your rate limit); `Authorization: Api-Key <key>` "
+    "works too. Never in the query string (400). Invalid, expired or revoked: 401; a "
+    "publishable key from an origin its partner did not register: 403.",
+}
+
+
 def postprocess_for_client_generators(
     result: dict[str, Any], generator: Any, request: Any, public: bool, **kwargs: Any
 ) -> dict[str, Any]:
@@ -194,8 +205,14 @@ def postprocess_for_client_generators(
     # `security: [{}]` ("no credentials") says what an absent `security` says when the document
     # sets none at its root; some generators read any list as "needs authentication".
     assert "security" not in result, "a root-level security would make this removal wrong"
+    # Likewise a public read that *accepts* a partner key (`[{partnerApiKey: []}, {}]`): some
+    # generators (openapi-python-client) then demand an authenticated client for every call.
+    # The key stays documented as an optional `X-Api-Key` header parameter of the operation.
     for item in result.get("paths", {}).values():
         for operation in item.values():
-            if isinstance(operation, dict) and operation.get("security") == [{}]:
-                del operation["security"]
+            if not isinstance(operation, dict) or {} not in operation.get("security", [None]):
+                continue
+            schemes = [name for entry in operation.pop("security") for name in entry]
+            if "partnerApiKey" in schemes:
+                operation.setdefault("parameters", []).append(PARTNER_KEY_PARAMETER)
     return result
