@@ -169,17 +169,6 @@ def _listed(example: Any, ok: Any) -> Any:
     return example
 
 
-PARTNER_KEY_PARAMETER = {
-    "in": "header",
-    "name": "X-Api-Key",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "Optional partner key (raises your rate limit); `Authorization: Api-Key <key>` "
-    "works too. Never in the query string (400). Invalid, expired or revoked: 401; a "
-    "publishable key from an origin its partner did not register: 403.",
-}
-
-
 def postprocess_for_client_generators(
     result: dict[str, Any], generator: Any, request: Any, public: bool, **kwargs: Any
 ) -> dict[str, Any]:
@@ -207,12 +196,9 @@ def postprocess_for_client_generators(
     assert "security" not in result, "a root-level security would make this removal wrong"
     # Likewise a public read that *accepts* a partner key (`[{partnerApiKey: []}, {}]`): some
     # generators (openapi-python-client) then demand an authenticated client for every call.
-    # The key stays documented as an optional `X-Api-Key` header parameter of the operation.
+    # The optional key stays documented by its security scheme, the 401/403 answers and README.
     for item in result.get("paths", {}).values():
         for operation in item.values():
-            if not isinstance(operation, dict) or {} not in operation.get("security", [None]):
-                continue
-            schemes = [name for entry in operation.pop("security") for name in entry]
-            if "partnerApiKey" in schemes:
-                operation.setdefault("parameters", []).append(PARTNER_KEY_PARAMETER)
+            if isinstance(operation, dict) and {} in operation.get("security", [None]):
+                del operation["security"]
     return result
