@@ -8,7 +8,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularRedocView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -46,3 +46,14 @@ class LocalRedocView(SpectacularRedocView):
     """ReDoc from local assets only: no web fonts, no inline script (CSP `default-src 'self'`)."""
 
     template_name = "api/redoc.html"
+
+
+class LocalSwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI; its start-up script is served from a URL, not inline (CSP `script-src 'self'`).
+
+    OPTIONS answers the allowed methods: DRF's default would render its metadata through the
+    page's HTML renderer, which has no template for it (a 500).
+    """
+
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        return HttpResponse(headers={"Allow": "GET, HEAD, OPTIONS"})

@@ -2,11 +2,10 @@
 
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from embed.oembed import OEmbedView
 
-from .docs import CachedSchemaView, LocalRedocView
+from .docs import CachedSchemaView, LocalRedocView, LocalSwaggerView
 
 urlpatterns = [
     # The current version answers at /api/ too; versioned clients use /api/v1/.
@@ -15,8 +14,6 @@ urlpatterns = [
     path("oembed/", OEmbedView.as_view(), name="oembed"),
     path("schema/", CachedSchemaView.as_view(), name="openapi-schema"),
     # The split view serves its start-up script from a URL, not inline (CSP: script-src 'self').
-    path(
-        "docs/", SpectacularSwaggerSplitView.as_view(url_name="openapi-schema"), name="swagger-ui"
-    ),
+    path("docs/", LocalSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("redoc/", LocalRedocView.as_view(url_name="openapi-schema"), name="redoc"),
 ]
