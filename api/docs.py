@@ -55,5 +55,6 @@ class LocalSwaggerView(SpectacularSwaggerSplitView):
     page's HTML renderer, which has no template for it (a 500).
     """
 
-    def options(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+    # A plain HttpResponse: a DRF Response would go through the page's HTML renderer again.
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
         return HttpResponse(headers={"Allow": "GET, HEAD, OPTIONS"})
