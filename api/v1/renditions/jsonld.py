@@ -5,7 +5,7 @@ absolute URLs of this host; it is rendered once per document ETag and host, and 
 hash of the bytes served.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from treatments.renditions.jsonld import (
 from ..examples import seed_document
 from ..links import treatment_path
 from ..views import KEY_PARAMETER, PublicView, live_cache_control, read_operation
+from .media import ViewWrittenRenderer
 from .views import LiveDocument, _live_document
 
 EMBED_PATH = "/embed/v1/treatments/"
@@ -54,23 +55,11 @@ def jsonld_for(document: dict[str, Any], *, base: str) -> dict[str, Any]:
     return treatment_jsonld(document, urls=urls, publisher=publisher_for(base))
 
 
-class JsonLdRenderer(JSONRenderer):
+class JsonLdRenderer(ViewWrittenRenderer):
     """Lets content negotiation choose application/ld+json; the view writes the bytes."""
 
     media_type = JSONLD_MEDIA_TYPE
     format = "jsonld"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        # Whatever DRF renders itself (errors, OPTIONS metadata) is JSON, not JSON-LD.
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.content_type is None:
-            response["Content-Type"] = "application/json"
-        return super().render(data, "application/json", renderer_context)
 
 
 _rendered = WorkerMemory(maxsize=RENDERED, ttl=None)

@@ -31,16 +31,12 @@ FHIR_BUNDLE_SCHEMA = {
 EXAMPLE_URL = "https://api.example.org"
 
 
-class FhirJsonRenderer(JSONRenderer):
-    """Lets content negotiation choose application/fhir+json; the view writes the bytes.
+class ViewWrittenRenderer(JSONRenderer):
+    """A rendition's media type for content negotiation; its view writes the bytes itself.
 
-    Whatever DRF renders itself is not FHIR: errors (problem+json, as the exception handler
-    sets) and OPTIONS metadata leave as JSON with a JSON content type.
+    Whatever DRF renders itself is not the rendition: errors (problem+json, as the exception
+    handler sets) and OPTIONS metadata leave as JSON with a JSON content type.
     """
-
-    media_type = FHIR_MEDIA_TYPE
-    format = "fhir"
-    charset = None
 
     def render(
         self,
@@ -52,6 +48,18 @@ class FhirJsonRenderer(JSONRenderer):
         if response is not None and response.content_type is None:
             response["Content-Type"] = "application/json"
         return super().render(data, "application/json", renderer_context)
+
+
+class FhirJsonRenderer(ViewWrittenRenderer):
+    """Lets content negotiation choose application/fhir+json; the view writes the bytes.
+
+    Whatever DRF renders itself is not FHIR: errors (problem+json, as the exception handler
+    sets) and OPTIONS metadata leave as JSON with a JSON content type.
+    """
+
+    media_type = FHIR_MEDIA_TYPE
+    format = "fhir"
+    charset = None
 
 
 def seed_bundle_example() -> dict[str, Any]:

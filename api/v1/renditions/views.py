@@ -7,7 +7,6 @@ parameters; no DRF serializer runs on the way out. The ETag is a hash of the byt
 import datetime as dt
 import functools
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -49,6 +48,7 @@ from treatments.signals import publication_changed
 from ..examples import seed_document
 from ..links import document_links, treatment_path
 from ..views import PublicView, _locate, live_cache_control
+from .media import ViewWrittenRenderer
 from .schemas import RecoveryPlan
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
@@ -59,7 +59,7 @@ DOCUMENT_FIELDS = ("published_at", "document_json", "slug", "revision_number", "
 PARSED_DOCUMENTS, RENDERED_PLANS = 256, 512
 
 
-class CalendarRenderer(JSONRenderer):
+class CalendarRenderer(ViewWrittenRenderer):
     """Lets content negotiation choose text/calendar; the view writes the calendar's bytes.
 
     Whatever DRF renders itself is data, not a calendar: errors (problem+json, as the
@@ -69,17 +69,6 @@ class CalendarRenderer(JSONRenderer):
     media_type = CALENDAR_MEDIA_TYPE
     format = "ics"
     charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.content_type is None:
-            response["Content-Type"] = "application/json"
-        return super().render(data, "application/json", renderer_context)
 
 
 def plan_path(slug: str, *, calendar: bool = False) -> str:
