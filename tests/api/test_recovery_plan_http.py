@@ -249,7 +249,7 @@ def test_the_served_vtimezone_changes_at_the_zone_s_instants(
     # The plan starts the day before New York's spring change (2026-03-08 07:00 UTC).
     from icalendar import Calendar
 
-    (block,) = Calendar.from_ical(client.get(ICS, QUERY).content).walk("VTIMEZONE")
+    (block,) = Calendar.from_ical(client.get(ICS, QUERY).content).timezones
     times, infos = block.get_transitions()  # RFC 5545 reading: UTC instants of the onsets
     changes = {time: offset for time, (offset, _, _) in zip(times, infos, strict=True)}
     assert changes[dt.datetime(2026, 3, 8, 7, 0)] == dt.timedelta(hours=-4)

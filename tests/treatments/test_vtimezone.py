@@ -91,7 +91,7 @@ def _ics(timezone: Timezone) -> bytes:
 
 def _mismatches(zone: str, ics: bytes) -> list[str]:
     """Where a reader of the block disagrees with zoneinfo at a change or a second before it."""
-    (block,) = Calendar.from_ical(ics).walk("VTIMEZONE")
+    (block,) = Calendar.from_ical(ics).timezones
     times, infos = block.get_transitions()
     # icalendar's reading: UTC instants (naive) at which an offset starts.
     read = {
@@ -136,7 +136,7 @@ def test_the_changes_found_are_the_zone_data_s_changes_to_the_second(zone: str) 
 
 def _onsets(block: Timezone) -> dict[str, tuple[str, str]]:
     """Each onset (DTSTART or RDATE, as written) -> (TZOFFSETFROM, TZOFFSETTO), as written."""
-    found = {}
+    found: dict[str, tuple[str, str]] = {}
     for component in block.subcomponents:
         lines = component.to_ical().decode().split("\r\n")
         fields = [line.split(":", 1) for line in lines if ":" in line]
