@@ -453,3 +453,23 @@ def test_a_bad_1_2_value_typed_in_the_admin_is_shown_on_its_field(
     response = client.post(url, data)
     assert response.status_code == 200
     assert "Give `count` and `count_relation` together" in response.content.decode()
+
+
+def test_the_json_example_of_the_docs_is_what_the_contract_makes_of_it() -> None:
+    page = (ROOT / "docs/reference/document-schema-1.2.md").read_text()
+    example = json.loads(page.split("```json\n", 1)[1].split("\n```", 1)[0])
+    minimal = {
+        "slug": "docs-example",
+        "title": "Docs example",
+        "category": {"slug": "docs", "name": "Docs"},
+        "summary": "An example.",
+        "classification": {"kind": "procedural"},
+    }
+    content = TreatmentContent.model_validate({**minimal, **example}).model_dump(mode="json")
+    for key, value in example.items():
+        if key == "procedure":
+            assert content[key]["steps"] == value["steps"]
+        elif key == "course":
+            assert {k: content[key][k] for k in value} == value
+        else:
+            assert content[key] == value, key
