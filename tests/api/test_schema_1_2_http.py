@@ -91,7 +91,7 @@ def test_the_fhir_bundle_of_the_fixture_validates_with_fhir_resources_r5(
     response = client.get(f"{DETAIL}fhir/")
     assert response.status_code == 200
     bundle = Bundle.model_validate(response.json())
-    kinds = [entry.resource.get_resource_type() for entry in bundle.entry or []]
+    kinds = [entry.resource.get_resource_type() for entry in bundle.entry or [] if entry.resource]
     assert "EvidenceVariable" in kinds
     plan = response.json()["entry"][0]["resource"]
     assert plan["subjectCanonical"].startswith("urn:uuid:")

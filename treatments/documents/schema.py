@@ -289,7 +289,11 @@ class UcumQuantity(_UcumAmount):
         if unit is None:
             return None
         return Quantity(
-            min=self.min, max=self.max, unit=unit, approximate=self.approximate, of=self.of
+            min=self.min,
+            max=self.max,
+            unit=QuantityUnit(unit),
+            approximate=self.approximate,
+            of=self.of,
         )
 
 
@@ -305,7 +309,7 @@ class UcumDuration(_UcumAmount):
         if unit is None or not all(v.is_integer() and v <= 1_000_000 for v in ends):
             return None
         low, high = (None if v is None else int(v) for v in (self.min, self.max))
-        return TimeRange(min=low, max=high, unit=unit, approximate=self.approximate)
+        return TimeRange(min=low, max=high, unit=TimeUnit(unit), approximate=self.approximate)
 
 
 def _same_as_1_0(new: Any, old: Any, names: tuple[str, str]) -> Any:

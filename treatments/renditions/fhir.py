@@ -358,7 +358,7 @@ class _Rendition:
                 CountRelation.EXACTLY: {"instancesQuantity": instances},
                 CountRelation.AT_LEAST: {"instancesRange": {"low": instances}},
                 CountRelation.AT_MOST: {"instancesRange": {"high": instances}},
-            }[CountRelation(relation)]
+            }[CountRelation(str(relation))]
         return characteristic
 
     def _condition(self, number: int, criterion: dict[str, Any], url: str | None) -> dict[str, Any]:
