@@ -287,6 +287,25 @@ def test_the_seed_gets_no_1_2_facts_the_page_does_not_state(seed_content: Any) -
     } & _keys(raw)
 
 
+def test_the_hub_indexes_eligibility_codes_and_searches_its_words_not_its_vocabulary() -> None:
+    from treatments.models import Publication, PublishedCode
+
+    services.content_load(content=read_content_file(FIXTURE), publish=True)
+    publication = Publication.objects.get(slug="schema-1-2-fixture")
+    indexed = set(
+        PublishedCode.objects.filter(publication=publication).values_list("code", flat=True)
+    )
+    assert indexed == {"1200001", "1200002"}
+    for words in (
+        "at least two successful fixture blocks",
+        "fixture diagnosis",
+        "fixture probe tip",
+    ):
+        assert words in publication.search_text
+    for vocabulary in ("prior_procedure", "at_least", "°c", "cel", "not_stated", "unsuccessful"):
+        assert vocabulary not in publication.search_text, vocabulary
+
+
 # --- earlier documents and readers ------------------------------------------------------------
 
 

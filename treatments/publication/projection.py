@@ -44,6 +44,10 @@ NOT_SEARCHED = frozenset(
         "urgency",
         "milestone",
         "period_unit",
+        # schema 1.2: vocabularies and unit symbols
+        "unit_display",
+        "count_relation",
+        "outcome",
     }
 )
 # Between the drug names in `Publication.drugs`: a control character the text rule refuses, so
