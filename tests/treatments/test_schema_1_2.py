@@ -492,3 +492,14 @@ def test_the_json_example_of_the_docs_is_what_the_contract_makes_of_it() -> None
             assert {k: content[key][k] for k in value} == value
         else:
             assert content[key] == value, key
+
+
+def test_openapi_marks_the_history_of_document_parts_only() -> None:
+    from treatments.documents.schema import document_parts
+
+    components = yaml.safe_load((ROOT / "openapi.yaml").read_text())["components"]["schemas"]
+    marked = {name for name, schema in components.items() if ADDED_IN in json.dumps(schema)}
+    assert marked and marked <= document_parts(), marked - document_parts()
+    step = components["StepPart"]["properties"]
+    assert step["duration_ucum"][ADDED_IN] == "1.2" and ADDED_IN not in step["title"]
+    assert "duration_ucum" not in components["StepPart"]["required"]

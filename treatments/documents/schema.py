@@ -871,6 +871,13 @@ def version_history(name: str, definition: dict[str, Any]) -> None:
             del definition["required"]
 
 
+@functools.cache
+def document_parts() -> frozenset[str]:
+    """The names of the parts (definitions) of the current document schema, its root included."""
+    schema = TreatmentDocument.model_json_schema(mode="serialization")
+    return frozenset({str(schema["title"]), *schema.get("$defs", {})})
+
+
 def document_json_schema(version: str = SCHEMA_VERSION) -> dict[str, object]:
     """The JSON Schema (2020-12) of a published treatment document of `version`.
 
