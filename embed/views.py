@@ -23,11 +23,11 @@ from rest_framework.exceptions import NotFound
 
 from api.conditional import is_not_modified, not_modified, stamp
 from api.hot import WorkerMemory
+from api.live.documents import Gone, LiveDocument, live_document
+from api.live.headers import live_cache_control
 from api.problems import problem_response
 from api.v1.links import treatment_path
 from api.v1.renditions.jsonld import base_url, card_path, rendered_jsonld
-from api.v1.renditions.views import LiveDocument, _live_document
-from api.v1.views import Gone, live_cache_control
 from treatments.renditions.card import SECTION_TITLES, treatment_card
 
 from .framing import FramingError, frame_ancestors
@@ -152,7 +152,7 @@ def treatment_card_view(request: HttpRequest, key: str) -> HttpResponse:
     except (OptionsError, FramingError) as exc:
         return _bad_request(request, exc)
     try:
-        live = _live_document(key)
+        live = live_document(key)
     except Gone as exc:
         page = status_page(
             410,

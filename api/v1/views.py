@@ -5,14 +5,13 @@ import functools
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -30,6 +29,8 @@ from api.hot import (
     page_key,
     serve_hot,
 )
+from api.live.documents import locate_live
+from api.live.headers import live_cache_control
 from api.openapi import (
     CANONICAL_LINK,
     CONTENT_LANGUAGE,
@@ -79,13 +80,6 @@ FILTER_PARAMETERS = frozenset(TreatmentFilterSet.query_parameters())
 # The search filter's own form field: a search alone is validated by the FilterSet's rules
 # without building the FilterSet (django-filter deep-copies every filter per instance).
 SEARCH_FIELD = TreatmentFilterSet.base_filters["q"].field
-
-
-def live_cache_control() -> str:
-    return (
-        f"public, max-age={settings.PUBLIC_MAX_AGE}, "
-        f"stale-while-revalidate={settings.PUBLIC_STALE_WHILE_REVALIDATE}"
-    )
 
 
 # A revision never changes, but a withdrawn treatment's revisions must leave caches within the
@@ -402,33 +396,6 @@ def _search_query(value: str) -> str:
     return cleaned
 
 
-class Gone(APIException):
-    """The resource existed and is gone for good (410); `extra` adds problem members."""
-
-    status_code = status.HTTP_410_GONE
-    default_code = "gone"
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.extra = extra
-
-
-def _locate(key: str) -> selectors.Located:
-    """The live treatment known as `key`; 410 if it was withdrawn, 404 if never published."""
-    located = selectors.publication_locate(key=key)
-    if located is None:
-        withdrawn = selectors.publication_withdrawn(key=key)
-        if withdrawn is not None:
-            slug, since = withdrawn
-            when = since.isoformat().replace("+00:00", "Z")
-            raise Gone(
-                f"'{slug}' was withdrawn from publication on {when}; remove any copy you hold.",
-                withdrawn_at=when,
-            )
-        raise NotFound(f"No published treatment is known as '{key}'.")
-    return located
-
-
 class TreatmentDetailView(PublicView):
     """The full published document of a treatment."""
 
@@ -478,7 +445,7 @@ class TreatmentDetailView(PublicView):
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
-            located = _locate(key)
+            located = locate_live(key)
             row = selectors.publication_document(slug=located.slug, fields=fields)
             canonical = located.canonical
             if row is None:  # withdrawn between the two reads
@@ -527,7 +494,7 @@ class RevisionListView(PublicView, generics.GenericAPIView):
         example=examples.revisions_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        located = _locate(key)
+        located = locate_live(key)
         revisions = list(selectors.revision_public_list(treatment_id=located.treatment_id))
         base = document_links(located.slug, 1)["revisions"]
         data = RevisionSummarySerializer(revisions, many=True, context={"base": base}).data
@@ -562,7 +529,7 @@ class RevisionDetailView(PublicView):
     def get(
         self, request: Request, key: str, number: int, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        revision = _revision(_locate(key), number)
+        revision = _revision(locate_live(key), number)
         # Links name the slug the revision was published under, so its bytes never change.
         links = document_links(revision.document["slug"], revision.number)
         return self.stored(
@@ -593,7 +560,7 @@ class RevisionDiffView(PublicView):
     def get(
         self, request: Request, key: str, number: int, other: int, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        located = _locate(key)
+        located = locate_live(key)
         old, new = _revision(located, number), _revision(located, other)
         patch = selectors.revision_diff(old=old, new=new)
         body = to_json({"from_revision": number, "to_revision": other, "patch": patch})

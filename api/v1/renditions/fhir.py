@@ -14,11 +14,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from api.hot import WorkerMemory
+from api.live.documents import LiveDocument, live_document
+from api.live.headers import live_cache_control
+from api.openapi import KEY_PARAMETER, read_operation
 from treatments.documents.build import etag_for, to_json
 from treatments.renditions.fhir import FhirUrls, fhir_bundle
 
 from ..links import treatment_path
-from ..views import KEY_PARAMETER, PublicView, live_cache_control, read_operation
+from ..views import PublicView
 from .media import (
     FHIR_BUNDLE_SCHEMA,
     FHIR_MEDIA_TYPE,
@@ -26,7 +29,6 @@ from .media import (
     FhirJsonRenderer,
     seed_bundle_example,
 )
-from .views import LiveDocument, _live_document
 
 # Per worker: a rendered Bundle takes some tens of kB.
 RENDERED_BUNDLES = 256
@@ -55,7 +57,7 @@ def _rendered(live: LiveDocument, request: Request) -> tuple[str, str]:
 
 def fhir_response(view: PublicView, request: Request, key: str) -> HttpResponse:
     """The live treatment `key` as a FHIR Bundle (404 unknown, 410 withdrawn, 304 current)."""
-    live = _live_document(key)
+    live = live_document(key)
     body, etag = _rendered(live, request)
     response = view.stored(
         request,

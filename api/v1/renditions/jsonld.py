@@ -16,6 +16,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from api.hot import WorkerMemory
+from api.live.documents import LiveDocument, live_document
+from api.live.headers import live_cache_control
+from api.openapi import KEY_PARAMETER, read_operation
 from treatments.documents.build import etag_for, to_json
 from treatments.renditions.jsonld import (
     JSONLD_MEDIA_TYPE,
@@ -26,9 +29,8 @@ from treatments.renditions.jsonld import (
 
 from ..examples import seed_document
 from ..links import treatment_path
-from ..views import KEY_PARAMETER, PublicView, live_cache_control, read_operation
+from ..views import PublicView
 from .media import ViewWrittenRenderer
-from .views import LiveDocument, _live_document
 
 EMBED_PATH = "/embed/v1/treatments/"
 EXAMPLE_BASE = "https://api.example.org"
@@ -138,7 +140,7 @@ def jsonld_response(
     view: PublicView, request: Request, key: str, *, canonical: Callable[[str], str]
 ) -> HttpResponse:
     """The JSON-LD answer; `canonical` gives the URL to name when `key` is a former slug."""
-    live = _live_document(key)
+    live = live_document(key)
     body, etag = rendered_jsonld(live, base=base_url(request))
     response = view.stored(
         request,
