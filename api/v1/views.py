@@ -24,13 +24,12 @@ from api.hot import (
     WorkerMemory,
     accepts_json_plainly,
     hot_document_for,
-    hot_documents,
-    hot_pages,
     page_key,
     serve_hot,
 )
 from api.live.documents import locate_live
 from api.live.headers import live_cache_control
+from api.live.memories import hot_documents, hot_pages
 from api.openapi import (
     CANONICAL_LINK,
     CONTENT_LANGUAGE,

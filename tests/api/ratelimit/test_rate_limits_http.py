@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from drf_spectacular.types import OpenApiTypes
 
-from api.hot import hot_documents
+from api.live.memories import hot_documents
 
 pytestmark = pytest.mark.django_db
 DETAIL = "/api/v1/treatments/bone-marrow-stem-cell-injection/"
