@@ -15,11 +15,11 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory
 from api.live.documents import LiveDocument, live_document
 from api.live.headers import live_cache_control
+from api.live.rendered import Renderings
 from api.openapi import KEY_PARAMETER, read_operation
-from treatments.documents.build import etag_for, to_json
+from treatments.documents.build import to_json
 from treatments.renditions.jsonld import (
     JSONLD_MEDIA_TYPE,
     JsonLdUrls,
@@ -64,18 +64,12 @@ class JsonLdRenderer(ViewWrittenRenderer):
     format = "jsonld"
 
 
-_rendered = WorkerMemory(maxsize=RENDERED, ttl=None)
+_rendered = Renderings(maxsize=RENDERED)
 
 
 def rendered_jsonld(live: LiveDocument, *, base: str) -> tuple[str, str]:
     """The JSON-LD bytes of a live document served from `base`, and their ETag."""
-    key = (live.etag, base)
-    rendered: tuple[str, str] | None = _rendered.get(key)
-    if rendered is None:
-        body = to_json(jsonld_for(live.document, base=base))
-        rendered = (body, etag_for(body))
-        _rendered.put(key, rendered)
-    return rendered
+    return _rendered.once(live.etag, base, lambda: to_json(jsonld_for(live.document, base=base)))
 
 
 def base_url(request: HttpRequest) -> str:

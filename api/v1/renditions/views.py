@@ -15,9 +15,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory
 from api.live.documents import LiveDocument, live_document
 from api.live.headers import live_cache_control
+from api.live.rendered import Renderings
 from api.openapi import (
     CANONICAL_LINK,
     CONTENT_DISPOSITION,
@@ -25,7 +25,7 @@ from api.openapi import (
     KEY_PARAMETER,
     read_operation,
 )
-from treatments.documents.build import etag_for, to_json
+from treatments.documents.build import to_json
 from treatments.renditions.calendar import plan_calendar
 from treatments.renditions.plan import Plan, recovery_plan
 from treatments.renditions.plan_inputs import (
@@ -320,7 +320,7 @@ class RecoveryPlanCalendarView(RecoveryPlanView):
 # rendered plans are memoised by the document's ETag and the query, so a repeat request (an app
 # revalidating its plan) costs neither a query nor a render.
 
-_plans = WorkerMemory(maxsize=RENDERED_PLANS, ttl=None)
+_plans = Renderings(maxsize=RENDERED_PLANS)
 
 
 def _rendered(
@@ -332,11 +332,10 @@ def _rendered(
     calendar: bool,
 ) -> tuple[str | bytes, str]:
     """The plan's bytes and ETag: a pure function of the document (its ETag) and the query."""
-    key = (live.etag, calendar, raw_at, procedure.zone, tuple(sorted(answers.items())))
-    rendered: tuple[str | bytes, str] | None = _plans.get(key)
-    if rendered is None:
+
+    def render() -> str | bytes:
         plan = recovery_plan(live.document, procedure=procedure, answers=answers)
-        body = plan_calendar(plan) if calendar else to_json(plan_body(plan, procedure_at=raw_at))
-        rendered = (body, etag_for(body))
-        _plans.put(key, rendered)
-    return rendered
+        return plan_calendar(plan) if calendar else to_json(plan_body(plan, procedure_at=raw_at))
+
+    inputs = (calendar, raw_at, procedure.zone, tuple(sorted(answers.items())))
+    return _plans.once(live.etag, inputs, render)
