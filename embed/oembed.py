@@ -23,8 +23,8 @@ from rest_framework.request import Request
 
 from api.live.documents import Gone, live_document
 from api.openapi import read_operation
+from api.v1.base import PublicView
 from api.v1.renditions.jsonld import EXAMPLE_BASE, base_url
-from api.v1.views import PublicView
 from treatments.documents.build import to_json
 
 from .framing import FramingError, frame_ancestors

@@ -20,8 +20,8 @@ from api.openapi import KEY_PARAMETER, read_operation
 from treatments.documents.build import to_json
 from treatments.renditions.fhir import FhirUrls, fhir_bundle
 
+from ..base import PublicView
 from ..links import treatment_path
-from ..views import PublicView
 from .media import (
     FHIR_BUNDLE_SCHEMA,
     FHIR_MEDIA_TYPE,

@@ -27,9 +27,9 @@ from treatments.renditions.jsonld import (
     treatment_jsonld,
 )
 
+from ..base import PublicView
 from ..examples import seed_document
 from ..links import treatment_path
-from ..views import PublicView
 from .media import ViewWrittenRenderer
 
 EMBED_PATH = "/embed/v1/treatments/"

@@ -39,9 +39,9 @@ from treatments.renditions.plan_inputs import (
 )
 from treatments.renditions.plan_json import plan_json
 
+from ..base import PublicView
 from ..examples import seed_document
 from ..links import document_links, treatment_path
-from ..views import PublicView
 from .media import ViewWrittenRenderer
 from .schemas import RecoveryPlan
 

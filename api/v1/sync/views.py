@@ -28,9 +28,9 @@ from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import LANGUAGE_PATTERN, SLUG_PATTERN
 from treatments.selectors import SyncScope
 
+from ..base import PublicView
 from ..examples import bundle_example, sync_example
 from ..links import document_links, with_links
-from ..views import PublicView
 from .schemas import Bundle, SyncPage
 from .tokens import SyncToken, decode
 

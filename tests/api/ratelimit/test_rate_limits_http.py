@@ -159,7 +159,7 @@ def test_the_openapi_header_declarations_land_on_the_responses() -> None:
     from rest_framework.response import Response
 
     from api.ratelimit.openapi import rate_limit_headers
-    from api.v1.views import PublicView
+    from api.v1.base import PublicView
 
     class Documented(PublicView):
         @extend_schema(
