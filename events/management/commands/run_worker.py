@@ -4,6 +4,7 @@ Takes every option of `db_worker` (see --help); processes all queues unless --qu
 says otherwise. Run as many as you like, on as many machines as share the database.
 """
 
+import atexit
 import logging
 import os
 from argparse import ArgumentParser
@@ -30,11 +31,17 @@ class HeartbeatWorker(Worker):
     """A db_worker Worker that beats, recovers lost tasks and runs the start-up hooks."""
 
     def run(self) -> None:
+        self._left = False
         worker_register(self.worker_id)
-        heartbeat = Heartbeat(
+        self._heartbeat = Heartbeat(
             self.worker_id, interval=float(settings.TASKS_WORKER_HEARTBEAT_SECONDS)
         )
-        heartbeat.start()
+        self._heartbeat.start()
+        # Under the autoreloader (DEBUG) this runs in a thread that dies with the process when
+        # the main thread exits (a code change, SIGTERM): leave at interpreter exit then. (When
+        # the reloader's parent is signalled too, it SIGKILLs this process: the heartbeat then
+        # just stops, and the next worker's sweep clears it, as for any lost worker.)
+        atexit.register(self.leave)
         try:
             recovered = lost_tasks_recover()
             if recovered:
@@ -43,9 +50,15 @@ class HeartbeatWorker(Worker):
                 hook()
             super().run()
         finally:
-            heartbeat.stop()
-            # Stopped by force in the middle of a task: that task goes back to the queue now.
-            worker_unregister(self.worker_id, requeue_running=self.running_task)
+            self.leave()
+
+    def leave(self) -> None:
+        """Stop beating and unregister, once; a task cut off by force goes back to the queue."""
+        if getattr(self, "_left", True):
+            return
+        self._left = True
+        self._heartbeat.stop()
+        worker_unregister(self.worker_id, requeue_running=self.running_task)
 
 
 class Command(DbWorkerCommand):
