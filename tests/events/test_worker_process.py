@@ -83,3 +83,32 @@ def test_a_task_of_a_killed_worker_is_run_again_and_a_stopped_worker_leaves(
         second.send_signal(signal.SIGTERM)  # a graceful stop: systemd's, honcho's
         assert second.wait(timeout=30) == 0
     assert _query(database, "SELECT worker_id FROM events_workerprocess") == []
+
+
+def test_a_task_cut_off_by_a_forced_stop_goes_back_to_the_queue(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    trace = tmp_path / "trace"
+    env = site_env(DATABASE_URL=f"sqlite:///{database}")
+    manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.core.management import call_command\n"
+        "call_command('migrate', '--noinput', verbosity=0)\n"
+        "from tests.events.support import slow_note\n"
+        f"slow_note.enqueue(path={str(trace)!r}, text='long', seconds=120)\n",
+        env=env,
+    )
+    worker = _worker(env, tmp_path / "worker.log")
+    try:
+        _wait(lambda: trace.exists() and "start long" in trace.read_text(), "the task to start")
+        worker.send_signal(signal.SIGTERM)  # graceful: would wait for the task...
+        time.sleep(1)
+        assert worker.poll() is None, "a first signal lets the task in hand finish"
+        worker.send_signal(signal.SIGTERM)  # ...a second one stops now
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert _query(database, f"SELECT status, started_at FROM {TASKS_TABLE}") == [("READY", None)]
+    assert _query(database, "SELECT worker_id FROM events_workerprocess") == []

@@ -15,7 +15,9 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
+from events.queue import TaskResultStatus
 from events.worker import (
     Heartbeat,
     lost_tasks_recover,
@@ -25,6 +27,10 @@ from events.worker import (
 )
 
 logger = logging.getLogger("django_tasks_db")
+
+# A task "failed" with these was cut off by a forced stop (a second Ctrl-C/SIGTERM), not by
+# its own fault: it is queued again instead.
+INTERRUPTIONS = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
 
 
 class HeartbeatWorker(Worker):
@@ -51,6 +57,21 @@ class HeartbeatWorker(Worker):
             super().run()
         finally:
             self.leave()
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        """Run one task; one cut off by a forced stop goes back to the queue, not to failed."""
+        super().run_task(db_task_result)
+        if db_task_result.exception_class_path in INTERRUPTIONS:
+            DBTaskResult.objects.filter(
+                pk=db_task_result.pk, status=TaskResultStatus.FAILED
+            ).update(
+                status=TaskResultStatus.READY,
+                started_at=None,
+                finished_at=None,
+                exception_class_path="",
+                traceback="",
+            )
+            logger.warning("Task %s was interrupted; it is queued again", db_task_result.pk)
 
     def leave(self) -> None:
         """Stop beating and unregister, once; a task cut off by force goes back to the queue."""
