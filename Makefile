@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits faults clients clean
+.PHONY: run worker test install migrate seed lint format typecheck openapi bench bench-limits faults clients clean
 
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -24,9 +24,14 @@ seed: migrate
 	$(PY) manage.py ensure_roles
 	$(PY) manage.py load_content --publish
 
+# The API and the background worker together (Procfile, run by honcho); Ctrl-C stops both.
 run: seed
-	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/), with the worker"
+	WEB_ADDRESS=$(HOST):$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
+
+# The background worker alone (the API runs elsewhere): as production runs it.
+worker: migrate
+	$(PY) manage.py run_worker
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -61,5 +66,5 @@ clients: install
 	bash clients/check.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .mypy_cache .ruff_cache
 	rm -rf clients/typescript/node_modules clients/typescript/generated clients/typescript/build

@@ -44,11 +44,11 @@ from .inlines import (
 )
 from .saving import (
     EDIT_MESSAGE,
-    _stale_message,
     admin_edit,
     edit_children,
     edit_content,
     show_contract_errors,
+    stale_message,
 )
 
 
@@ -254,7 +254,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         except services.ContentInvalidError as exc:
             show_contract_errors(form, children, exc.errors)
         except services.ConflictError as exc:
-            message = _stale_message(exc.expected_version, exc.current_version)
+            message = stale_message(exc.expected_version, exc.current_version)
             form.add_error(None, ValidationError(message, code="stale"))
         except services.ForbiddenError as exc:
             raise PermissionDenied(exc.detail) from None
