@@ -115,3 +115,10 @@ def snippet(page: str, heading: str, language: str, *, index: int = 0) -> str:
         else:
             current.append(line)
     return blocks[index]
+
+
+def for_server(code: str, base_url: str) -> str:
+    """An example pointed at the server under test instead of the pages' example hosts."""
+    for host in EXAMPLE_HOSTS:
+        code = code.replace(host, base_url)
+    return code

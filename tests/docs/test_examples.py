@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.examples import EXAMPLE_HOSTS, ROOT, Example, all_examples
+from tests.docs.examples import ROOT, Example, all_examples, for_server
 from tests.processes import gunicorn, site_env
 
 EXAMPLES = all_examples()
@@ -114,10 +114,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
 
 
 def _script(example: Example, site: Site) -> str:
-    code = example.code
-    for host in EXAMPLE_HOSTS:
-        code = code.replace(host, site.base_url)
-    return PRELUDE + code
+    return PRELUDE + for_server(example.code, site.base_url)
 
 
 def _verdict(example: Example, statuses: list[int]) -> str | None:
