@@ -52,13 +52,25 @@ def _options(text: str | None, where: str) -> tuple[int, ...] | None:
     return expect
 
 
-def examples_in(path: Path) -> list[Example]:
+def _closing(lines: list[str], start: int, fence: str) -> int:
+    """The index of the line that closes a block opened with `fence` (len(lines) if none)."""
+    end = start
+    while end < len(lines) and lines[end].strip() != fence:
+        end += 1
+    return end
+
+
+def examples_in(path: Path, docs: Path = DOCS) -> list[Example]:
     """The tested examples of one Markdown page, in page order."""
-    page = path.relative_to(DOCS).as_posix()
+    page = path.relative_to(docs).as_posix()
     lines = path.read_text(encoding="utf-8").splitlines()
     found = []
     index = 0
     while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening:  # a block without a marker: skip it whole (it may show a marker as text)
+            index = _closing(lines, index + 1, opening["fence"]) + 1
+            continue
         marker = _MARKER.match(lines[index])
         index += 1
         if not marker:
@@ -72,9 +84,7 @@ def examples_in(path: Path) -> list[Example]:
             )
         expect = _options(marker["options"], where)
         start = index + 1
-        end = start
-        while end < len(lines) and lines[end].strip() != fence["fence"]:
-            end += 1
+        end = _closing(lines, start, fence["fence"])
         if end == len(lines):
             raise ExampleError(f"{where}: the block after the marker is never closed")
         found.append(Example(page, start + 1, "\n".join(lines[start:end]) + "\n", expect))
