@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DOCS_PORT ?= 8001
 
-.PHONY: run test install migrate seed lint format typecheck openapi bench bench-limits faults clients docs docs-build clean
+.PHONY: run worker test install migrate seed lint format typecheck openapi bench bench-limits faults clients docs docs-build clean
 
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -25,9 +25,14 @@ seed: migrate
 	$(PY) manage.py ensure_roles
 	$(PY) manage.py load_content --publish
 
+# The API and the background worker together (Procfile, run by honcho); Ctrl-C stops both.
 run: seed
-	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/), with the worker"
+	WEB_ADDRESS=$(HOST):$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
+
+# The background worker alone (the API runs elsewhere): as production runs it.
+worker: migrate
+	$(PY) manage.py run_worker
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -70,5 +75,5 @@ docs-build: install
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --clean --site-dir site
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles site .pytest_cache .mypy_cache .ruff_cache
 	rm -rf clients/typescript/node_modules clients/typescript/generated clients/typescript/build

@@ -2,6 +2,7 @@
 
 import copy
 import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -49,6 +50,26 @@ def seed_published(db: Any, seed_content: TreatmentContent) -> Any:
 
     content_load(content=seed_content, publish=True)
     return Treatment.objects.get(slug=seed_content.slug)
+
+
+@pytest.fixture
+def register_handler() -> Iterator[Callable[..., Callable[[Any], Any]]]:
+    """Register event handlers (events.handlers) for this test only; unregistered after it.
+
+    `register_handler("name", func, event_types=[...], atomic=..., ...)`; run them with
+    `tests.events.support.run_tasks()` in a `django_db(transaction=True)` test.
+    """
+    from events.handlers import event_handler, handler_unregister
+
+    names: list[str] = []
+
+    def register(name: str, func: Callable[[Any], Any], **options: Any) -> Callable[[Any], Any]:
+        names.append(name)
+        return event_handler(name, **options)(func)
+
+    yield register
+    for name in names:
+        handler_unregister(name)
 
 
 def make_variant(data: dict[str, Any], index: int) -> TreatmentContent:

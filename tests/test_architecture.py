@@ -123,3 +123,55 @@ def test_only_the_publication_hub_writes_published_data() -> None:
         if hub not in p.parents and writes.search(text)
     ]
     assert offenders == [], "derived state is written by treatments.publication only"
+
+
+# Which first-party rooms each room may import (a lower room never imports a higher one).
+# events/ is a room above the domain and partners: the publication hub calls it through its
+# hooks, so nothing in treatments/ or partners/ needs to import it.
+ROOMS = ("treatments", "partners", "events", "api", "embed", "config", "bench", "editorial")
+ROOM_MAY_IMPORT = {
+    "treatments": set(),
+    "partners": {"treatments"},
+    "events": {"treatments", "partners"},
+}
+
+
+def _rooms_imported(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found & set(ROOMS)
+
+
+def test_each_room_imports_only_the_rooms_below_it() -> None:
+    offenders = []
+    for room, allowed in ROOM_MAY_IMPORT.items():
+        for path in _python_files(ROOT / room):
+            upward = _rooms_imported(path) - allowed - {room}
+            if upward:
+                offenders.append(f"{path.relative_to(ROOT)} imports {sorted(upward)}")
+    assert offenders == [], (
+        "a lower room imports a higher one: " + "; ".join(offenders) + ". Call it through a "
+        "hook (treatments.publication.publication_hooks) or move the shared piece down."
+    )
+
+
+def test_the_room_check_sees_an_upward_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from events.outbox import event_record\nimport treatments.models\n")
+    assert _rooms_imported(module) == {"events", "treatments"}
+
+
+def test_the_outbox_is_written_by_events_only() -> None:
+    writes = re.compile(
+        r"\b(OutboxEvent|HandlerRun)\.objects(\.\w+\([^)]*\))*\.(create|bulk_create)\("
+    )
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p, text in _sources("treatments", "partners", "api", "events").items()
+        if writes.search(text) and p.name not in {"outbox.py"}
+    ]
+    assert offenders == [], "events.outbox.event_record is the one writer of outbox events"

@@ -42,8 +42,11 @@ INSTALLED_APPS = [
     "knox",
     "corsheaders",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "treatments",
     "partners",
+    "events",
     "api",
     "embed",
 ]
@@ -99,9 +102,59 @@ DATABASES = {
         conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
+# The embedded default (SQLite) takes concurrent editors and a worker beside the web server:
+# WAL lets readers go on while one writer writes; IMMEDIATE transactions take the write lock
+# when they begin, so a second writer waits its turn (the busy timeout, in seconds) instead of
+# failing with "database is locked" when it tries to upgrade a read lock mid-transaction. Two
+# racing saves then give one 200 and one 412, never a 503.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # While the database cannot answer, requests get 503 with this Retry-After (api/outage.py).
 DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "5"))
+
+# Background work (events/): Django's tasks API (django.tasks in Django 6, the django-tasks
+# backport here) on the database backend of django-tasks-db. A task enqueued inside a
+# transaction is a row written by that transaction: a rolled-back change enqueues nothing, a
+# committed one loses nothing. `manage.py run_worker` runs them (docs/operators/worker.md).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+# A worker that has not written its heartbeat for this many seconds is presumed dead, and the
+# tasks it was running go back to the queue (at-least-once; events/worker.py).
+TASKS_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("TASKS_WORKER_HEARTBEAT_SECONDS", "5"))
+TASKS_WORKER_LOST_AFTER_SECONDS = float(os.environ.get("TASKS_WORKER_LOST_AFTER_SECONDS", "30"))
+# How often an event handler is tried before its run is marked failed; between tries it waits
+# EVENTS_RETRY_BASE_SECONDS x 2^(attempt-1), with jitter, at most EVENTS_RETRY_MAX_SECONDS.
+EVENTS_HANDLER_MAX_ATTEMPTS = int(os.environ.get("EVENTS_HANDLER_MAX_ATTEMPTS", "8"))
+EVENTS_RETRY_BASE_SECONDS = float(os.environ.get("EVENTS_RETRY_BASE_SECONDS", "10"))
+EVENTS_RETRY_MAX_SECONDS = float(os.environ.get("EVENTS_RETRY_MAX_SECONDS", "3600"))
+
+# Email is sent by the worker (events.email.send_email), never inside a request. The console
+# backend prints it by default; EMAIL_HOST selects SMTP.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "treatments@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # In-process cache by default; REDIS_URL selects Redis through django-redis, whose
 # IGNORE_EXCEPTIONS turns a Redis outage into cache misses instead of 500s.

@@ -35,6 +35,8 @@ class PublicChange:
     treatment: Treatment
     revision: Revision | None
     slugs: tuple[str, ...]  # every slug the previous and new live document was reachable by
+    # What the public saw before: "absent" (never published), "live" or "withdrawn".
+    before: str = "absent"
 
 
 Hook = Callable[[PublicChange], None]
@@ -42,7 +44,12 @@ _hooks: list[Hook] = []
 
 
 def publication_hooks() -> list[Hook]:
-    """The hooks run (in the publishing transaction) for every public change; append to add."""
+    """The hooks run (in the publishing transaction) for every public change; append to add.
+
+    A hook runs after the change-log entry is written and before the transaction commits: what
+    it writes commits or rolls back with the change (events/ writes its outbox rows here). A
+    hook must not wait on anything outside the database.
+    """
     return _hooks
 
 
@@ -129,7 +136,11 @@ def publication_apply(
         created_at=now,
     )
     change = PublicChange(
-        entry=entry, treatment=treatment, revision=revision, slugs=tuple(sorted(slugs))
+        entry=entry,
+        treatment=treatment,
+        revision=revision,
+        slugs=tuple(sorted(slugs)),
+        before="absent" if current is None else "live" if live_now else "withdrawn",
     )
     for hook in _hooks:
         hook(change)

@@ -1,0 +1,82 @@
+"""The outbox (one row per public change), each handler's run of it, and the live workers."""
+
+from django.db import models
+
+from .types import EventType
+
+
+class OutboxEvent(models.Model):
+    """One public change, written in the transaction that made it (a transactional outbox)."""
+
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    # The change-log sequence number of a treatment event: one event per public change.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    treatment_id = models.UUIDField(null=True, blank=True)
+    slug = models.SlugField(max_length=120, blank=True)
+    revision = models.PositiveIntegerField(null=True, blank=True)
+    # The public payload, built by events.payloads only: never draft content.
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence"],
+                condition=models.Q(sequence__isnull=False),
+                name="outbox_one_event_per_change",
+            )
+        ]
+        indexes = [models.Index(fields=["treatment_id", "id"], name="outbox_treatment_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.type} {self.slug}".rstrip()
+
+
+class HandlerRunStatus(models.TextChoices):
+    """Where one handler stands with one event."""
+
+    PENDING = "pending", "Pending (queued, or waiting for a retry)"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed (gave up after the last attempt)"
+
+
+class HandlerRun(models.Model):
+    """One registered handler's processing of one event: its own task, attempts and outcome."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="runs")
+    handler = models.CharField(max_length=100)
+    status = models.CharField(
+        max_length=16, choices=HandlerRunStatus.choices, default=HandlerRunStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event_id", "handler"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "handler"], name="handler_run_once_per_event")
+        ]
+        indexes = [models.Index(fields=["status", "handler"], name="handler_run_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.handler} of event #{self.event_id}: {self.status}"
+
+
+class WorkerProcess(models.Model):
+    """A running `manage.py run_worker` process and its last heartbeat."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"
