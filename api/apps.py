@@ -11,3 +11,4 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from . import schema_extensions  # noqa: F401 - registers the OpenAPI extensions
+        from .live import receivers  # noqa: F401 - read memories forget what a publish changed

@@ -18,7 +18,7 @@ from treatments.services import (
     StateError,
 )
 
-from .hot import serve_last_served
+from .live.memories import serve_last_served
 from .outage import database_unavailable, retry_after, unavailable_response
 from .problems import PROBLEM_CONTENT_TYPE, problem_body
 

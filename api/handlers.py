@@ -6,9 +6,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views import defaults
 
-from .middleware import API_PREFIX, _detail_for
+from .middleware import API_PREFIX
 from .outage import database_unavailable, unavailable_response
-from .problems import problem_response
+from .problems import default_detail, problem_response
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -17,7 +17,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 def bad_request(request: HttpRequest, exception: Any, *args: Any, **kwargs: Any) -> HttpResponse:
     if _is_api(request):
-        return problem_response(status=400, detail=str(exception) or _detail_for(400))
+        return problem_response(status=400, detail=str(exception) or default_detail(400))
     return defaults.bad_request(request, exception)
 
 
@@ -25,13 +25,13 @@ def permission_denied(
     request: HttpRequest, exception: Any, *args: Any, **kwargs: Any
 ) -> HttpResponse:
     if _is_api(request):
-        return problem_response(status=403, detail=_detail_for(403))
+        return problem_response(status=403, detail=default_detail(403))
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Any, *args: Any, **kwargs: Any) -> HttpResponse:
     if _is_api(request):
-        return problem_response(status=404, detail=_detail_for(404), instance=request.path)
+        return problem_response(status=404, detail=default_detail(404), instance=request.path)
     return defaults.page_not_found(request, exception)
 
 
@@ -42,5 +42,5 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
     if exc is not None and database_unavailable(exc):
         return unavailable_response(request, exc)
     if _is_api(request):
-        return problem_response(status=500, detail=_detail_for(500))
+        return problem_response(status=500, detail=default_detail(500))
     return defaults.server_error(request)

@@ -1,4 +1,4 @@
-"""The hot read path: live documents and list pages kept in each worker's memory.
+"""The hot read path's mechanism: bounded worker memories, the change-log head, kept bytes.
 
 Reads dominate, and published content changes rarely, so each worker keeps what it served
 recently (bytes, ETag, Last-Modified) and answers repeat requests without touching the database
@@ -8,11 +8,12 @@ the change-log head at most every `PUBLIC_MEMORY_TTL` seconds (1 by default; one
 and drops everything it kept when the head moved. So:
 
 - a publish, unpublish, delete, revert, category or slug change in this process is seen at once
-  (`publication_changed` makes the worker re-read the head on its next request);
+  (`api.live.receivers` makes the worker re-read the head on its next request);
 - one made by another worker (or another machine) is seen within `PUBLIC_MEMORY_TTL` seconds;
 - nothing expires while nothing is published, however many documents a fleet rotates over.
 
 Set `PUBLIC_MEMORY_TTL` to 0 to turn the memory off (every request then reads the database).
+The memories themselves (documents, pages, parsed documents) are `api.live.memories`.
 """
 
 import datetime as dt
@@ -28,14 +29,11 @@ from urllib.parse import parse_qsl
 from cachetools import Cache, LRUCache, TTLCache
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
 from treatments import selectors
-from treatments.signals import publication_changed
 
 from .conditional import VARY, is_not_modified_raw
 
@@ -104,7 +102,6 @@ class ChangeLogHead:
 
 
 _head = ChangeLogHead()
-publication_changed.connect(_head.forget, dispatch_uid="change-log-head")
 
 
 def change_log_head() -> ChangeLogHead:
@@ -188,42 +185,6 @@ HotDocuments = WorkerMemory
 def live_memory(*, maxsize: int) -> WorkerMemory:
     """A memory of live content in this worker, valid until the change log moves on."""
     return WorkerMemory(maxsize=maxsize, head=_head)
-
-
-def _configured() -> tuple[WorkerMemory, WorkerMemory]:
-    return (
-        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS),
-        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_PAGES),
-    )
-
-
-_hot, _pages = _configured()
-
-
-def hot_documents() -> WorkerMemory:
-    """This worker's memory of live documents, by the key they were asked for."""
-    return _hot
-
-
-def hot_pages() -> WorkerMemory:
-    """This worker's memory of list pages and searches, by `page_key`."""
-    return _pages
-
-
-@receiver(setting_changed)
-def _reconfigure(setting: str, **kwargs: Any) -> None:
-    global _hot, _pages
-    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS", "PUBLIC_MEMORY_MAX_PAGES"):
-        _head.forget()
-        _hot, _pages = _configured()
-
-
-@receiver(publication_changed)
-def _forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> None:
-    # The head moved: the next request re-reads it and drops every entry. Dropping the
-    # documents' slugs now as well keeps this worker exact even before that request.
-    _hot.discard(*slugs)
-    _pages.clear()
 
 
 def _url_meta() -> tuple[str, ...]:
@@ -325,36 +286,4 @@ def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpRe
     response["Allow"] = allow
     if document.language:
         response["Content-Language"] = document.language
-    return response
-
-
-DETAIL_ROUTE = "treatment-detail"
-DETAIL_ALLOW = "GET, HEAD, OPTIONS"
-
-
-def serve_last_served(request: HttpRequest, *, retry_after: int) -> HttpResponse | None:
-    """While the database is down: a live document this worker holds in memory, or None.
-
-    The memory outlives a database outage (the change-log head keeps its last value when it
-    cannot be read), so this answers the requests that reached DRF anyway (e.g. the hot path's
-    rate-limit check failed over to DRF). Only for a plain GET/HEAD of a document's URL. Shared
-    caches are told to keep it no longer than the client is told to wait before retrying.
-    """
-    match = request.resolver_match
-    if (
-        match is None
-        or match.url_name != DETAIL_ROUTE
-        or request.method not in ("GET", "HEAD")
-        or request.META.get("QUERY_STRING")
-        or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
-    ):
-        return None
-    try:
-        document = _hot.get(match.kwargs.get("key", ""))
-    except DatabaseError:
-        return None
-    if document is None:
-        return None
-    response = serve_hot(request, document, DETAIL_ALLOW)
-    response["Cache-Control"] = f"public, max-age={retry_after}"
     return response

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from .outage import database_unavailable, unavailable_response
-from .problems import PROBLEM_CONTENT_TYPE, problem_response
+from .problems import PROBLEM_CONTENT_TYPE, default_detail, problem_response
 
 API_PREFIX = "/api/"
 UNPREFIXED_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")  # the headers WSGI names without HTTP_
@@ -53,7 +53,7 @@ class ProblemDetailsMiddleware:
         ):
             converted = problem_response(
                 status=response.status_code,
-                detail=_detail_for(response.status_code),
+                detail=default_detail(response.status_code),
                 instance=request.path,
             )
             for header in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
@@ -125,16 +125,6 @@ def _refused_framing(request: HttpRequest) -> HttpResponse | None:
             instance=request.path,
         )
     return None
-
-
-def _detail_for(status: int) -> str:
-    return {
-        400: "The request could not be understood; check the URL, headers and body.",
-        403: "You are not allowed to do this.",
-        404: "Nothing exists at this URL. The API's paths are listed at /api/docs/.",
-        405: "This method is not allowed here; see the Allow header.",
-        500: "The server failed to answer this request. It has been logged; try again later.",
-    }.get(status, "The request failed.")
 
 
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"

@@ -10,7 +10,8 @@ limits and open CORS for a partner's origins, they never grant editing rights.
 Origins: a publishable key (meant for browser code) is accepted only when the request's
 `Origin` is one of its partner's allowed origins; a secret key is refused whenever an `Origin`
 is sent, because only browsers send one on a GET and a secret key in a browser has leaked.
-Both refusals are 403.
+Both refusals are 403. What makes a key usable, and from where, is `partners.policy`; this
+module reads the key from the request, remembers keys, and answers the policy's refusals.
 
 Keys are checked against a small per-worker memory (`API_KEY_CACHE_SECONDS`, 5 by default)
 so that a keyed request costs one SHA-256 and no query. A revocation, rotation or partner
@@ -37,6 +38,7 @@ from rest_framework.request import Request
 
 from partners.keys import PUBLISHABLE_TAG, key_matches, key_prefix_of
 from partners.models import ApiKey
+from partners.policy import api_key_lapse, api_key_origin_refusal, api_key_usable_until
 from partners.services import api_key_touch
 from partners.signals import api_keys_changed
 
@@ -116,10 +118,6 @@ def forget_all_keys() -> None:
         _touched.clear()
 
 
-def _epoch(value: Any) -> float:
-    return value.timestamp() if value is not None else float("inf")
-
-
 def _remember(prefix: str) -> Remembered | None:
     found = _memory.get(prefix)
     if found is _UNKNOWN:
@@ -132,7 +130,7 @@ def _remember(prefix: str) -> Remembered | None:
         return None
     remembered = Remembered(
         key=key,
-        usable_until=min(_epoch(key.expires_at), _epoch(key.revoked_at)),
+        usable_until=api_key_usable_until(key),
         origins=frozenset(key.partner.allowed_origins),
     )
     _memory.put(prefix, remembered)
@@ -201,34 +199,13 @@ def api_key_from_request(meta: dict[str, Any], *, origin: str | None = None) -> 
     if remembered is None or not key_matches(raw, remembered.key.hashed_key):
         raise KeyRefused(f"No API key {prefix} matches this secret.", reason="unknown")
     key = remembered.key
-    if time.time() >= remembered.usable_until:
-        state = key.state()
-        if state == "revoked":
-            raise KeyRefused(f"The API key {prefix} was revoked.", reason="revoked")
-        when = key.expires_at.isoformat() if key.expires_at else "earlier"
-        raise KeyRefused(
-            f"The API key {prefix} expired at {when}; use its replacement.", reason="expired"
-        )
-    if not key.partner.is_active:
-        raise KeyRefused(
-            f"The partner account of {prefix} is suspended; contact us to restore it.",
-            reason="suspended",
-        )
+    lapse = api_key_lapse(key, usable_until=remembered.usable_until, now=time.time())
+    if lapse is not None:
+        raise KeyRefused(lapse.detail, reason=lapse.reason)
     origin = meta.get("HTTP_ORIGIN") if origin is None else origin
-    if key.publishable:
-        if origin not in remembered.origins:
-            shown = f"'{origin}'" if origin else "no Origin"
-            raise OriginRefused(
-                f"The publishable key {prefix} is not allowed from {shown}; it works only from "
-                "its partner's allowed origins (ask us to add yours).",
-                reason="origin-not-allowed",
-            )
-    elif origin:
-        raise OriginRefused(
-            f"The secret key {prefix} was sent from a web page ({origin}). Secret keys are for "
-            "servers; use a publishable key in browser code, and rotate this one.",
-            reason="secret-key-in-browser",
-        )
+    refusal = api_key_origin_refusal(key, origins=remembered.origins, origin=origin)
+    if refusal is not None:
+        raise OriginRefused(refusal.detail, reason=refusal.reason)
     _maybe_touch(key)
     return key
 
@@ -259,13 +236,10 @@ def publishable_key_origins(prefix: str) -> frozenset[str] | None:
     if not prefix.startswith(PUBLISHABLE_TAG):
         return None
     remembered = _remember(prefix)
-    if (
-        remembered is None
-        or time.time() >= remembered.usable_until
-        or not remembered.key.partner.is_active
-    ):
+    if remembered is None:
         return None
-    return remembered.origins
+    lapse = api_key_lapse(remembered.key, usable_until=remembered.usable_until, now=time.time())
+    return None if lapse is not None else remembered.origins
 
 
 def hot_api_key(request: HttpRequest) -> ApiKey | None:

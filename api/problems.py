@@ -46,3 +46,14 @@ def problem_response(*, status: int, detail: str, **kwargs: Any) -> HttpResponse
     return HttpResponse(
         json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
     )
+
+
+def default_detail(status: int) -> str:
+    """The problem detail for a status when nothing more precise is known."""
+    return {
+        400: "The request could not be understood; check the URL, headers and body.",
+        403: "You are not allowed to do this.",
+        404: "Nothing exists at this URL. The API's paths are listed at /api/docs/.",
+        405: "This method is not allowed here; see the Allow header.",
+        500: "The server failed to answer this request. It has been logged; try again later.",
+    }.get(status, "The request failed.")

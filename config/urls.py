@@ -1,12 +1,19 @@
-"""The URL map: the admin, the versioned API and its documentation."""
+"""The URL map: the admin, the versioned API and its documentation, the embeddable card.
+
+The oEmbed provider answers under /api/ but belongs to embed/, which is built on the API:
+it is mounted here, so that api/ never imports embed/.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from embed.oembed import OEmbedView
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
     path("admin/", admin.site.urls),
+    path("api/oembed/", OEmbedView.as_view(), name="oembed"),
     path("api/", include("api.urls")),
     path("embed/", include("embed.urls")),
 ]

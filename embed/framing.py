@@ -26,8 +26,8 @@ class FramingError(ValueError):
 def _origins(reference: str) -> list[str] | None:
     """The allowed origins behind an active publishable key's prefix or id, or None.
 
-    Whether a key is usable is decided in one place (api.partner_keys, which also remembers
-    keys per worker for API_KEY_CACHE_SECONDS); an id is first turned into its prefix.
+    Whether a key is usable is decided in one place (partners.policy; api.partner_keys
+    remembers keys per worker for API_KEY_CACHE_SECONDS); an id is first turned into its prefix.
     """
     prefix: str | None = reference
     if reference.isdigit():

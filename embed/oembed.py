@@ -21,9 +21,10 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 
+from api.live.documents import Gone, live_document
+from api.openapi import read_operation
+from api.v1.base import PublicView
 from api.v1.renditions.jsonld import EXAMPLE_BASE, base_url
-from api.v1.renditions.views import _live_document
-from api.v1.views import Gone, PublicView, read_operation
 from treatments.documents.build import to_json
 
 from .framing import FramingError, frame_ancestors
@@ -236,7 +237,7 @@ class OEmbedView(PublicView):
             raise ValidationError(errors)
         key, options = _located(url, request)
         try:
-            live = _live_document(key)
+            live = live_document(key)
         except Gone as exc:
             raise NotFound(str(exc.detail)) from exc
         base = base_url(request)

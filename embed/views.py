@@ -22,12 +22,12 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotFound
 
 from api.conditional import is_not_modified, not_modified, stamp
-from api.hot import WorkerMemory
+from api.live.documents import Gone, LiveDocument, live_document
+from api.live.headers import live_cache_control
+from api.live.rendered import Renderings
 from api.problems import problem_response
 from api.v1.links import treatment_path
 from api.v1.renditions.jsonld import base_url, card_path, rendered_jsonld
-from api.v1.renditions.views import LiveDocument, _live_document
-from api.v1.views import Gone, live_cache_control
 from treatments.renditions.card import SECTION_TITLES, treatment_card
 
 from .framing import FramingError, frame_ancestors
@@ -76,14 +76,13 @@ def _script_json(body: str) -> str:
     return body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-_cards = WorkerMemory(maxsize=RENDERED, ttl=None)
+_cards = Renderings(maxsize=RENDERED)
 
 
 def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tuple[str, str]:
     """The card's HTML and its strong ETag (memoised by document ETag, host and options)."""
-    memo_key = (live.etag, base, options)
-    rendered: tuple[str, str] | None = _cards.get(memo_key)
-    if rendered is None:
+
+    def render() -> str:
         card = treatment_card(live.document)
         url = card_url(base, live.slug, options)
         jsonld, _ = rendered_jsonld(live, base=base)
@@ -106,10 +105,9 @@ def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tup
             "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
             "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
         }
-        body = render_to_string("embed/card.html", context)
-        rendered = (body, '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"')
-        _cards.put(memo_key, rendered)
-    return rendered
+        return render_to_string("embed/card.html", context)
+
+    return _cards.once(live.etag, (base, options), render)
 
 
 def _headers(response: HttpResponse, ancestors: str) -> HttpResponse:
@@ -152,7 +150,7 @@ def treatment_card_view(request: HttpRequest, key: str) -> HttpResponse:
     except (OptionsError, FramingError) as exc:
         return _bad_request(request, exc)
     try:
-        live = _live_document(key)
+        live = live_document(key)
     except Gone as exc:
         page = status_page(
             410,

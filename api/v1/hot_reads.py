@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
 from . import views
+from .base import PublicView
 
 
 @functools.cache
@@ -23,7 +24,7 @@ def _paths() -> tuple[str, str]:
     return reverse("v1:treatment-list"), reverse("v1:category-list")
 
 
-def hot_route(path: str) -> tuple[type[views.PublicView], dict[str, Any]] | None:
+def hot_route(path: str) -> tuple[type[PublicView], dict[str, Any]] | None:
     """The view (and its URL keyword arguments) a path would resolve to, for hot-path views."""
     treatments, categories = _paths()
     if path.startswith(treatments):

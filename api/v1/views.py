@@ -2,34 +2,23 @@
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import generics, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework import generics
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
-from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
-from api.hot import (
-    AnonymousReader,
-    WorkerMemory,
-    accepts_json_plainly,
-    hot_document_for,
-    hot_documents,
-    hot_pages,
-    page_key,
-    serve_hot,
-)
+from api.hot import WorkerMemory, page_key
+from api.live.documents import locate_live
+from api.live.headers import live_cache_control
+from api.live.memories import hot_documents, hot_pages
 from api.openapi import (
     CANONICAL_LINK,
     CONTENT_LANGUAGE,
@@ -37,16 +26,9 @@ from api.openapi import (
     NUMBER_PARAMETER,
     read_operation,
 )
-from api.pagination import (
-    CategoryCursorPagination,
-    StrictCursorPagination,
-    TreatmentCursorPagination,
-)
-from api.partner_keys import ApiKeyAuthentication, hot_api_key
-from api.querystrict import StrictQueryParametersMixin
-from api.throttles import refund_free_answers
+from api.pagination import CategoryCursorPagination, TreatmentCursorPagination
 from treatments import selectors
-from treatments.documents.build import etag_for, to_json
+from treatments.documents.build import to_json
 from treatments.documents.codes import TOKEN_PATTERN
 from treatments.documents.schema import (
     SCHEMA_VERSION,
@@ -58,6 +40,7 @@ from treatments.documents.schema import (
 from treatments.documents.text import TEXT_PATTERN
 
 from . import examples
+from .base import PublicView
 from .filters import (
     DRUG_PATTERN,
     MAX_CODE_TOKEN_LENGTH,
@@ -66,6 +49,8 @@ from .filters import (
     TreatmentFilterSet,
 )
 from .links import document_links, treatment_path, with_links
+from .renditions.fhir import fhir_response
+from .renditions.jsonld import detail_jsonld_view, prefers_jsonld
 from .renditions.media import FhirAlternateSchema, FhirJsonRenderer
 from .serializers import (
     CategorySerializer,
@@ -81,161 +66,9 @@ FILTER_PARAMETERS = frozenset(TreatmentFilterSet.query_parameters())
 SEARCH_FIELD = TreatmentFilterSet.base_filters["q"].field
 
 
-def live_cache_control() -> str:
-    return (
-        f"public, max-age={settings.PUBLIC_MAX_AGE}, "
-        f"stale-while-revalidate={settings.PUBLIC_STALE_WHILE_REVALIDATE}"
-    )
-
-
 # A revision never changes, but a withdrawn treatment's revisions must leave caches within the
 # live-document max-age (they answer 410 once it is withdrawn), so they are not `immutable`.
 REVISION_CACHE_CONTROL = live_cache_control
-
-
-class PublicView(StrictQueryParametersMixin, APIView):
-    """A public, read-only view: anonymous access, strict query parameters, stored bytes."""
-
-    permission_classes = [AllowAny]
-    # Partner keys only: they raise limits, never grant rights (see api/partner_keys.py).
-    authentication_classes: list = [ApiKeyAuthentication]
-    HOT_ALLOW = "GET, HEAD, OPTIONS"
-
-    def hot_memory(self) -> WorkerMemory | None:
-        """The worker memory this view answers repeat reads from (None: no hot path)."""
-        return None
-
-    def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
-        """This request's key in `hot_memory()` (None: never answered from memory)."""
-        return None
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        hot = self.answer_from_memory(request, kwargs)
-        return hot if hot is not None else super().dispatch(request, *args, **kwargs)
-
-    def answer_from_memory(
-        self, request: HttpRequest, kwargs: dict[str, Any]
-    ) -> HttpResponse | None:
-        """The hot path: a plain GET/HEAD of something this worker served since the change log
-        last moved, answered from memory, skipping DRF's request machinery but not the rate
-        limit. None for anything else (unusual Accept, other methods, misses): DRF answers it,
-        validating and answering errors exactly as documented; only what DRF answered is ever
-        kept, so a hit was a valid request. Called by `dispatch`, and before URL resolution by
-        `api.v1.hot_reads.HotReadMiddleware`.
-        """
-        memory = self.hot_memory()
-        if (
-            memory is None
-            or not memory.enabled
-            or request.method not in ("GET", "HEAD")
-            or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
-        ):
-            return None
-        key = self.hot_key(request, kwargs)
-        entry = memory.get(key) if key is not None else None
-        if entry is None or not self._hot_throttles_allow(request):
-            return None
-        response = serve_hot(request, entry, self.HOT_ALLOW)
-        refund_free_answers(self.get_throttles(), response)
-        return response
-
-    def remember(
-        self,
-        request: HttpRequest,
-        generation: Any,
-        *,
-        body: str,
-        etag: str,
-        last_modified: dt.datetime,
-        cache_control: str,
-        language: str = "",
-        kwargs: dict[str, Any] | None = None,
-    ) -> None:
-        """Keep an answer in `hot_memory()` for the generation read before it was built."""
-        memory = self.hot_memory()
-        key = self.hot_key(request, kwargs or {})
-        if memory is None or key is None or not memory.enabled:
-            return
-        entry = hot_document_for(
-            body=body,
-            etag=etag,
-            last_modified=last_modified,
-            cache_control=cache_control,
-            language=language,
-        )
-        memory.put(key, entry, generation=generation)
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        self.check_query_parameters(request)
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        # The same instances that charged the request can refund it (see finalize_response).
-        if not hasattr(self, "_throttles"):
-            self._throttles = super().get_throttles()
-        return self._throttles
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        refund_free_answers(self.get_throttles(), response)
-        return response
-
-    def _hot_throttles_allow(self, request: HttpRequest) -> bool:
-        """The rate limit, for fast paths that answer without DRF's request machinery."""
-        reader = AnonymousReader(request)
-        try:
-            reader.auth = hot_api_key(request)
-        except APIException:
-            return False  # DRF's path answers the 400/401/403 exactly as documented
-        throttles = self.get_throttles()
-        if not throttles:
-            return True
-        return all(throttle.allow_request(reader, self) for throttle in throttles)  # type: ignore[arg-type]
-
-    def _cursor_paginator(self) -> StrictCursorPagination:
-        paginator = getattr(self, "paginator", None)
-        assert isinstance(paginator, StrictCursorPagination), "set a cursor pagination_class"
-        return paginator
-
-    def stored(
-        self,
-        request: HttpRequest,
-        *,
-        body: str | bytes,
-        etag: str | None = None,
-        last_modified: dt.datetime,
-        cache_control: str,
-    ) -> HttpResponse:
-        """Answer with stored bytes, or 304 when the client's copy is current."""
-        etag = etag or etag_for(body)
-        if is_not_modified(request, etag=etag, last_modified=last_modified):
-            return not_modified(etag=etag, last_modified=last_modified, cache_control=cache_control)
-        response = json_bytes_response(body)
-        return stamp(response, etag=etag, last_modified=last_modified, cache_control=cache_control)
-
-    def stored_page(
-        self, request: Request, generation: Any, body: str, last_modified: dt.datetime
-    ) -> HttpResponse:
-        """Answer with a page's bytes (ETag: their hash) and keep them for repeat reads."""
-        etag, cache_control = etag_for(body), live_cache_control()
-        self.remember(
-            request,
-            generation,
-            body=body,
-            etag=etag,
-            last_modified=last_modified,
-            cache_control=cache_control,
-        )
-        return self.stored(
-            request, body=body, etag=etag, last_modified=last_modified, cache_control=cache_control
-        )
-
-    def constant(self, request: HttpRequest, build: Callable[[], Any]) -> HttpResponse:
-        """Answer with a body that never changes in this process (built once)."""
-        body, built = _constant_body(build)
-        return self.stored(
-            request, body=body, last_modified=built, cache_control=live_cache_control()
-        )
 
 
 def _page_body(paginator: Any, items: list[str]) -> str:
@@ -285,7 +118,7 @@ class CategoryListView(PublicView, generics.ListAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         generation = hot_pages().generation()
-        paginator = self._cursor_paginator()
+        paginator = self.cursor_paginator()
         page: list[Any] = paginator.paginate_queryset(self.get_queryset(), request, view=self) or []
         items = [to_json(CategorySerializer(c).data) for c in page]
         return self.stored_page(request, generation, _page_body(paginator, items), _latest_change())
@@ -385,7 +218,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
             )
         elif filters:
             queryset = self.filter_queryset(queryset)
-        paginator = self._cursor_paginator()
+        paginator = self.cursor_paginator()
         page: list[Any] = paginator.paginate_queryset(queryset, request, view=self) or []
         items = [with_links(p.summary_json, {"self": treatment_path(p.slug)}) for p in page]
         body = _page_body(paginator, items)
@@ -400,33 +233,6 @@ def _search_query(value: str) -> str:
     except DjangoValidationError as error:
         raise ValidationError({"q": error.messages}) from None
     return cleaned
-
-
-class Gone(APIException):
-    """The resource existed and is gone for good (410); `extra` adds problem members."""
-
-    status_code = status.HTTP_410_GONE
-    default_code = "gone"
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.extra = extra
-
-
-def _locate(key: str) -> selectors.Located:
-    """The live treatment known as `key`; 410 if it was withdrawn, 404 if never published."""
-    located = selectors.publication_locate(key=key)
-    if located is None:
-        withdrawn = selectors.publication_withdrawn(key=key)
-        if withdrawn is not None:
-            slug, since = withdrawn
-            when = since.isoformat().replace("+00:00", "Z")
-            raise Gone(
-                f"'{slug}' was withdrawn from publication on {when}; remove any copy you hold.",
-                withdrawn_at=when,
-            )
-        raise NotFound(f"No published treatment is known as '{key}'.")
-    return located
 
 
 class TreatmentDetailView(PublicView):
@@ -445,11 +251,9 @@ class TreatmentDetailView(PublicView):
         return None if request.META.get("QUERY_STRING") else kwargs.get("key")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if "ld+json" in request.META.get("HTTP_ACCEPT", ""):  # never on the hot path
-            from .renditions.jsonld import detail_jsonld_view, prefers_jsonld
-
-            if prefers_jsonld(request):
-                return detail_jsonld_view(request, *args, **kwargs)
+        # A cheap test first: JSON-LD is never asked for on the hot path.
+        if "ld+json" in request.META.get("HTTP_ACCEPT", "") and prefers_jsonld(request):
+            return detail_jsonld_view(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     @read_operation(
@@ -469,16 +273,13 @@ class TreatmentDetailView(PublicView):
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         if isinstance(request.accepted_renderer, FhirJsonRenderer):
-            # Imported here: the renditions' views import this module.
-            from .renditions.fhir import fhir_response
-
             return fhir_response(self, request, key)
         generation = hot_documents().generation()
         fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
-            located = _locate(key)
+            located = locate_live(key)
             row = selectors.publication_document(slug=located.slug, fields=fields)
             canonical = located.canonical
             if row is None:  # withdrawn between the two reads
@@ -527,7 +328,7 @@ class RevisionListView(PublicView, generics.GenericAPIView):
         example=examples.revisions_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        located = _locate(key)
+        located = locate_live(key)
         revisions = list(selectors.revision_public_list(treatment_id=located.treatment_id))
         base = document_links(located.slug, 1)["revisions"]
         data = RevisionSummarySerializer(revisions, many=True, context={"base": base}).data
@@ -562,7 +363,7 @@ class RevisionDetailView(PublicView):
     def get(
         self, request: Request, key: str, number: int, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        revision = _revision(_locate(key), number)
+        revision = _revision(locate_live(key), number)
         # Links name the slug the revision was published under, so its bytes never change.
         links = document_links(revision.document["slug"], revision.number)
         return self.stored(
@@ -593,7 +394,7 @@ class RevisionDiffView(PublicView):
     def get(
         self, request: Request, key: str, number: int, other: int, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        located = _locate(key)
+        located = locate_live(key)
         old, new = _revision(located, number), _revision(located, other)
         patch = selectors.revision_diff(old=old, new=new)
         body = to_json({"from_revision": number, "to_revision": other, "patch": patch})
@@ -605,13 +406,7 @@ class RevisionDiffView(PublicView):
         )
 
 
-@functools.cache
-def _constant_body(build: Callable[[], Any]) -> tuple[str, dt.datetime]:
-    """A body that never changes in this process, serialised once, and when that was."""
-    return to_json(build()), timezone.now().replace(microsecond=0)
-
-
-# One builder per version, made once, so that each body is serialised once (see _constant_body).
+# One builder per version, made once, so that each body is serialised once (PublicView.constant).
 _SCHEMA_BUILDERS = {v: functools.partial(document_json_schema, v) for v in SCHEMA_VERSIONS}
 
 

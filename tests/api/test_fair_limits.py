@@ -31,12 +31,12 @@ def test_conditional_reads_answered_304_do_not_use_up_the_allowance(
     first = client.get(url)
     assert first.status_code == 200
     if not hot:
-        from api.hot import hot_documents
+        from api.live.memories import hot_documents
 
         hot_documents().clear()
     for _ in range(10):
         if not hot:
-            from api.hot import hot_documents
+            from api.live.memories import hot_documents
 
             hot_documents().clear()
         assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
-from api.hot import hot_documents
+from api.live.memories import hot_documents
 from api.partner_keys import (
     WWW_AUTHENTICATE,
     ApiKeyAuthentication,

@@ -142,7 +142,7 @@ def show_contract_errors(
             _add_error(row_form, where.column, message)
 
 
-def _stale_message(expected: int | None, current: int | None) -> str:
+def stale_message(expected: int | None, current: int | None) -> str:
     return (
         f"Someone saved this treatment after you opened it (you edited version {expected}, it "
         f"is now version {current}). Your changes were not saved: open the treatment again, "

@@ -43,11 +43,11 @@ from .inlines import (
 )
 from .saving import (
     EDIT_MESSAGE,
-    _stale_message,
     admin_edit,
     edit_children,
     edit_content,
     show_contract_errors,
+    stale_message,
 )
 
 
@@ -246,7 +246,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         except services.ContentInvalidError as exc:
             show_contract_errors(form, children, exc.errors)
         except services.ConflictError as exc:
-            message = _stale_message(exc.expected_version, exc.current_version)
+            message = stale_message(exc.expected_version, exc.current_version)
             form.add_error(None, ValidationError(message, code="stale"))
         except services.ForbiddenError as exc:
             raise PermissionDenied(exc.detail) from None

@@ -5,6 +5,7 @@ from typing import Any
 
 from treatments.choices import RestrictionKind, TimelineEventKind, TimeUnit
 from treatments.documents.build import to_json
+from treatments.documents.prose import NOT_SEARCHED
 
 WEEKS_PER_UNIT = {
     TimeUnit.MINUTE: 1 / (60 * 24 * 7),
@@ -15,37 +16,6 @@ WEEKS_PER_UNIT = {
     TimeUnit.YEAR: 365.25 / 7,
 }
 
-# Keys whose string values are identifiers, codes, dates or addresses, not prose to search.
-NOT_SEARCHED = frozenset(
-    {
-        "schema_version",
-        "id",
-        "published_at",
-        "slug",
-        "url",
-        "retrieved_on",
-        "last_reviewed_on",
-        "next_review_due",
-        "kind",
-        "tissue_source",
-        "possible_tissue_sources",
-        "band",
-        "basis",
-        "seriousness",
-        "activity",
-        "restriction",
-        "unit",
-        "code",
-        "links",
-        # schema 1.1: vocabularies and code systems
-        "system",
-        "role",
-        "route",
-        "urgency",
-        "milestone",
-        "period_unit",
-    }
-)
 # Between the drug names in `Publication.drugs`: a control character the text rule refuses, so
 # that no name can contain it and one `contains` finds a whole name on every database.
 DRUG_SEPARATOR = "\x1f"

@@ -13,12 +13,15 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory
-from treatments.documents.build import etag_for, to_json
+from api.live.documents import LiveDocument, live_document
+from api.live.headers import live_cache_control
+from api.live.rendered import Renderings
+from api.openapi import KEY_PARAMETER, read_operation
+from treatments.documents.build import to_json
 from treatments.renditions.fhir import FhirUrls, fhir_bundle
 
+from ..base import PublicView
 from ..links import treatment_path
-from ..views import KEY_PARAMETER, PublicView, live_cache_control, read_operation
 from .media import (
     FHIR_BUNDLE_SCHEMA,
     FHIR_MEDIA_TYPE,
@@ -26,11 +29,10 @@ from .media import (
     FhirJsonRenderer,
     seed_bundle_example,
 )
-from .views import LiveDocument, _live_document
 
 # Per worker: a rendered Bundle takes some tens of kB.
 RENDERED_BUNDLES = 256
-_bundles = WorkerMemory(maxsize=RENDERED_BUNDLES, ttl=None)
+_bundles = Renderings(maxsize=RENDERED_BUNDLES)
 
 
 def fhir_path(slug: str) -> str:
@@ -44,18 +46,12 @@ def _rendered(live: LiveDocument, request: Request) -> tuple[str, str]:
         canonical=request.build_absolute_uri(treatment_path(live.document["id"])),
         bundle=request.build_absolute_uri(fhir_path(live.slug)),
     )
-    key = (live.etag, urls)
-    rendered: tuple[str, str] | None = _bundles.get(key)
-    if rendered is None:
-        body = to_json(fhir_bundle(live.document, urls=urls))
-        rendered = (body, etag_for(body))
-        _bundles.put(key, rendered)
-    return rendered
+    return _bundles.once(live.etag, urls, lambda: to_json(fhir_bundle(live.document, urls=urls)))
 
 
 def fhir_response(view: PublicView, request: Request, key: str) -> HttpResponse:
     """The live treatment `key` as a FHIR Bundle (404 unknown, 410 withdrawn, 304 current)."""
-    live = _live_document(key)
+    live = live_document(key)
     body, etag = _rendered(live, request)
     response = view.stored(
         request,

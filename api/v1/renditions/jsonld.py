@@ -15,8 +15,11 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory
-from treatments.documents.build import etag_for, to_json
+from api.live.documents import LiveDocument, live_document
+from api.live.headers import live_cache_control
+from api.live.rendered import Renderings
+from api.openapi import KEY_PARAMETER, read_operation
+from treatments.documents.build import to_json
 from treatments.renditions.jsonld import (
     JSONLD_MEDIA_TYPE,
     JsonLdUrls,
@@ -24,11 +27,10 @@ from treatments.renditions.jsonld import (
     treatment_jsonld,
 )
 
+from ..base import PublicView
 from ..examples import seed_document
 from ..links import treatment_path
-from ..views import KEY_PARAMETER, PublicView, live_cache_control, read_operation
 from .media import ViewWrittenRenderer
-from .views import LiveDocument, _live_document
 
 EMBED_PATH = "/embed/v1/treatments/"
 EXAMPLE_BASE = "https://api.example.org"
@@ -62,18 +64,12 @@ class JsonLdRenderer(ViewWrittenRenderer):
     format = "jsonld"
 
 
-_rendered = WorkerMemory(maxsize=RENDERED, ttl=None)
+_rendered = Renderings(maxsize=RENDERED)
 
 
 def rendered_jsonld(live: LiveDocument, *, base: str) -> tuple[str, str]:
     """The JSON-LD bytes of a live document served from `base`, and their ETag."""
-    key = (live.etag, base)
-    rendered: tuple[str, str] | None = _rendered.get(key)
-    if rendered is None:
-        body = to_json(jsonld_for(live.document, base=base))
-        rendered = (body, etag_for(body))
-        _rendered.put(key, rendered)
-    return rendered
+    return _rendered.once(live.etag, base, lambda: to_json(jsonld_for(live.document, base=base)))
 
 
 def base_url(request: HttpRequest) -> str:
@@ -138,7 +134,7 @@ def jsonld_response(
     view: PublicView, request: Request, key: str, *, canonical: Callable[[str], str]
 ) -> HttpResponse:
     """The JSON-LD answer; `canonical` gives the URL to name when `key` is a former slug."""
-    live = _live_document(key)
+    live = live_document(key)
     body, etag = rendered_jsonld(live, base=base_url(request))
     response = view.stored(
         request,

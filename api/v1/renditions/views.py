@@ -4,24 +4,20 @@ The plan is a pure function of the live document (one query, parsed once) and th
 parameters; no DRF serializer runs on the way out. The ETag is a hash of the bytes served.
 """
 
-import datetime as dt
 import functools
-import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory, live_memory
+from api.live.documents import LiveDocument, live_document
+from api.live.headers import live_cache_control
+from api.live.rendered import Renderings
 from api.openapi import (
     CANONICAL_LINK,
     CONTENT_DISPOSITION,
@@ -29,8 +25,7 @@ from api.openapi import (
     KEY_PARAMETER,
     read_operation,
 )
-from treatments import selectors
-from treatments.documents.build import etag_for, to_json
+from treatments.documents.build import to_json
 from treatments.renditions.calendar import plan_calendar
 from treatments.renditions.plan import Plan, recovery_plan
 from treatments.renditions.plan_inputs import (
@@ -43,20 +38,18 @@ from treatments.renditions.plan_inputs import (
     time_zone,
 )
 from treatments.renditions.plan_json import plan_json
-from treatments.signals import publication_changed
 
+from ..base import PublicView
 from ..examples import seed_document
 from ..links import document_links, treatment_path
-from ..views import PublicView, _locate, live_cache_control
 from .media import ViewWrittenRenderer
 from .schemas import RecoveryPlan
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 TZ_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$"
 PLAN_PARAMETER_NAMES = ("procedure_at", "tz", *QUESTIONS)
-DOCUMENT_FIELDS = ("published_at", "document_json", "slug", "revision_number", "language", "etag")
-# Per worker: a parsed document takes some tens of kB, a rendered plan 10-20 kB.
-PARSED_DOCUMENTS, RENDERED_PLANS = 256, 512
+# Per worker: a rendered plan takes 10-20 kB.
+RENDERED_PLANS = 512
 
 
 class CalendarRenderer(ViewWrittenRenderer):
@@ -269,7 +262,7 @@ class RecoveryPlanView(PublicView):
 
     def plan_response(self, request: Request, key: str, *, calendar: bool) -> HttpResponse:
         procedure, answers = _plan_input(request)
-        live = _live_document(key)
+        live = live_document(key)
         raw_at = request.query_params["procedure_at"]
         body, etag = _rendered(live, procedure, answers, raw_at=raw_at, calendar=calendar)
         response = self.stored(
@@ -323,68 +316,11 @@ class RecoveryPlanCalendarView(RecoveryPlanView):
 
 
 # -- Each worker's memory -----------------------------------------------------------------------
-# Like the detail view's hot path (api/hot.py): the parsed live document is kept until the
-# change log moves on (a publish in this process is seen at once; one in another worker within
-# PUBLIC_MEMORY_TTL seconds), and rendered plans are memoised by the document's ETag and the
-# query, so a repeat request (an app revalidating its plan) costs neither a query nor a render.
+# The parsed live document is kept until the change log moves on (api.live.documents), and
+# rendered plans are memoised by the document's ETag and the query, so a repeat request (an app
+# revalidating its plan) costs neither a query nor a render.
 
-
-@dataclass(frozen=True)
-class LiveDocument:
-    """A live document, parsed once, and what the answer needs of its publication row."""
-
-    document: dict[str, Any]
-    slug: str
-    etag: str
-    published_at: dt.datetime
-    language: str | None
-    canonical: bool
-
-
-def _configured() -> WorkerMemory:
-    maxsize = max(min(settings.PUBLIC_MEMORY_MAX_DOCUMENTS, PARSED_DOCUMENTS), 1)
-    return live_memory(maxsize=maxsize)
-
-
-_documents = _configured()
-_plans = WorkerMemory(maxsize=RENDERED_PLANS, ttl=None)
-
-
-@receiver(setting_changed)
-def _reconfigure(setting: str, **kwargs: Any) -> None:
-    global _documents
-    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
-        _documents = _configured()
-
-
-@receiver(publication_changed)
-def _forget_documents(sender: Any, **kwargs: Any) -> None:
-    _documents.clear()  # publishes are rare; keys may be slugs, ids or former slugs
-
-
-def _live_document(key: str) -> LiveDocument:
-    """The live document known as `key`: from memory, or one query by slug (more by id)."""
-    live: LiveDocument | None = _documents.get(key)
-    if live is not None:
-        return live
-    row = selectors.publication_document(slug=key, fields=DOCUMENT_FIELDS)
-    canonical = row is not None
-    if row is None:
-        located = _locate(key)
-        row = selectors.publication_document(slug=located.slug, fields=DOCUMENT_FIELDS)
-        if row is None:  # withdrawn between the two reads
-            raise NotFound(f"No published treatment is known as '{key}'.")
-        canonical = located.canonical
-    live = LiveDocument(
-        document=json.loads(row["document_json"]),
-        slug=row["slug"],
-        etag=row["etag"],
-        published_at=row["published_at"],
-        language=row["language"],
-        canonical=canonical,
-    )
-    _documents.put(key, live)
-    return live
+_plans = Renderings(maxsize=RENDERED_PLANS)
 
 
 def _rendered(
@@ -396,11 +332,10 @@ def _rendered(
     calendar: bool,
 ) -> tuple[str | bytes, str]:
     """The plan's bytes and ETag: a pure function of the document (its ETag) and the query."""
-    key = (live.etag, calendar, raw_at, procedure.zone, tuple(sorted(answers.items())))
-    rendered: tuple[str | bytes, str] | None = _plans.get(key)
-    if rendered is None:
+
+    def render() -> str | bytes:
         plan = recovery_plan(live.document, procedure=procedure, answers=answers)
-        body = plan_calendar(plan) if calendar else to_json(plan_body(plan, procedure_at=raw_at))
-        rendered = (body, etag_for(body))
-        _plans.put(key, rendered)
-    return rendered
+        return plan_calendar(plan) if calendar else to_json(plan_body(plan, procedure_at=raw_at))
+
+    inputs = (calendar, raw_at, procedure.zone, tuple(sorted(answers.items())))
+    return _plans.once(live.etag, inputs, render)

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 
 from api.conditional import is_not_modified_raw
 from api.hot import accepts_json_plainly, change_log_head
+from api.live.documents import Gone
 from api.openapi import read_operation
 from api.throttles import FREE_OF_CHARGE, refund_free_answers
 from treatments import selectors
@@ -27,9 +28,9 @@ from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import LANGUAGE_PATTERN, SLUG_PATTERN
 from treatments.selectors import SyncScope
 
+from ..base import PublicView
 from ..examples import bundle_example, sync_example
 from ..links import document_links, with_links
-from ..views import Gone, PublicView
 from .schemas import Bundle, SyncPage
 from .tokens import SyncToken, decode
 

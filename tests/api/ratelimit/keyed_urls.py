@@ -13,7 +13,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.v1.views import PublicView
+from api.v1.base import PublicView
 
 
 class StandInKeyAuthentication(BaseAuthentication):

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from drf_spectacular.types import OpenApiTypes
 
-from api.hot import hot_documents
+from api.live.memories import hot_documents
 
 pytestmark = pytest.mark.django_db
 DETAIL = "/api/v1/treatments/bone-marrow-stem-cell-injection/"
@@ -159,7 +159,7 @@ def test_the_openapi_header_declarations_land_on_the_responses() -> None:
     from rest_framework.response import Response
 
     from api.ratelimit.openapi import rate_limit_headers
-    from api.v1.views import PublicView
+    from api.v1.base import PublicView
 
     class Documented(PublicView):
         @extend_schema(

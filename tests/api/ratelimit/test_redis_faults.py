@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from api.hot import hot_documents
+from api.live.memories import hot_documents
 from api.ratelimit import build_store, parse_rate, store
 from api.ratelimit.stores import ResilientStore
 

@@ -1,0 +1,97 @@
+"""Each worker's memories of live content, bounded, valid until the change log moves on.
+
+- `hot_documents()`: live documents as served, by the key they were asked for;
+- `hot_pages()`: list pages and searches as served, by `api.hot.page_key`;
+- `parsed_documents()`: parsed live documents (`api.live.documents.LiveDocument`), which the
+  renditions, the card and oEmbed render from.
+
+Created here, rebuilt when the settings change (tests), and cleared on a publication in this
+process by `api.live.receivers`. The mechanism (`WorkerMemory`, the change-log head, serving
+the kept bytes) is `api.hot`.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import DatabaseError
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+
+from api.hot import WorkerMemory, accepts_json_plainly, change_log_head, live_memory, serve_hot
+
+# Per worker: a parsed document takes some tens of kB.
+PARSED_DOCUMENTS = 256
+
+
+def _configured() -> tuple[WorkerMemory, WorkerMemory]:
+    return (
+        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS),
+        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_PAGES),
+    )
+
+
+def _configured_parsed() -> WorkerMemory:
+    maxsize = max(min(settings.PUBLIC_MEMORY_MAX_DOCUMENTS, PARSED_DOCUMENTS), 1)
+    return live_memory(maxsize=maxsize)
+
+
+_hot, _pages = _configured()
+_parsed = _configured_parsed()
+
+
+def hot_documents() -> WorkerMemory:
+    """This worker's memory of live documents, by the key they were asked for."""
+    return _hot
+
+
+def hot_pages() -> WorkerMemory:
+    """This worker's memory of list pages and searches, by `page_key`."""
+    return _pages
+
+
+def parsed_documents() -> WorkerMemory:
+    """This worker's memory of parsed live documents (`LiveDocument`), by the key asked for."""
+    return _parsed
+
+
+@receiver(setting_changed)
+def _reconfigure(setting: str, **kwargs: Any) -> None:
+    global _hot, _pages, _parsed
+    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS", "PUBLIC_MEMORY_MAX_PAGES"):
+        change_log_head().forget()
+        _hot, _pages = _configured()
+    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
+        _parsed = _configured_parsed()
+
+
+DETAIL_ROUTE = "treatment-detail"
+DETAIL_ALLOW = "GET, HEAD, OPTIONS"
+
+
+def serve_last_served(request: HttpRequest, *, retry_after: int) -> HttpResponse | None:
+    """While the database is down: a live document this worker holds in memory, or None.
+
+    The memory outlives a database outage (the change-log head keeps its last value when it
+    cannot be read), so this answers the requests that reached DRF anyway (e.g. the hot path's
+    rate-limit check failed over to DRF). Only for a plain GET/HEAD of a document's URL. Shared
+    caches are told to keep it no longer than the client is told to wait before retrying.
+    """
+    match = request.resolver_match
+    if (
+        match is None
+        or match.url_name != DETAIL_ROUTE
+        or request.method not in ("GET", "HEAD")
+        or request.META.get("QUERY_STRING")
+        or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+    ):
+        return None
+    try:
+        document = _hot.get(match.kwargs.get("key", ""))
+    except DatabaseError:
+        return None
+    if document is None:
+        return None
+    response = serve_hot(request, document, DETAIL_ALLOW)
+    response["Cache-Control"] = f"public, max-age={retry_after}"
+    return response

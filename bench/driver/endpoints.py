@@ -1,0 +1,73 @@
+"""What the bench measures: each endpoint, what it is compared with, when it is measured."""
+
+from __future__ import annotations
+
+PLAN_QUERY = "procedure_at=2026-03-08T09:30&tz=America/New_York&anaesthesia=yes"
+CHANGES = 10  # published by `bench_changes` for the sync_delta row
+
+ENDPOINTS: dict[str, tuple[str, str | None]] = {
+    "detail": ("GET /api/v1/treatments/<slug>/", "naive_detail"),
+    "detail_304": ("GET /api/v1/treatments/<slug>/ + If-None-Match", "naive_detail"),
+    "detail_key": ("GET /api/v1/treatments/<slug>/ + X-Api-Key (a partner's key)", "naive_detail"),
+    "list": ("GET /api/v1/treatments/ (page 1)", "naive_list"),
+    "list_deep": ("GET /api/v1/treatments/?cursor=… (deep page)", "naive_list"),
+    "list_filtered": (
+        "GET /api/v1/treatments/?restricted_activity=running&category=pain-treatments",
+        "naive_list",
+    ),
+    "search": ("GET /api/v1/treatments/?q=hip (repeated search)", "naive_list"),
+    "search_first": (
+        "GET /api/v1/treatments/?q=<site> <word> <word> (first-time searches: distinct "
+        "queries, none asked twice)",
+        "naive_list",
+    ),
+    "schema": ("GET /api/v1/schema/treatment-document/", None),
+    "naive_detail": ("naive: GET /bench/naive/treatments/<slug>/", None),
+    "naive_list": ("naive: GET /bench/naive/treatments/ (page 1, COUNT(*))", None),
+    "limit": ("limit: GET /bench/limit/ (bytes from memory)", None),
+    "sync_full": ("GET /api/v1/sync/ (first page of a full sync: 20 documents)", None),
+    "sync_empty": ("GET /api/v1/sync/?token=… (empty delta, 200)", None),
+    "sync_empty_304": ("GET /api/v1/sync/?token=… + If-None-Match (empty delta, 304)", None),
+    "sync_delta": (
+        f"GET /api/v1/sync/?token=… (a delta of {CHANGES} changes: token taken before "
+        "`bench_changes`)",
+        None,
+    ),
+    "bundle": ("GET /api/v1/bundle/ + Accept-Encoding: gzip (every live document)", None),
+    "plan": (f"GET /api/v1/treatments/<slug>/recovery-plan/?{PLAN_QUERY}", None),
+    "plan_ics": (f"GET /api/v1/treatments/<slug>/recovery-plan.ics?{PLAN_QUERY}", None),
+}
+OURS = [
+    "detail",
+    "detail_304",
+    "detail_key",
+    "list",
+    "list_deep",
+    "list_filtered",
+    "search",
+    "search_first",
+    "schema",
+    "sync_full",
+    "sync_empty",
+    "sync_empty_304",
+    "sync_delta",
+    "bundle",
+    "plan",
+    "plan_ics",
+]
+# The mobile endpoints are compared with what a client would otherwise fetch: the detail.
+DETAIL_BASELINE = {
+    "detail_key": "detail",
+    "sync_full": "detail",
+    "sync_empty": "detail",
+    "sync_empty_304": "detail_304",
+    "sync_delta": "detail",
+    "bundle": "detail",
+    "plan": "detail",
+    "plan_ics": "detail",
+}
+NOT_MODIFIED = {"detail_304", "sync_empty_304"}
+# Measured after `bench_changes` changed the data (see the module docstring), in rounds with
+# these references measured again beside them.
+AFTER_CHANGES = ["sync_delta"]
+AFTER_CHANGES_REFERENCES = ["detail", "limit"]
