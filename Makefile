@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DOCS_PORT ?= 8001
 
-.PHONY: run worker test install migrate seed lint format typecheck openapi bench bench-limits faults clients clean
+.PHONY: run worker test install migrate seed lint format typecheck openapi bench bench-limits faults clients docs docs-build clean
 
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -65,6 +66,14 @@ faults: install
 clients: install
 	bash clients/check.sh
 
+# The documentation site (mkdocs-material, sources in docs/): served with live reload, or built
+# into site/ with --strict (any warning fails). Nothing is fetched from the network.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr $(HOST):$(DOCS_PORT)
+
+docs-build: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --clean --site-dir site
+
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles site .pytest_cache .mypy_cache .ruff_cache
 	rm -rf clients/typescript/node_modules clients/typescript/generated clients/typescript/build

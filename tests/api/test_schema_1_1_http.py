@@ -302,7 +302,10 @@ CLIENT_1_0 = Draft202012Validator(_generated_client_reading(SCHEMA_1_0))
 
 
 def _breaks_for_a_1_0_client(document: dict[str, Any]) -> list[str]:
-    """Where a 1.0 client fails to read `document`, apart from `schema_version` (see README)."""
+    """Where a 1.0 client fails to read `document`, apart from `schema_version` (see the docs).
+
+    docs/reference/schema-versions.md states the compatibility promise this checks.
+    """
     errors = []
     for error in CLIENT_1_0.iter_errors(document):
         if list(error.absolute_path) == ["schema_version"] and error.validator == "const":

@@ -13,7 +13,7 @@ import pytest
 
 from partners.models import Partner
 from partners.services import api_key_issue, partner_create
-from tests.browser.readme import for_server, readme_snippet
+from tests.docs.examples import for_server, snippet
 
 SLUG = "bone-marrow-stem-cell-injection"
 CARD_PATH = f"/embed/v1/treatments/{SLUG}/"
@@ -27,7 +27,7 @@ def _partner(name: str, origins: list[str]) -> Partner:
 
 
 def _embedding_page(api: str, cards: dict[str, str]) -> str:
-    """A partner page with one iframe per card URL and the README's auto-height listener."""
+    """A partner page with one iframe per card URL and the docs' auto-height listener."""
     frames = "\n".join(
         f'<iframe id="{name}" name="{name}" src="{src}" title="Treatment information" '
         'style="border:0;width:100%;height:150px" loading="eager"></iframe>'
@@ -62,16 +62,16 @@ def _partner_page(body: str) -> str:
     )
 
 
-def test_the_readme_iframe_snippet_renders_the_card_and_sizes_it(
+def test_the_docs_iframe_snippet_renders_the_card_and_sizes_it(
     live_server: Any, seed_published: Any, partner_site: Any, context: Any, artifacts: Path
 ) -> None:
     api = live_server.url
-    snippet = for_server(readme_snippet("### Embedding a treatment card (iframe)", "html"), api)
-    assert f'src="{api}{CARD_PATH}?' in snippet
+    iframe_snippet = for_server(snippet("partners/card.md", "## The iframe", "html"), api)
+    assert f'src="{api}{CARD_PATH}?' in iframe_snippet
     page = context.new_page()
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Refused" in m.text else None)
-    page.goto(partner_site.page("embed.html", _partner_page(snippet)))
+    page.goto(partner_site.page("embed.html", _partner_page(iframe_snippet)))
     iframe = page.locator("iframe")
     # The snippet's listener replaces the 900px placeholder with the card's own height.
     page.wait_for_function(
@@ -95,13 +95,15 @@ def test_the_readme_iframe_snippet_renders_the_card_and_sizes_it(
     page.screenshot(path=str(artifacts / "partner-page-with-card.png"))
 
 
-def test_the_readme_json_ld_snippet_puts_the_block_in_the_partner_page(
+def test_the_docs_json_ld_snippet_puts_the_block_in_the_partner_page(
     live_server: Any, seed_published: Any, partner_site: Any, context: Any
 ) -> None:
     api = live_server.url
-    snippet = for_server(readme_snippet("### Structured data (JSON-LD)", "html"), api)
+    jsonld_snippet = for_server(
+        snippet("partners/json-ld.md", "# Structured data (JSON-LD)", "html"), api
+    )
     page = context.new_page()
-    page.goto(partner_site.page("jsonld.html", _partner_page(snippet)))
+    page.goto(partner_site.page("jsonld.html", _partner_page(jsonld_snippet)))
     selector = 'head script[type="application/ld+json"]'
     page.wait_for_selector(selector, state="attached", timeout=15_000)
     html = page.content()
