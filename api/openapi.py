@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 
 from api.ratelimit.openapi import rate_limit_headers
 from api.v1.serializers import ProblemSerializer
-from treatments.documents.schema import optional_after_1_0
+from treatments.documents.schema import document_parts, version_history
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 IF_NONE_MATCH = OpenApiParameter(
@@ -189,8 +189,10 @@ def postprocess_for_client_generators(
     for name, schema in result.get("components", {}).get("schemas", {}).items():
         if "title" in schema:
             schema["title"] = name
-        # Stored 1.0 revisions lack what 1.1 added: those properties are not always sent.
-        optional_after_1_0(name, schema)
+        # Stored revisions of earlier versions lack what later ones added: those properties are
+        # not always sent, and say when they came (`x-added-in`). Document parts only.
+        if name in document_parts():
+            version_history(name, schema)
     # `security: [{}]` ("no credentials") says what an absent `security` says when the document
     # sets none at its root; some generators read any list as "needs authentication".
     assert "security" not in result, "a root-level security would make this removal wrong"

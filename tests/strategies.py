@@ -15,6 +15,9 @@ from treatments.choices import (
     ActivityKind,
     Classification,
     ContraindicationKind,
+    CountRelation,
+    CriterionOutcome,
+    EligibilityKind,
     LikelihoodBand,
     LikelihoodBasis,
     MedicationRole,
@@ -27,10 +30,13 @@ from treatments.choices import (
     TimelineMilestone,
     TimeUnit,
     TissueSource,
+    UcumTimeUnit,
+    UcumUnit,
     WarningUrgency,
 )
 from treatments.documents.codes import KNOWN_SYSTEMS, MAX_CODE_LENGTH
 from treatments.documents.schema import MAX_URL_LENGTH, Url
+from treatments.documents.ucum import UNITS, Dimension
 
 # Small lists keep examples fast; the contract allows up to MAX_ITEMS.
 MAX_LIST = 3
@@ -288,6 +294,43 @@ def code_lists(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 codes = code_lists()
 
+# --- amounts on UCUM units (schema 1.2) --------------------------------------------------------
+
+
+def _units_of(*dimensions: Dimension) -> list[str]:
+    return [code for code in UcumUnit.values if UNITS[code].dimension in dimensions]
+
+
+TIME = list(UcumTimeUnit.values)
+NOT_TIME = [code for code in UcumUnit.values if code not in TIME]
+DOSE = _units_of(Dimension.MASS, Dimension.VOLUME, Dimension.COUNT)
+# Decimals as people write them, whole numbers, zeros (-0.0 too) and the odd large value.
+UCUM_VALUES = st.one_of(
+    st.sampled_from([-0.0, 0.0, 0.5, 1.5, 2.25, 37.5, 1e-3, 1e9]),
+    st.integers(0, 1_000_000),
+    st.floats(0, 10_000, allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def ucum_amounts(draw: st.DrawFn, units: list[str], *, of: bool = True) -> dict[str, Any]:
+    """A UcumQuantity (or, `of=False`, a UcumDuration): at least one end, fit for its unit."""
+    unit = UNITS[draw(st.sampled_from(units))]
+    values: st.SearchStrategy[Any] = UCUM_VALUES
+    if unit.whole_numbers:
+        values = st.integers(0, 1_000_000)
+    elif unit.lowest < 0:  # temperatures go below zero, down to absolute zero
+        values = st.one_of(UCUM_VALUES, st.floats(unit.lowest, 0, allow_nan=False))
+    low, high = draw(_bounded_pair(values))
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "approximate": st.booleans(),
+        "unit_display": st.just(unit.display),
+    }
+    if of:
+        optional["of"] = SHORT
+    return {**_ends(low, high), "unit": unit.code, **draw(part({}, optional))}
+
+
 # --- parts -----------------------------------------------------------------------------------
 
 classifications = part(
@@ -301,18 +344,28 @@ classifications = part(
 )
 mechanism_notes = part({"subject": SHORT, "text": LONG})
 comparisons = part({"compared_with": SHORT, "difference": LONG}, {"onset_difference": LONG})
-steps = part(
-    {"title": SHORT, "detail": LONG},
-    {
-        "quantity": nullable(quantities()),
-        "duration": nullable(time_ranges()),
-        "duration_wording": SHORT,
-        "performer": SHORT,
-        "guidance": SHORT,
-        "body_site": SHORT,
-        "optional": st.booleans(),
-        "guidance_optional": st.booleans(),
-    },
+_step_extras = {
+    "duration_wording": SHORT,
+    "performer": SHORT,
+    "guidance": SHORT,
+    "body_site": SHORT,
+    "optional": st.booleans(),
+    "guidance_optional": st.booleans(),
+}
+steps = st.one_of(
+    part(
+        {"title": SHORT, "detail": LONG},
+        {"quantity": nullable(quantities()), "duration": nullable(time_ranges()), **_step_extras},
+    ),
+    # (1.2) On UCUM units: the 1.0 forms are left out, and derived where 1.0 can say them.
+    part(
+        {"title": SHORT, "detail": LONG},
+        {
+            "quantity_ucum": nullable(ucum_amounts(NOT_TIME)),
+            "duration_ucum": nullable(ucum_amounts(TIME, of=False)),
+            **_step_extras,
+        },
+    ),
 )
 procedures = part(
     {},
@@ -388,6 +441,7 @@ courses = part(
             )
         ),
         "minimum_interval": nullable(part({"value": COUNTS, "unit": TIME_UNITS})),
+        "repeat_interval": nullable(ucum_amounts(TIME, of=False)),
     },
 )
 NON_EMPTY_LONG = texts(10_000, min_size=1)
@@ -426,8 +480,32 @@ medications = part(
         "role": st.sampled_from(MedicationRole.values),
         "route": st.sampled_from(MedicationRoute.values),
         "codes": codes,
+        "dose_per_session": nullable(ucum_amounts(DOSE)),
     },
 )
+
+
+@st.composite
+def eligibility_criteria(draw: st.DrawFn) -> dict[str, Any]:
+    """A criterion: count and relation together; an age in a time unit; outcomes of procedures."""
+    kind = draw(st.sampled_from(EligibilityKind.values))
+    optional: dict[str, st.SearchStrategy[Any]] = {"subject": SHORT, "codes": codes}
+    if kind == EligibilityKind.AGE:
+        required = {"quantity": ucum_amounts(TIME)}
+    else:
+        required = {}
+        optional["quantity"] = nullable(ucum_amounts(list(UcumUnit.values)))
+    if kind == EligibilityKind.PRIOR_PROCEDURE:
+        optional["outcome"] = st.sampled_from(CriterionOutcome.values)
+    criterion = draw(
+        part({"kind": st.just(kind), "explanation": NON_EMPTY_LONG, **required}, optional)
+    )
+    if draw(st.booleans()):
+        criterion["count"] = draw(st.integers(1, 1000))
+        criterion["count_relation"] = draw(st.sampled_from(CountRelation.values))
+    return criterion
+
+
 calls_to_action = part({}, {"text": LONG, "label": SHORT})
 sources = part(
     {"title": TITLE},
@@ -460,6 +538,7 @@ treatment_contents = part(
         "licence": licences,
         "codes": codes,
         "medications": items(medications),
+        "eligibility": items(eligibility_criteria()),
     },
 )
 """Valid content for `services.content_validate`, touching every section of the contract."""

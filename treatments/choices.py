@@ -193,3 +193,76 @@ class WarningUrgency(models.TextChoices):
     SAME_DAY = "same_day", "Seek care the same day"
     CONTACT_CLINIC = "contact_clinic", "Contact the clinic"
     NOT_STATED = "not_stated", "Not stated by the source"
+
+
+# --- schema 1.2: new vocabularies (the 1.0 and 1.1 ones above never grow) ----------------------
+
+
+class UcumUnit(models.TextChoices):
+    """Units of 1.2 quantities: UCUM codes (unitsofmeasure.org), a closed and tested set."""
+
+    SECOND = "s", "seconds"
+    MINUTE = "min", "minutes"
+    HOUR = "h", "hours"
+    DAY = "d", "days"
+    WEEK = "wk", "weeks"
+    MONTH = "mo", "months"
+    YEAR = "a", "years"
+    CELSIUS = "Cel", "degrees Celsius"
+    FAHRENHEIT = "[degF]", "degrees Fahrenheit"
+    MILLIMETRE = "mm", "millimetres"
+    CENTIMETRE = "cm", "centimetres"
+    METRE = "m", "metres"
+    INCH = "[in_i]", "inches"
+    MICROGRAM = "ug", "micrograms"
+    MILLIGRAM = "mg", "milligrams"
+    GRAM = "g", "grams"
+    KILOGRAM = "kg", "kilograms"
+    MICROLITRE = "uL", "microlitres"
+    MILLILITRE = "mL", "millilitres"
+    CUBIC_CENTIMETRE = "cm3", "cubic centimetres (cc)"
+    LITRE = "L", "litres"
+    COUNT = "1", "a count (of what: see `of`)"
+    THOUSANDS = "10*3", "thousands"
+    MILLIONS = "10*6", "millions"
+    BILLIONS = "10*9", "thousand millions"
+    INTERNATIONAL_UNIT = "[iU]", "international units"
+    PERCENT = "%", "percent"
+
+
+class UcumTimeUnit(models.TextChoices):
+    """Units of 1.2 durations: the UCUM time codes (FHIR's Timing uses the same)."""
+
+    SECOND = "s", "seconds"
+    MINUTE = "min", "minutes"
+    HOUR = "h", "hours"
+    DAY = "d", "days"
+    WEEK = "wk", "weeks"
+    MONTH = "mo", "months"
+    YEAR = "a", "years"
+
+
+class EligibilityKind(models.TextChoices):
+    """What an eligibility criterion is about."""
+
+    PRIOR_PROCEDURE = "prior_procedure", "A procedure had before"
+    PRIOR_TREATMENT_FAILED = "prior_treatment_failed", "A treatment tried before did not help"
+    DIAGNOSIS = "diagnosis", "A diagnosis"
+    AGE = "age", "Age"
+    OTHER = "other", "Other (see the explanation)"
+
+
+class CountRelation(models.TextChoices):
+    """How a criterion's count compares ("at least 2")."""
+
+    AT_LEAST = "at_least", "at least"
+    AT_MOST = "at_most", "at most"
+    EXACTLY = "exactly", "exactly"
+
+
+class CriterionOutcome(models.TextChoices):
+    """For a prior procedure: how it must have gone."""
+
+    SUCCESSFUL = "successful", "Successful"
+    UNSUCCESSFUL = "unsuccessful", "Unsuccessful"
+    NOT_STATED = "not_stated", "Not stated by the source"

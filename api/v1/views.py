@@ -419,8 +419,9 @@ class DocumentSchemaView(PublicView):
         operation_id="schemas_treatment_document",
         tag="schemas",
         description="The JSON Schema (2020-12) of a treatment document: by default of the "
-        f"current `schema_version` ({SCHEMA_VERSION}); `?version=1.0` gives the 1.0 schema as "
-        "it was published (revisions frozen before 1.1 still say `1.0`).",
+        f"current `schema_version` ({SCHEMA_VERSION}); `?version=1.0` or `?version=1.1` gives "
+        "that schema as it was published (revisions keep the version they were frozen with). "
+        "Properties added after 1.0 carry `x-added-in`.",
         ok=OpenApiTypes.OBJECT,
         ok_description="A JSON Schema document.",
         not_found=False,

@@ -19,7 +19,7 @@ from django.test import Client
 
 from api.pagination import CURSOR_PATTERN
 from tests.conftest import make_variant
-from treatments.documents.schema import document_json_schema
+from treatments.documents.schema import EARLIER_VERSIONS, document_json_schema
 from treatments.services import content_load
 
 pytestmark = pytest.mark.django_db
@@ -145,14 +145,16 @@ def _branch(schema: dict[str, Any], value: Any, root: dict[str, Any]) -> dict[st
     return schema
 
 
-def added_after_1_0(schema: dict[str, Any]) -> set[str]:
-    """Properties of a part that schema 1.0 had, added since: optional (1.0 revisions lack them)."""
-    baseline: dict[str, Any] = dict(document_json_schema("1.0"))
+def added_later(schema: dict[str, Any]) -> set[str]:
+    """Properties added to a part after the version that introduced it: optional (revisions
+    frozen under that version lack them)."""
     title = schema.get("title")
-    old = baseline if title == baseline["title"] else baseline["$defs"].get(title)
-    if old is None:
-        return set()
-    return set(schema.get("properties", {})) - set(old["properties"])
+    for version in EARLIER_VERSIONS:
+        baseline: dict[str, Any] = dict(document_json_schema(version))
+        old = baseline if title == baseline["title"] else baseline["$defs"].get(title)
+        if old is not None:
+            return set(schema.get("properties", {})) - set(old["properties"])
+    return set()
 
 
 def missing_required(
@@ -160,14 +162,14 @@ def missing_required(
 ) -> list[str]:
     """JSON Pointers of every key the server sent that the schema does not require.
 
-    Exempt: what 1.1 added to a part 1.0 had (see `optional_after_1_0`), and nothing else.
+    Exempt: what a later version added to a part an earlier one had (see `version_history`).
     """
     if value is None:
         return []
     schema = _branch(schema, value, root)
     found: list[str] = []
     if isinstance(value, dict) and "properties" in schema:
-        required = set(schema.get("required", [])) | added_after_1_0(schema)
+        required = set(schema.get("required", [])) | added_later(schema)
         for key, item in value.items():
             if key not in required:
                 found.append(f"{where}/{key}")
@@ -185,9 +187,25 @@ def test_the_published_json_schema_requires_every_key_of_the_seed_document(
     schema = client.get("/api/v1/schema/treatment-document/").json()
     document = client.get(f"/api/v1/treatments/{seed_published.slug}/").json()
     assert missing_required(document, schema, schema) == []
-    added = added_after_1_0(schema)
-    assert added >= {"codes", "medications"}
+    added = added_later(schema)
+    assert added >= {"codes", "medications", "eligibility"}
     assert set(schema["required"]) == set(schema["properties"]) - added
+
+
+@pytest.mark.parametrize("fixture", ["every-1-1-field.yaml", "every-1-2-field.yaml"])
+def test_the_published_json_schema_requires_every_key_of_the_fixture_documents(
+    client: Client, fixture: str
+) -> None:
+    from treatments import services
+    from treatments.content_files import read_content_file
+
+    content = read_content_file(Path(__file__).parents[1] / "content" / fixture)
+    services.content_load(content=content, publish=True)
+    schema = client.get("/api/v1/schema/treatment-document/").json()
+    document = client.get(f"/api/v1/treatments/{content.slug}/").json()
+    assert missing_required(document, schema, schema) == []
+    medication = schema["$defs"]["MedicationPart"]
+    assert added_later(medication) == {"dose_per_session"}, "1.1 revisions lack it"
 
 
 @dataclass(frozen=True)

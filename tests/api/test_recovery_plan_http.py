@@ -241,3 +241,16 @@ def test_a_repeat_request_comes_from_memory_and_a_publish_replaces_it(
     fresh = client.get(PLAN, QUERY).json()
     assert fresh["revision"] == 2
     assert "Changed while in memory." in [i["patient_text"] for i in fresh["items"]]
+
+
+def test_the_served_vtimezone_changes_at_the_zone_s_instants(
+    client: Client, seed_published: Any
+) -> None:
+    # The plan starts the day before New York's spring change (2026-03-08 07:00 UTC).
+    from icalendar import Calendar
+
+    (block,) = Calendar.from_ical(client.get(ICS, QUERY).content).timezones
+    times, infos = block.get_transitions()  # RFC 5545 reading: UTC instants of the onsets
+    changes = {time: offset for time, (offset, _, _) in zip(times, infos, strict=True)}
+    assert changes[dt.datetime(2026, 3, 8, 7, 0)] == dt.timedelta(hours=-4)
+    assert changes[dt.datetime(2026, 11, 1, 6, 0)] == dt.timedelta(hours=-5)

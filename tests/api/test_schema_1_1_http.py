@@ -22,7 +22,7 @@ from treatments.documents.build import (
     etag_for,
     to_json,
 )
-from treatments.documents.schema import TreatmentContent
+from treatments.documents.schema import SCHEMA_VERSION, TreatmentContent
 from treatments.models import Revision, Treatment
 from treatments.publication import publication_apply
 
@@ -188,10 +188,14 @@ def test_a_later_full_effect_listed_first_does_not_hide_the_treatment(
 # --- the schemas of both versions ------------------------------------------------------------
 
 
-def test_the_schema_endpoint_serves_1_1_by_default_and_1_0_on_request(client: Client) -> None:
+def test_the_schema_endpoint_serves_1_1_and_1_0_on_request(client: Client) -> None:
     current = client.get("/api/v1/schema/treatment-document/")
-    assert current.json()["$id"].endswith(":1.1")
+    assert current.json()["$id"].endswith(f":{SCHEMA_VERSION}")
     assert "medications" in current.json()["properties"]
+    committed = ROOT / "treatments/documents/schemas/treatment-document-1.1.json"
+    assert client.get(current.wsgi_request.path, {"version": "1.1"}).json() == json.loads(
+        committed.read_text()
+    )
     old = client.get("/api/v1/schema/treatment-document/", {"version": "1.0"})
     assert old.status_code == 200
     assert old.json() == SCHEMA_1_0
@@ -264,7 +268,7 @@ def test_a_revision_frozen_as_1_0_stays_1_0_and_valid_against_the_1_0_schema(
     )
     first = client.get(f"{LIST}{SEED}/revisions/1/").json()
     live = client.get(f"{LIST}{SEED}/").json()
-    assert (first["schema_version"], live["schema_version"]) == ("1.0", "1.1")
+    assert (first["schema_version"], live["schema_version"]) == ("1.0", SCHEMA_VERSION)
     assert live["revision"] == 2
     # The 1.0 revision validates against the 1.0 schema as published, unknown keys refused.
     Draft202012Validator(SCHEMA_1_0).validate(first)
@@ -322,7 +326,7 @@ def test_a_1_0_client_reads_every_1_1_field_of_the_fixture_document(
     client: Client, both_published: None
 ) -> None:
     document = client.get(f"{LIST}{FIXTURE_SLUG}/").json()
-    assert document["schema_version"] == "1.1" and document["medications"]
+    assert document["schema_version"] == SCHEMA_VERSION and document["medications"]
     assert _breaks_for_a_1_0_client(document) == []
     assert _breaks_for_a_1_0_client(client.get(f"{LIST}{SEED}/").json()) == []
 

@@ -64,3 +64,16 @@ def test_generated_treatments_carry_schema_1_1_fields_the_filters_find(client: C
     by_code = client.get("/api/v1/treatments/", {"code": "http://snomed.info/sct|9000003"})
     slugs = [r["slug"] for r in by_code.json()["results"]]
     assert len(slugs) == 1 and slugs[0].endswith("-3"), slugs
+
+
+def test_generated_treatments_carry_schema_1_2_fields(client: Client) -> None:
+    _generate(13)  # indices 4, 8 and 12 get synthetic 1.2 fields; 12 has drugs too (1.1)
+    documents = {p.slug: json.loads(p.document_json) for p in Publication.objects.all()}
+    with_criteria = [d for d in documents.values() if d["eligibility"]]
+    assert len(with_criteria) == 3
+    for document in with_criteria:
+        assert document["schema_version"] == "1.2"
+        assert document["procedure"]["steps"][0]["duration_ucum"]["unit"] == "s"
+        assert document["course"]["repeat_interval"]["unit"] == "mo"
+    doses = [d["medications"][0]["dose_per_session"] for d in with_criteria if d["medications"]]
+    assert doses and all(dose["unit_display"] == "mL" for dose in doses)

@@ -23,8 +23,10 @@ from hypothesis import given, settings
 
 from api.v1.examples import seed_document
 from tests.strategies import treatment_contents
+from treatments.choices import UcumUnit
 from treatments.documents.build import build_document
 from treatments.renditions.fhir import FhirUrls, fhir_bundle
+from treatments.renditions.fhir_datatypes import UCUM, ucum_value
 from treatments.services import content_validate
 
 # Deterministic in CI, as the other property tests: no example database, derandomized.
@@ -35,6 +37,7 @@ URLS = FhirUrls(
 )
 XHTML_DIV = "{http://www.w3.org/1999/xhtml}div"
 FIXTURE = Path(__file__).parent.parent / "content" / "every-1-1-field.yaml"
+FIXTURE_1_2 = FIXTURE.with_name("every-1-2-field.yaml")
 
 
 def _codings(value: Any) -> Iterator[dict[str, Any]]:
@@ -368,7 +371,7 @@ def test_every_schema_1_1_field_is_carried_with_its_codes_as_given() -> None:
             ],
         },
     )
-    assert document["schema_version"] == "1.1"
+    assert document["schema_version"] == "1.2"
     bundle = fhir_bundle(document, urls=URLS)
     validated(bundle)
     [procedure, rule] = bundle["entry"][0]["resource"]["action"]
@@ -428,10 +431,8 @@ def test_the_bundle_of_any_valid_content_validates(data: dict[str, Any]) -> None
 
 def _assert_one_resource_per_item(content: dict[str, Any], bundle: dict[str, Any]) -> None:
     """Every step, rule, drug, risk, population, contraindication and warning sign is there."""
-    counts = {
-        kind: len(_resources(bundle, kind))
-        for kind in ("PlanDefinition", "ActivityDefinition", "ClinicalUseDefinition", "Group")
-    }
+    kinds = ("PlanDefinition", "ActivityDefinition", "ClinicalUseDefinition", "Group")
+    counts = {kind: len(_resources(bundle, kind)) for kind in (*kinds, "EvidenceVariable")}
     steps, rules = content["procedure"]["steps"], content["recovery_rules"]
     activities = 1 + len(steps) + len(rules) + len(content["medications"])
     safety, risks = content["safety"], content["risks"]["items"]
@@ -442,11 +443,15 @@ def _assert_one_resource_per_item(content: dict[str, Any], bundle: dict[str, Any
         "ActivityDefinition": activities,
         "ClinicalUseDefinition": uses,
         "Group": groups,
+        "EvidenceVariable": 1 if content["eligibility"] else 0,  # (1.2) all criteria in one
     }
     assert len(bundle["entry"]) == sum(counts.values())
     [plan] = _resources(bundle, "PlanDefinition")
     goals, actions = plan.get("goal", []), plan["action"]
-    assert len(goals) == len(content["timeline"]) and len(actions) == 1 + len(rules)
+    # (1.2) A course repeat interval in numbers is an action of its own.
+    repeats = 1 if ucum_value(content["course"]["repeat_interval"]) else 0
+    assert len(goals) == len(content["timeline"]) and len(actions) == 1 + repeats + len(rules)
+    assert len(actions[0].get("condition", [])) == len(content["eligibility"])
     assert len(actions[0].get("action", [])) == len(steps) + len(content["medications"])
 
 
@@ -467,3 +472,80 @@ def test_the_schema_1_1_fixture_validates_with_one_resource_per_item() -> None:
     for code in given:
         expected = {k: v for k, v in code.items() if v}
         assert expected in codes, f"{expected} is missing from the Bundle"
+
+
+def _fixture_1_2_bundle() -> tuple[dict[str, Any], dict[str, Any]]:
+    content = content_validate(yaml.safe_load(FIXTURE_1_2.read_text())).model_dump(mode="json")
+    document = build_document(
+        treatment_id=uuid.UUID(int=12),
+        content=content,
+        revision=1,
+        published_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    return content, fhir_bundle(document, urls=URLS)
+
+
+def test_the_schema_1_2_fixture_validates_with_every_code_as_given() -> None:
+    content, bundle = _fixture_1_2_bundle()
+    validated(bundle)
+    _assert_one_resource_per_item(content, bundle)
+    codes = [c for e in bundle["entry"] for c in _codings(e["resource"])]
+    for code in (c for c in _codings(content) if "system" in c):
+        assert {k: v for k, v in code.items() if v} in codes
+    # Every UCUM code in the Bundle is one the contract knows, or a FHIR UnitsOfTime code.
+    ucum = {c["code"] for c in codes if c["system"] == UCUM}
+    assert ucum and ucum <= set(UcumUnit.values)
+
+
+def test_schema_1_2_amounts_are_ucum_quantities_timings_doses_and_a_repeat_action() -> None:
+    _, bundle = _fixture_1_2_bundle()
+    [plan] = _resources(bundle, "PlanDefinition")
+    procedure, repeat = plan["action"][:2]
+    heating, long_step, _ = procedure["action"][:3]
+    assert heating["timingTiming"]["repeat"] == {"duration": 90.0, "durationUnit": "s"}
+    assert long_step["timingTiming"]["repeat"] == {
+        "duration": 1.5,
+        "durationMax": 2.0,
+        "durationUnit": "h",
+    }
+    activities = {a["title"]: a for a in _resources(bundle, "ActivityDefinition")}
+    celsius = {"value": 80.0, "unit": "°C", "system": UCUM, "code": "Cel"}
+    assert activities["Fixture heating step"]["quantity"] == celsius
+    assert "quantity" not in activities["Fixture step in whole minutes"], "about 10 mL: words"
+    assert activities["Fixtocaine"]["dosage"][0]["doseAndRate"] == [
+        {"doseQuantity": {"value": 20.0, "unit": "mg", "system": UCUM, "code": "mg"}}
+    ]
+    assert "doseAndRate" not in activities["Fixtomab"]["dosage"][0], "about 2.5-4 mL: words"
+    assert repeat["linkId"] == "course-repeat"
+    assert repeat["definitionCanonical"] == procedure["definitionCanonical"]
+    [related] = repeat["relatedAction"]
+    assert (related["targetId"], related["relationship"]) == ("procedure", "after-end")
+    months = {"unit": "mo", "system": UCUM, "code": "mo"}
+    assert related["offsetRange"] == {
+        "low": {"value": 6.0, **months},
+        "high": {"value": 12.0, **months},
+    }
+
+
+def test_eligibility_is_the_plan_s_evidence_variable_and_the_procedure_s_conditions() -> None:
+    content, bundle = _fixture_1_2_bundle()
+    [plan] = _resources(bundle, "PlanDefinition")
+    [variable] = _resources(bundle, "EvidenceVariable")
+    assert plan["subjectCanonical"] == variable["url"]
+    characteristics = variable["characteristic"]
+    criteria = content["eligibility"]
+    assert [c["description"] for c in characteristics] == [c["explanation"] for c in criteria]
+    blocks, therapy, diagnosis, age, other = characteristics
+    assert blocks["instancesRange"] == {"low": {"value": 2}}
+    assert blocks["definitionCodeableConcept"]["text"] == "fixture block"
+    assert therapy["durationRange"]["low"]["code"] == "wk"
+    assert diagnosis["definitionCodeableConcept"]["coding"][0]["code"] == "1200002"
+    assert age["definitionByTypeAndValue"]["valueRange"]["high"]["value"] == 80.5
+    assert other["definitionCodeableConcept"] == {"text": criteria[4]["explanation"]}
+    conditions = plan["action"][0]["condition"]
+    for number, (condition, criterion) in enumerate(zip(conditions, criteria, strict=True), 1):
+        assert condition["kind"] == "applicability"
+        assert condition["expression"] == {
+            "description": criterion["explanation"],
+            "reference": f"{variable['url']}#criterion-{number}",
+        }

@@ -2,9 +2,11 @@
 
 import copy
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pyld import jsonld
 
 from tests.schemaorg import local_document_loader, problems, vocabulary
@@ -196,3 +198,54 @@ def test_parts_the_document_leaves_empty_are_left_out(seed_data: dict[str, Any])
         assert absent not in rendered
     for absent in ("howPerformed", "bodyLocation", "followup", "adverseOutcome", "preparation"):
         assert absent not in rendered["about"]
+
+
+FIXTURES = Path(__file__).parents[1] / "content"
+
+
+@pytest.mark.parametrize("name", ["every-1-1-field.yaml", "every-1-2-field.yaml"])
+def test_codes_and_drugs_map_to_valid_schema_org_and_say_only_what_the_document_says(
+    name: str,
+) -> None:
+    document = _document(yaml.safe_load((FIXTURES / name).read_text()))
+    rendered = treatment_jsonld(document, urls=URLS, publisher=PUBLISHER)
+    assert problems(rendered, text_for_things=TEXT_FOR_THINGS) == []
+    stated = set(_strings(document)) | {URLS.page, f"{URLS.page}#treatment", URLS.data}
+    stated |= {PUBLISHER.name, PUBLISHER.url, f"urn:uuid:{TREATMENT_ID}", "application/json"}
+    stated.add(rendered["about"].get("howPerformed", ""))  # the steps in order, checked above
+    said = [t for t in _strings(rendered) if t not in stated and not vocabulary().is_type(t)]
+    assert said == []
+    expanded = jsonld.expand(rendered, {"documentLoader": local_document_loader})
+    about = expanded[0]["http://schema.org/about"][0]
+    for term in ("code", "drug"):
+        if document.get({"code": "codes", "drug": "medications"}[term]):
+            assert f"http://schema.org/{term}" in about, term
+
+
+def test_the_treatment_its_drugs_risks_and_contraindications_carry_their_codes() -> None:
+    document = _document(yaml.safe_load((FIXTURES / "every-1-1-field.yaml").read_text()))
+    about = treatment_jsonld(document, urls=URLS, publisher=PUBLISHER)["about"]
+    assert about["code"][0] == {
+        "@type": "MedicalCode",
+        "codeValue": "1000001",
+        "codingSystem": "http://snomed.info/sct",
+        "name": "Fixture procedure",
+    }
+    fixturasone, fixtocaine = about["drug"]
+    assert fixturasone["drugClass"] == {"@type": "DrugClass", "name": "fixture steroid class"}
+    assert [c["codeValue"] for c in fixturasone["code"]] == ["900001", "Z99ZZ01"]
+    assert "code" not in fixtocaine
+    assert about["adverseOutcome"]["code"]["codeValue"] == "1000002"
+    absolute, relative = about["contraindication"]
+    assert absolute["@type"] == "MedicalContraindication" and absolute["code"]["codeValue"]
+    assert relative == {
+        "@type": "MedicalContraindication",
+        "name": "Fixture relative contraindication.",
+    }
+
+
+def test_an_exact_dose_per_session_is_a_dose_schedule_and_an_approximate_one_is_not() -> None:
+    document = _document(yaml.safe_load((FIXTURES / "every-1-2-field.yaml").read_text()))
+    approximate, exact = treatment_jsonld(document, urls=URLS, publisher=PUBLISHER)["about"]["drug"]
+    assert exact["doseSchedule"] == {"@type": "DoseSchedule", "doseValue": 20.0, "doseUnit": "mg"}
+    assert "doseSchedule" not in approximate

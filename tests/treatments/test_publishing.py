@@ -43,7 +43,7 @@ def test_publish_freezes_the_document_and_creates_exactly_one_revision(seed_draf
     FrozenDocument.model_validate(document)
     assert "links" not in document, "a frozen revision holds content, not API URLs"
     assert "/api/" not in revision.document_json
-    assert (document["revision"], document["schema_version"]) == (1, "1.1")
+    assert (document["revision"], document["schema_version"]) == (1, "1.2")
     assert document["id"] == str(seed_draft.pk)
     assert document["course"]["sessions"] == {"min": 2, "max": 3}
     assert [s["title"] for s in document["procedure"]["steps"]] == [

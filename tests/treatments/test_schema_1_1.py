@@ -20,6 +20,7 @@ from treatments.publication import projection
 pytestmark = pytest.mark.django_db
 FIXTURE = Path(__file__).parent.parent / "content" / "every-1-1-field.yaml"
 SCHEMA_1_0 = Path(__file__).parents[2] / "treatments/documents/schemas/treatment-document-1.0.json"
+SCHEMA_1_1 = SCHEMA_1_0.with_name("treatment-document-1.1.json")
 
 
 def _schema(version: str = "1.1") -> dict[str, Any]:
@@ -56,7 +57,9 @@ def _run(*args: str) -> str:
 def test_the_committed_1_0_schema_is_what_the_api_publishes_for_1_0() -> None:
     assert _schema("1.0") == json.loads(SCHEMA_1_0.read_text())
     assert _schema("1.0")["$id"].endswith(":1.0")
-    assert _schema(SCHEMA_VERSION)["$id"].endswith(":1.1") and SCHEMA_VERSION == "1.1"
+    # Since 1.2, 1.1 is served from the file committed when it was current, like 1.0.
+    assert _schema("1.1") == json.loads(SCHEMA_1_1.read_text())
+    assert _schema("1.1")["$id"].endswith(":1.1")
 
 
 def test_1_1_only_adds_properties_and_keeps_every_1_0_enum_closed() -> None:
@@ -89,7 +92,7 @@ def test_the_fixture_loads_publishes_exports_and_reimports_losslessly(tmp_path: 
     stored = build_content(treatment)
     assert stored == content.model_dump(mode="json")
     document = Revision.objects.get(treatment=treatment).document
-    assert document["schema_version"] == "1.1"
+    assert document["schema_version"] == SCHEMA_VERSION
     assert {k: document[k] for k in stored} == stored
 
     _run("export_treatments", str(tmp_path), "--slug", content.slug)

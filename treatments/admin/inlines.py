@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from treatments.models import (
     Comparison,
+    EligibilityCriterion,
     MechanismNote,
     Medication,
     RecoveryRule,
@@ -71,6 +72,21 @@ class StepInline(OrderedInline):
         ),
         ("performer", "guidance", "guidance_optional", "body_site"),
         "optional",
+        # Schema 1.2: on UCUM units (a temperature, seconds, decimals). When these are given,
+        # leave the 1.0 quantity and duration above empty: they are derived where 1.0 can say it.
+        (
+            "quantity_ucum_min",
+            "quantity_ucum_max",
+            "quantity_ucum_unit",
+            "quantity_ucum_approximate",
+            "quantity_ucum_of",
+        ),
+        (
+            "duration_ucum_min",
+            "duration_ucum_max",
+            "duration_ucum_unit",
+            "duration_ucum_approximate",
+        ),
     ]
 
 
@@ -126,7 +142,23 @@ class ComparisonInline(OrderedInline):
 
 class MedicationInline(OrderedInline):
     model = Medication
-    fields = [("order", "name", "drug_class"), ("role", "route"), "codes"]
+    fields = [
+        ("order", "name", "drug_class"),
+        ("role", "route"),
+        "codes",
+        ("dose_min", "dose_max", "dose_unit", "dose_approximate", "dose_of"),
+    ]
+
+
+class EligibilityCriterionInline(OrderedInline):
+    model = EligibilityCriterion
+    fields = [
+        ("order", "kind", "outcome"),
+        "explanation",
+        ("subject", "count", "count_relation"),
+        ("quantity_min", "quantity_max", "quantity_unit", "quantity_approximate", "quantity_of"),
+        "codes",
+    ]
 
 
 class SafetyItemInline(PolicyInlineMixin, admin.StackedInline):

@@ -32,6 +32,7 @@ from .forms import TreatmentAdminForm
 from .inlines import (
     URL_FIELDS,
     ComparisonInline,
+    EligibilityCriterionInline,
     MechanismNoteInline,
     MedicationInline,
     RecoveryRuleInline,
@@ -85,6 +86,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         MechanismNoteInline,
         ComparisonInline,
         SafetyItemInline,
+        EligibilityCriterionInline,
         SourceInline,
     ]
     fieldsets = [
@@ -130,6 +132,12 @@ class TreatmentAdmin(admin.ModelAdmin):
                         "course_limit_period_unit",
                     ),
                     ("course_minimum_interval", "course_minimum_interval_unit"),
+                    (
+                        "course_repeat_min",
+                        "course_repeat_max",
+                        "course_repeat_unit",
+                        "course_repeat_approximate",
+                    ),
                     "course_evidence_qualifier",
                     "course_text",
                 ]

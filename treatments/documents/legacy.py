@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from .schema import TreatmentContent, document_json_schema
+from .schema import EARLIER_VERSIONS, TreatmentContent, document_json_schema
 
 
 def _definition(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -25,14 +25,25 @@ def _strip(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> Any:
     return value
 
 
-def content_as_1_0(content: dict[str, Any]) -> dict[str, Any] | None:
-    """`content` (JSON-ready) as schema 1.0 code dumped it, or None if it uses a 1.1 field.
+def content_as(version: str, content: dict[str, Any]) -> dict[str, Any] | None:
+    """`content` (JSON-ready) as the code of `version` dumped it, or None if it uses a later field.
 
-    Hashes recorded before 1.1 (e.g. what a content file last loaded) were taken over that
-    form; the current form adds the 1.1 fields with their defaults.
+    Hashes recorded under an earlier version (e.g. what a content file last loaded) were taken
+    over that form; the current form adds the later fields with their defaults.
     """
-    root = document_json_schema("1.0")
+    root = document_json_schema(version)
     old = _strip(content, root, root)
     if TreatmentContent.model_validate(old).model_dump(mode="json") != content:
         return None
     return old  # type: ignore[no-any-return]
+
+
+def content_as_1_0(content: dict[str, Any]) -> dict[str, Any] | None:
+    """`content` as schema 1.0 code dumped it, or None if it uses a later field."""
+    return content_as("1.0", content)
+
+
+def earlier_forms(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """`content` as each earlier schema version dumped it, where that version can say it."""
+    forms = (content_as(version, content) for version in EARLIER_VERSIONS)
+    return [form for form in forms if form is not None]

@@ -33,5 +33,9 @@ NOT_SEARCHED = frozenset(
         "urgency",
         "milestone",
         "period_unit",
+        # schema 1.2: vocabularies and unit symbols
+        "unit_display",
+        "count_relation",
+        "outcome",
     }
 )

@@ -25,6 +25,7 @@ CHILD_RELATIONS = (
     "safety_items",
     "sources",
     "medications",
+    "eligibility_criteria",
 )
 
 
@@ -32,6 +33,33 @@ def _range(low: Any, high: Any, unit: str, **extra: Any) -> dict[str, Any] | Non
     if low is None and high is None and not unit:
         return None
     return {"min": low, "max": high, "unit": unit, **extra}
+
+
+def _ucum(p: Any, prefix: str, *, of: bool = True) -> dict[str, Any] | None:
+    """(1.2) An amount on a UCUM unit from its `<prefix>_min`, `_max`, `_unit`, … columns."""
+    low, high, unit = (getattr(p, f"{prefix}_{end}") for end in ("min", "max", "unit"))
+    if low is None and high is None and not unit:
+        return None
+    amount = {
+        "min": low,
+        "max": high,
+        "unit": unit,
+        "approximate": getattr(p, f"{prefix}_approximate"),
+    }
+    return {**amount, "of": getattr(p, f"{prefix}_of")} if of else amount
+
+
+def _ucum_columns(prefix: str, amount: Any, *, of: bool = True) -> dict[str, Any]:
+    """(1.2) The columns of an amount on a UCUM unit (empty when there is none)."""
+    columns = {
+        f"{prefix}_min": amount.min if amount else None,
+        f"{prefix}_max": amount.max if amount else None,
+        f"{prefix}_unit": amount.unit if amount else "",
+        f"{prefix}_approximate": amount.approximate if amount else False,
+    }
+    if of:
+        columns[f"{prefix}_of"] = amount.of if amount else ""
+    return columns
 
 
 def _step(s: Any) -> dict[str, Any]:
@@ -54,6 +82,8 @@ def _step(s: Any) -> dict[str, Any]:
         "body_site": s.body_site,
         "optional": s.optional,
         "guidance_optional": s.guidance_optional,
+        "quantity_ucum": _ucum(s, "quantity_ucum"),
+        "duration_ucum": _ucum(s, "duration_ucum", of=False),
     }
 
 
@@ -129,6 +159,20 @@ def _medication(m: Any) -> dict[str, Any]:
         "role": m.role,
         "route": m.route,
         "codes": list(m.codes or []),
+        "dose_per_session": _ucum(m, "dose"),
+    }
+
+
+def _criterion(e: Any) -> dict[str, Any]:
+    return {
+        "kind": e.kind,
+        "explanation": e.explanation,
+        "subject": e.subject,
+        "codes": list(e.codes or []),
+        "count": e.count,
+        "count_relation": e.count_relation or None,
+        "outcome": e.outcome,
+        "quantity": _ucum(e, "quantity"),
     }
 
 
@@ -229,6 +273,7 @@ def content_from_rows(
             "minimum_interval": _optional_group(
                 {"value": t.course_minimum_interval, "unit": t.course_minimum_interval_unit}
             ),
+            "repeat_interval": _ucum(t, "course_repeat", of=False),
         },
         "safety": {
             "contraindications": contraindications,
@@ -248,6 +293,7 @@ def content_from_rows(
         "licence": {"name": t.licence, "url": t.licence_url or None},
         "codes": list(t.codes or []),
         "medications": [_medication(m) for m in children["medications"]],
+        "eligibility": [_criterion(e) for e in children["eligibility_criteria"]],
     }
 
 
@@ -285,6 +331,7 @@ def treatment_columns(c: TreatmentContent) -> dict[str, Any]:
         "course_limit_period_unit": limit.period_unit if limit else "",
         "course_minimum_interval": minimum.value if minimum else None,
         "course_minimum_interval_unit": minimum.unit if minimum else "",
+        **_ucum_columns("course_repeat", c.course.repeat_interval, of=False),
         "codes": _codes(c.codes),
         "call_to_action_text": c.call_to_action.text,
         "call_to_action_label": c.call_to_action.label,
@@ -326,32 +373,39 @@ def _safety_columns(c: TreatmentContent) -> list[dict[str, Any]]:
     return safety
 
 
+def _step_columns(s: Any) -> dict[str, Any]:
+    # A 1.0 form beside a 1.2 one is derived from it (the contract checked they agree), so
+    # only the 1.2 columns hold it: editing them never leaves a stale 1.0 copy behind.
+    quantity = None if s.quantity_ucum else s.quantity
+    duration = None if s.duration_ucum else s.duration
+    return {
+        "title": s.title,
+        "detail": s.detail,
+        "quantity_min": quantity.min if quantity else None,
+        "quantity_max": quantity.max if quantity else None,
+        "quantity_unit": quantity.unit if quantity else "",
+        "quantity_approximate": quantity.approximate if quantity else False,
+        "quantity_of": quantity.of if quantity else "",
+        "duration_min": duration.min if duration else None,
+        "duration_max": duration.max if duration else None,
+        "duration_unit": duration.unit if duration else "",
+        "duration_approximate": duration.approximate if duration else False,
+        "duration_wording": s.duration_wording,
+        "performer": s.performer,
+        "guidance": s.guidance,
+        "guidance_optional": s.guidance_optional,
+        "body_site": s.body_site,
+        "optional": s.optional,
+        **_ucum_columns("quantity_ucum", s.quantity_ucum),
+        **_ucum_columns("duration_ucum", s.duration_ucum, of=False),
+    }
+
+
 def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
     """Each child relation's rows (column values, in order) for validated content."""
     safety = _safety_columns(c)
     return {
-        "steps": [
-            {
-                "title": s.title,
-                "detail": s.detail,
-                "quantity_min": s.quantity.min if s.quantity else None,
-                "quantity_max": s.quantity.max if s.quantity else None,
-                "quantity_unit": s.quantity.unit if s.quantity else "",
-                "quantity_approximate": s.quantity.approximate if s.quantity else False,
-                "quantity_of": s.quantity.of if s.quantity else "",
-                "duration_min": s.duration.min if s.duration else None,
-                "duration_max": s.duration.max if s.duration else None,
-                "duration_unit": s.duration.unit if s.duration else "",
-                "duration_approximate": s.duration.approximate if s.duration else False,
-                "duration_wording": s.duration_wording,
-                "performer": s.performer,
-                "guidance": s.guidance,
-                "guidance_optional": s.guidance_optional,
-                "body_site": s.body_site,
-                "optional": s.optional,
-            }
-            for s in c.procedure.steps
-        ],
+        "steps": [_step_columns(s) for s in c.procedure.steps],
         "risks": [
             {
                 "name": r.name,
@@ -434,8 +488,22 @@ def child_columns(c: TreatmentContent) -> dict[str, list[dict[str, Any]]]:
                 "role": m.role,
                 "route": m.route,
                 "codes": _codes(m.codes),
+                **_ucum_columns("dose", m.dose_per_session),
             }
             for m in c.medications
+        ],
+        "eligibility_criteria": [
+            {
+                "kind": e.kind,
+                "explanation": e.explanation,
+                "subject": e.subject,
+                "codes": _codes(e.codes),
+                "count": e.count,
+                "count_relation": e.count_relation or "",
+                "outcome": e.outcome,
+                **_ucum_columns("quantity", e.quantity),
+            }
+            for e in c.eligibility
         ],
     }
 
@@ -456,6 +524,7 @@ _LISTS: dict[tuple[str, ...], str] = {
     ("safety", "warning_sign_items"): "safety_items",
     ("sources",): "sources",
     ("medications",): "medications",
+    ("eligibility",): "eligibility_criteria",
 }
 _SAFETY_KIND = {
     "contraindications": "contraindication",
@@ -479,6 +548,16 @@ _ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
         ("duration", "unit"): "duration_unit",
         ("duration", "approximate"): "duration_approximate",
         ("duration",): "duration_min",
+        **{
+            (group, end): f"{group}_{end}"
+            for group in ("quantity_ucum", "duration_ucum")
+            for end in ("min", "max", "unit", "approximate", "of", "unit_display")
+            if (group, end) != ("duration_ucum", "of")
+        },
+        ("quantity_ucum", "unit_display"): "quantity_ucum_unit",
+        ("duration_ucum", "unit_display"): "duration_ucum_unit",
+        ("quantity_ucum",): "quantity_ucum_min",
+        ("duration_ucum",): "duration_ucum_min",
     },
     "risks": {
         ("likelihood", "band"): "likelihood_band",
@@ -518,7 +597,24 @@ _ITEM_COLUMNS: dict[str, dict[tuple[str, ...], str]] = {
     "comparisons": {},
     "safety_items": {(): "text", ("kind",): "contraindication_kind"},
     "sources": {},
-    "medications": {},
+    "medications": {
+        ("dose_per_session", "min"): "dose_min",
+        ("dose_per_session", "max"): "dose_max",
+        ("dose_per_session", "unit"): "dose_unit",
+        ("dose_per_session", "unit_display"): "dose_unit",
+        ("dose_per_session", "approximate"): "dose_approximate",
+        ("dose_per_session", "of"): "dose_of",
+        ("dose_per_session",): "dose_min",
+    },
+    "eligibility_criteria": {
+        ("quantity", "min"): "quantity_min",
+        ("quantity", "max"): "quantity_max",
+        ("quantity", "unit"): "quantity_unit",
+        ("quantity", "unit_display"): "quantity_unit",
+        ("quantity", "approximate"): "quantity_approximate",
+        ("quantity", "of"): "quantity_of",
+        ("quantity",): "quantity_min",
+    },
 }
 _TREATMENT_COLUMNS: dict[tuple[str, ...], str] = {
     ("category",): "category",
@@ -551,6 +647,12 @@ _TREATMENT_COLUMNS: dict[tuple[str, ...], str] = {
     ("course", "minimum_interval"): "course_minimum_interval",
     ("course", "minimum_interval", "value"): "course_minimum_interval",
     ("course", "minimum_interval", "unit"): "course_minimum_interval_unit",
+    ("course", "repeat_interval"): "course_repeat_min",
+    ("course", "repeat_interval", "min"): "course_repeat_min",
+    ("course", "repeat_interval", "max"): "course_repeat_max",
+    ("course", "repeat_interval", "unit"): "course_repeat_unit",
+    ("course", "repeat_interval", "unit_display"): "course_repeat_unit",
+    ("course", "repeat_interval", "approximate"): "course_repeat_approximate",
     ("procedure", "imaging_guidance_optional"): "imaging_guidance_optional",
     ("call_to_action", "text"): "call_to_action_text",
     ("call_to_action", "label"): "call_to_action_label",

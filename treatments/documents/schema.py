@@ -27,6 +27,9 @@ from treatments.choices import (
     ActivityKind,
     Classification,
     ContraindicationKind,
+    CountRelation,
+    CriterionOutcome,
+    EligibilityKind,
     LikelihoodBand,
     LikelihoodBasis,
     MedicationRole,
@@ -39,6 +42,8 @@ from treatments.choices import (
     TimelineMilestone,
     TimeUnit,
     TissueSource,
+    UcumTimeUnit,
+    UcumUnit,
     WarningUrgency,
 )
 
@@ -52,10 +57,11 @@ from .codes import (
     system_problem,
 )
 from .text import checked_text
+from .ucum import TO_QUANTITY_UNIT, TO_TIME_UNIT, UNITS, Dimension
 
 # What new publishes say; revisions frozen earlier keep the version they were frozen with.
-SCHEMA_VERSION = "1.1"
-SCHEMA_VERSIONS = ("1.0", "1.1")
+SCHEMA_VERSION = "1.2"
+SCHEMA_VERSIONS = ("1.0", "1.1", "1.2")
 MAX_ITEMS = 100
 
 
@@ -230,6 +236,95 @@ class TimeSpan(Part):
     unit: TimeUnit
 
 
+class _UcumAmount(Part):
+    """A value or range on a UCUM unit, possibly approximate; decimals allowed."""
+
+    min: float | None = Field(default=None, description="The value, or the low end of a range.")
+    max: float | None = Field(default=None, description="The value, or the high end of a range.")
+    unit: str
+    unit_display: ShortText = Field(
+        default="",
+        description='How the unit is shown after a number ("°C", "mL"; "" for a plain count): '
+        "derived from `unit`, so it may be left out.",
+    )
+    approximate: bool = Field(default=False, description='The source says "about".')
+
+    @field_validator("min", "max")
+    @classmethod
+    def _unsigned_zero(cls, value: float | None) -> float | None:
+        return None if value is None else value + 0.0  # one zero (see Quantity)
+
+    @model_validator(mode="after")
+    def _valid_for_the_unit(self) -> Self:
+        if self.min is None and self.max is None:
+            raise ValueError("Give at least one of min and max, or leave the quantity out.")
+        _check_range(self.min, self.max, "quantity")
+        unit = UNITS[self.unit]
+        for value in (self.min, self.max):
+            if value is not None and value < unit.lowest:
+                raise ValueError(f"A value in `{self.unit}` cannot be below {unit.lowest:g}.")
+            if value is not None and unit.whole_numbers and not value.is_integer():
+                raise ValueError(f"A count (`{self.unit}`) is a whole number.")
+        if self.unit_display and self.unit_display != unit.display:
+            raise ValueError(
+                f"`unit_display` of `{self.unit}` is {unit.display!r}; leave it out and it is "
+                "derived."
+            )
+        self.unit_display = unit.display
+        return self
+
+
+class UcumQuantity(_UcumAmount):
+    """(1.2) An amount on a UCUM unit: a temperature, length, mass, volume or count."""
+
+    unit: UcumUnit = Field(description="The UCUM code (unitsofmeasure.org), e.g. `Cel`, `mL`.")
+    of: ShortText = Field(default="", description='What is measured, e.g. "bone marrow".')
+
+    def dimension(self) -> Dimension:
+        return UNITS[self.unit].dimension
+
+    def as_1_0(self) -> "Quantity | None":
+        """The 1.0 form of this amount, or None when 1.0's units cannot say it."""
+        unit = TO_QUANTITY_UNIT.get(self.unit)
+        if unit is None:
+            return None
+        return Quantity(
+            min=self.min,
+            max=self.max,
+            unit=QuantityUnit(unit),
+            approximate=self.approximate,
+            of=self.of,
+        )
+
+
+class UcumDuration(_UcumAmount):
+    """(1.2) A length of time (or a range) on a UCUM time unit, seconds and decimals allowed."""
+
+    unit: UcumTimeUnit = Field(description="`s`, `min`, `h`, `d`, `wk`, `mo` or `a` (years).")
+
+    def as_1_0(self) -> "TimeRange | None":
+        """The 1.0 form (whole minutes to years), or None when 1.0 cannot say it."""
+        unit = TO_TIME_UNIT.get(self.unit)
+        ends = [v for v in (self.min, self.max) if v is not None]
+        if unit is None or not all(v.is_integer() and v <= 1_000_000 for v in ends):
+            return None
+        low, high = (None if v is None else int(v) for v in (self.min, self.max))
+        return TimeRange(min=low, max=high, unit=TimeUnit(unit), approximate=self.approximate)
+
+
+def _same_as_1_0(new: Any, old: Any, names: tuple[str, str]) -> Any:
+    """The 1.0 field beside a 1.2 one: derived from it when left empty, else the same."""
+    if new is None:
+        return old
+    derived = new.as_1_0()
+    if old is None or old == derived:
+        return derived
+    raise ValueError(
+        f"`{names[0]}` must state what `{names[1]}` states"
+        + (" (1.0 cannot say it); leave it empty." if derived is None else ", or be left empty.")
+    )
+
+
 class StepPart(Part):
     """One step of the procedure; steps are in the order of the list."""
 
@@ -248,6 +343,28 @@ class StepPart(Part):
         default=False,
         description='(1.1) The guidance may be used ("ultrasound may be used"), not always.',
     )
+    quantity_ucum: UcumQuantity | None = Field(
+        default=None,
+        description="(1.2) The step's amount on a UCUM unit, e.g. a temperature applied to "
+        "tissue. `quantity` then holds the same amount where 1.0's units can say it.",
+    )
+    duration_ucum: UcumDuration | None = Field(
+        default=None,
+        description="(1.2) How long the step takes, in seconds to years, decimals allowed. "
+        "`duration` then holds the same where 1.0 can say it (whole minutes to years).",
+    )
+
+    @model_validator(mode="after")
+    def _1_0_forms_follow(self) -> Self:
+        if self.quantity_ucum is not None and self.quantity_ucum.dimension() == Dimension.TIME:
+            raise ValueError("A length of time is a duration: give it as `duration_ucum`.")
+        self.quantity = _same_as_1_0(
+            self.quantity_ucum, self.quantity, ("quantity", "quantity_ucum")
+        )
+        self.duration = _same_as_1_0(
+            self.duration_ucum, self.duration, ("duration", "duration_ucum")
+        )
+        return self
 
 
 class ProcedurePart(Part):
@@ -440,6 +557,12 @@ class CoursePart(Part):
     minimum_interval: TimeSpan | None = Field(
         default=None, description="(1.1) The shortest time allowed between two sessions."
     )
+    repeat_interval: UcumDuration | None = Field(
+        default=None,
+        description="(1.2) The time before the whole course (a series of sessions) may be "
+        "repeated; not the time between its sessions (`interval`, `minimum_interval`) nor the "
+        "most sessions in a period (`frequency_limit`).",
+    )
 
 
 NonEmptyLongText = Annotated[
@@ -554,6 +677,62 @@ class MedicationPart(Part):
     role: MedicationRole = MedicationRole.NOT_STATED
     route: MedicationRoute = MedicationRoute.NOT_STATED
     codes: Codes = Field(default_factory=list, description="e.g. RxNorm or ATC codes.")
+    dose_per_session: UcumQuantity | None = Field(
+        default=None,
+        description="(1.2) How much of it one session gives (a mass, volume or count).",
+    )
+
+    @model_validator(mode="after")
+    def _dose_is_an_amount(self) -> Self:
+        dose = self.dose_per_session
+        if dose is not None and dose.dimension() not in _DOSE_DIMENSIONS:
+            raise ValueError("A dose is a mass, a volume or a count; give one of their units.")
+        return self
+
+
+_DOSE_DIMENSIONS = {Dimension.MASS, Dimension.VOLUME, Dimension.COUNT}
+
+
+class EligibilityCriterionPart(Part):
+    """(1.2) A condition a person must meet to have the treatment (all of them must hold)."""
+
+    kind: EligibilityKind
+    explanation: NonEmptyLongText = Field(description="The source's own sentence.")
+    subject: ShortText = Field(
+        default="",
+        description='The procedure, treatment or diagnosis named, e.g. "diagnostic nerve block".',
+    )
+    codes: Codes = Field(default_factory=list, description="Codes of the subject.")
+    count: int | None = Field(
+        default=None, ge=1, le=1000, description='How many, e.g. 2 in "at least 2 blocks".'
+    )
+    count_relation: CountRelation | None = Field(
+        default=None, description="How `count` compares; given with `count` and only then."
+    )
+    outcome: CriterionOutcome = Field(
+        default=CriterionOutcome.NOT_STATED,
+        description='For a prior procedure, how it must have gone ("successful").',
+    )
+    quantity: UcumQuantity | None = Field(
+        default=None,
+        description="An amount the criterion states: the age range (kind `age`, a time unit), "
+        'how long ("for at least 6 weeks": min 6 `wk`), or a measure ("50 % relief").',
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.count is None) != (self.count_relation is None):
+            raise ValueError("Give `count` and `count_relation` together, or neither.")
+        if self.kind == EligibilityKind.AGE and (
+            self.quantity is None or self.quantity.dimension() != Dimension.TIME
+        ):
+            raise ValueError("An age criterion gives the age as `quantity` in a time unit (`a`).")
+        if (
+            self.outcome != CriterionOutcome.NOT_STATED
+            and self.kind != EligibilityKind.PRIOR_PROCEDURE
+        ):
+            raise ValueError("Only a prior procedure has an outcome; remove outcome.")
+        return self
 
 
 class TreatmentContent(Part):
@@ -588,13 +767,21 @@ class TreatmentContent(Part):
     medications: list[MedicationPart] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="(1.1) The drugs it gives."
     )
+    eligibility: list[EligibilityCriterionPart] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="(1.2) Who may have it: criteria that must all hold (e.g. earlier "
+        "procedures, an age); empty where the source states none.",
+    )
 
 
 # 1.0 documents said only "1.0"; from 1.1 on any 1.x may appear (each additive to the last).
 SchemaVersion = Annotated[
     str,
     StringConstraints(pattern=r"^1\.(0|[1-9][0-9]*)$", max_length=10),
-    Field(description="The document schema version, `1.0` or `1.1` (revisions keep theirs)."),
+    Field(
+        description="The document schema version, `1.0`, `1.1` or `1.2` (revisions keep theirs)."
+    ),
 ]
 
 
@@ -639,27 +826,56 @@ def _frozen_schema(version: str) -> dict[str, object]:
     return data
 
 
-def optional_after_1_0(name: str, definition: dict[str, Any]) -> None:
-    """Drop from `required` what a part of schema 1.0 did not have.
+# The versions whose JSON Schema is committed (schemas/): every one before the current.
+EARLIER_VERSIONS = SCHEMA_VERSIONS[:-1]
+ADDED_IN = "x-added-in"
 
-    Every key the server sends is required (client generators need that), but a revision frozen
-    under 1.0 stays 1.0 and lacks what later versions added; so a property added after 1.0 to a
-    part that 1.0 had is optional. Parts that 1.0 did not have are complete wherever they occur.
-    """
-    baseline = _frozen_schema("1.0")
-    defs = baseline.get("$defs", {})
+
+def _part_in(version: str, name: str) -> dict[str, Any] | None:
+    """The definition of part `name` in the committed schema of `version`, if it had one."""
+    schema = _frozen_schema(version)
+    defs = schema.get("$defs", {})
     assert isinstance(defs, dict)
-    old = baseline if name == baseline.get("title") else defs.get(name)
-    if not isinstance(old, dict) or "required" not in definition:
+    part = schema if name == schema.get("title") else defs.get(name)
+    return part if isinstance(part, dict) else None
+
+
+def version_history(name: str, definition: dict[str, Any]) -> None:
+    """Mark in part `name` of the current schema what each later version added.
+
+    - `x-added-in` on a part added after 1.0, and on each property added to a part after the
+      version that introduced the part (so every field after 1.0 says, or its part says, when
+      it came);
+    - such properties leave `required`: every key the server sends is required (client
+      generators need that), but a revision frozen under an earlier version keeps it and lacks
+      what came later. A part is complete as of the version that introduced it.
+    """
+    history = [(v, part) for v in EARLIER_VERSIONS if (part := _part_in(v, name)) is not None]
+    if not history or history[0][0] != "1.0":
+        definition[ADDED_IN] = history[0][0] if history else SCHEMA_VERSION
+    if not history:
         return
-    properties = old.get("properties", {})
-    assert isinstance(properties, dict)
-    known = set(properties)
-    required = [prop for prop in definition["required"] if prop in known]
-    if required:
-        definition["required"] = required
-    else:
-        del definition["required"]
+    properties = definition.get("properties", {})
+    for prop, schema in properties.items():
+        added = next(
+            (v for v, part in history if prop in part.get("properties", {})), SCHEMA_VERSION
+        )
+        if added != history[0][0]:  # the part's own version is said once, on the part
+            schema[ADDED_IN] = added
+    if "required" in definition:
+        first = set(history[0][1].get("properties", {}))
+        required = [prop for prop in definition["required"] if prop in first]
+        if required:
+            definition["required"] = required
+        else:
+            del definition["required"]
+
+
+@functools.cache
+def document_parts() -> frozenset[str]:
+    """The names of the parts (definitions) of the current document schema, its root included."""
+    schema = TreatmentDocument.model_json_schema(mode="serialization")
+    return frozenset({str(schema["title"]), *schema.get("$defs", {})})
 
 
 def document_json_schema(version: str = SCHEMA_VERSION) -> dict[str, object]:
@@ -671,9 +887,9 @@ def document_json_schema(version: str = SCHEMA_VERSION) -> dict[str, object]:
     if version != SCHEMA_VERSION:
         return _frozen_schema(version)
     schema = TreatmentDocument.model_json_schema(mode="serialization")
-    optional_after_1_0(str(schema.get("title", "")), schema)
+    version_history(str(schema.get("title", "")), schema)
     for name, definition in schema.get("$defs", {}).items():
-        optional_after_1_0(name, definition)
+        version_history(name, definition)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"urn:treatment-knowledge:treatment-document:{SCHEMA_VERSION}"
     return schema

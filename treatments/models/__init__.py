@@ -3,6 +3,7 @@
 from .catalog import Category, SlugAlias, Treatment
 from .content import (
     Comparison,
+    EligibilityCriterion,
     MechanismNote,
     Medication,
     RecoveryRule,
@@ -30,6 +31,7 @@ __all__ = [
     "ChangeKind",
     "ChangeLogEntry",
     "Comparison",
+    "EligibilityCriterion",
     "MechanismNote",
     "Medication",
     "Publication",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from treatments.choices import Classification, TimeUnit, TissueSource
+from treatments.choices import Classification, TimeUnit, TissueSource, UcumTimeUnit
 
 
 class Category(models.Model):
@@ -96,6 +96,17 @@ class Treatment(models.Model):
     course_minimum_interval_unit = models.CharField(
         max_length=16, choices=TimeUnit.choices, blank=True, default=""
     )
+    # Schema 1.2: the time before the whole course may be repeated.
+    course_repeat_min = models.FloatField(null=True, blank=True)
+    course_repeat_max = models.FloatField(null=True, blank=True)
+    course_repeat_unit = models.CharField(
+        max_length=16,
+        choices=UcumTimeUnit.choices,
+        blank=True,
+        default="",
+        help_text="Before the whole course may be repeated (UCUM; decimals allowed).",
+    )
+    course_repeat_approximate = models.BooleanField(default=False)
     codes = models.JSONField(
         default=list,
         blank=True,
@@ -159,6 +170,13 @@ class Treatment(models.Model):
                 | Q(course_interval_min__lte=models.F("course_interval_max")),
                 name="treatment_course_interval_min_lte_max",
                 violation_error_message="The shortest interval is longer than the longest; swap.",
+            ),
+            models.CheckConstraint(
+                condition=Q(course_repeat_min__isnull=True)
+                | Q(course_repeat_max__isnull=True)
+                | Q(course_repeat_min__lte=models.F("course_repeat_max")),
+                name="treatment_course_repeat_min_lte_max",
+                violation_error_message="The shortest repeat interval is longer than the longest.",
             ),
             models.CheckConstraint(
                 condition=Q(last_reviewed_on__isnull=True)

@@ -6,6 +6,9 @@ from django.db.models import F, Q
 from treatments.choices import (
     ActivityKind,
     ContraindicationKind,
+    CountRelation,
+    CriterionOutcome,
+    EligibilityKind,
     LikelihoodBand,
     LikelihoodBasis,
     MedicationRole,
@@ -18,6 +21,8 @@ from treatments.choices import (
     TimelineEventKind,
     TimelineMilestone,
     TimeUnit,
+    UcumTimeUnit,
+    UcumUnit,
     WarningUrgency,
 )
 
@@ -28,6 +33,25 @@ CODES_HELP = 'e.g. [{"system": "http://snomed.info/sct", "code": "...", "display
 
 def _codes() -> models.JSONField:
     return models.JSONField(default=list, blank=True, help_text=CODES_HELP)
+
+
+def _ucum_value() -> models.FloatField:
+    return models.FloatField(null=True, blank=True)
+
+
+def _ucum_unit(label: str, *, time: bool = False) -> models.CharField:
+    vocabulary = UcumTimeUnit if time else UcumUnit
+    return models.CharField(
+        max_length=16,
+        choices=vocabulary.choices,
+        blank=True,
+        default="",
+        help_text=f"{label}: a UCUM unit (schema 1.2); decimals allowed.",
+    )
+
+
+def _approximate() -> models.BooleanField:
+    return models.BooleanField(default=False, help_text='The source says "about".')
 
 
 def _range_constraint(prefix: str, label: str, model: str) -> models.CheckConstraint:
@@ -89,12 +113,25 @@ class Step(OrderedChild):
     guidance_optional = models.BooleanField(default=False, help_text="The guidance may be used.")
     body_site = models.CharField(max_length=200, blank=True)
     optional = models.BooleanField(default=False, help_text="The step is done only sometimes.")
+    # Schema 1.2: the amount and duration on UCUM units. When given, the 1.0 columns above stay
+    # empty: the document derives the 1.0 form from these where 1.0 can say it.
+    quantity_ucum_min = _ucum_value()
+    quantity_ucum_max = _ucum_value()
+    quantity_ucum_unit = _ucum_unit("An amount, e.g. a temperature")
+    quantity_ucum_approximate = _approximate()
+    quantity_ucum_of = models.CharField(max_length=200, blank=True, help_text="What is measured.")
+    duration_ucum_min = _ucum_value()
+    duration_ucum_max = _ucum_value()
+    duration_ucum_unit = _ucum_unit("How long, from seconds to years", time=True)
+    duration_ucum_approximate = _approximate()
 
     class Meta(OrderedChild.Meta):
         constraints = [
             _unique_order("step"),
             _range_constraint("quantity", "quantity", "step"),
             _range_constraint("duration", "duration", "step"),
+            _range_constraint("quantity_ucum", "amount", "step"),
+            _range_constraint("duration_ucum", "duration", "step"),
             models.CheckConstraint(
                 condition=Q(quantity_min__isnull=True) | Q(quantity_min__gte=0),
                 name="step_quantity_min_non_negative",
@@ -318,12 +355,59 @@ class Medication(OrderedChild):
         max_length=32, choices=MedicationRoute.choices, default=MedicationRoute.NOT_STATED
     )
     codes = _codes()
+    # Schema 1.2: the dose one session gives.
+    dose_min = _ucum_value()
+    dose_max = _ucum_value()
+    dose_unit = _ucum_unit("Dose per session (a mass, volume or count)")
+    dose_approximate = _approximate()
+    dose_of = models.CharField(max_length=200, blank=True, help_text="What is measured.")
 
     class Meta(OrderedChild.Meta):
-        constraints = [_unique_order("medication")]
+        constraints = [_unique_order("medication"), _range_constraint("dose", "dose", "medication")]
 
     def __str__(self) -> str:
         return self.name
+
+
+class EligibilityCriterion(OrderedChild):
+    """A condition a person must meet to have the treatment (schema 1.2)."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="eligibility_criteria"
+    )
+    kind = models.CharField(max_length=32, choices=EligibilityKind.choices)
+    explanation = models.TextField(blank=True, help_text="The source's own sentence.")
+    subject = models.CharField(
+        max_length=200, blank=True, help_text='What it names, e.g. "diagnostic nerve block".'
+    )
+    codes = _codes()
+    count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text='How many: 2 in "at least 2 successful blocks".'
+    )
+    count_relation = models.CharField(
+        max_length=16, choices=CountRelation.choices, blank=True, default=""
+    )
+    outcome = models.CharField(
+        max_length=16,
+        choices=CriterionOutcome.choices,
+        default=CriterionOutcome.NOT_STATED,
+        help_text="For a prior procedure: how it must have gone.",
+    )
+    quantity_min = _ucum_value()
+    quantity_max = _ucum_value()
+    quantity_unit = _ucum_unit("An age, a length of time or a measure")
+    quantity_approximate = _approximate()
+    quantity_of = models.CharField(max_length=200, blank=True, help_text="What is measured.")
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            _unique_order("eligibilitycriterion"),
+            _range_constraint("quantity", "quantity", "eligibilitycriterion"),
+        ]
+        verbose_name_plural = "eligibility criteria"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.explanation[:40]}"
 
 
 class Source(OrderedChild):

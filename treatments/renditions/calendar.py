@@ -3,7 +3,8 @@
 One event per included rule, dated milestone and suggested session:
 - calendar-day items (rules in calendar days, timeline ranges in days or longer) are all-day
   events (VALUE=DATE, DTEND the day after the last day);
-- elapsed windows are timed events with TZID and a VTIMEZONE for the patient's zone;
+- elapsed windows are timed events with TZID and a VTIMEZONE for the patient's zone, whose
+  changes are at their RFC 5545 instants (see vtimezone.py);
 - an open-ended item (no end given) is a marker at its start: a one-day event for calendar
   days, an instant (DTSTART only) otherwise, whose description says that it has no end;
 - a rule whose condition is unanswered is included, "applies if …" in its summary and text.
@@ -16,11 +17,11 @@ import datetime as dt
 import functools
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import TRANSP, Calendar, Event, Timezone
 
 from .plan import Plan, PlanItem
+from .vtimezone import vtimezone
 
 # A fixed namespace: the same inputs give the same UIDs on every server and in every release.
 UID_NAMESPACE = uuid.UUID("6f1d9a3e-5b2c-4e8f-9a7d-2c4b6e8f0a1d")
@@ -80,12 +81,8 @@ def _event(plan: Plan, item: PlanItem) -> Event:
 
 @functools.lru_cache(maxsize=256)
 def _timezone(zone: str, first_year: int, last_year: int) -> Timezone:
-    return Timezone.from_tzinfo(
-        ZoneInfo(zone),
-        tzid=zone,
-        first_date=dt.date(first_year, 1, 1),
-        last_date=dt.date(last_year + 1, 1, 1),
-    )
+    # Not icalendar's Timezone.from_tzinfo: it dates spring-forward changes an hour late.
+    return vtimezone(zone, first_day=dt.date(first_year, 1, 1), last_day=dt.date(last_year, 12, 31))
 
 
 def _years(plan: Plan, items: list[PlanItem]) -> tuple[int, int]:

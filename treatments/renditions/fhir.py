@@ -17,6 +17,14 @@ FHIR names).
   "avoid" rules).
 - ClinicalUseDefinitions carry the risks (`undesirable-effect`, with their frequency),
   contraindications and warning signs, each about the PlanDefinition.
+- (1.2) Eligibility is an EvidenceVariable: one characteristic per criterion (the source's
+  sentence as its description; the procedure, treatment or diagnosis with its codes, or an age
+  as a UCUM value; "at least 2" as the number of instances; "for 6 weeks" as a duration). It is
+  the PlanDefinition's subject (who the plan is for), and each criterion is an applicability
+  condition of the procedure that refers to its characteristic. Amounts on UCUM units are
+  Quantities (Durations, Ranges) with the UCUM system, step durations in seconds and decimals
+  are Timing durations, a dose per session is the drug's dose, and the course repeat interval
+  is an action that repeats the procedure after the end of the course.
 
 Resource ids are UUIDs derived from the treatment's id and the item's place (stable across
 revisions while the content keeps its order), so entries reference each other by `urn:uuid:`.
@@ -28,6 +36,8 @@ from typing import Any
 
 from treatments.choices import (
     ContraindicationKind,
+    CountRelation,
+    EligibilityKind,
     MedicationRole,
     MedicationRoute,
     RestrictionKind,
@@ -35,6 +45,7 @@ from treatments.choices import (
     TimelineEventKind,
     WarningUrgency,
 )
+from treatments.documents.ucum import UNITS, Dimension
 
 from .fhir_datatypes import (
     PROCEDURE,
@@ -54,9 +65,12 @@ from .fhir_datatypes import (
     stated,
     step_timing,
     target,
+    ucum_choice,
     window,
     words,
 )
+
+COURSE_REPEAT = "course-repeat"
 
 
 @dataclass(frozen=True)
@@ -119,12 +133,18 @@ class _Rendition:
 
     def bundle(self) -> dict[str, Any]:
         goals = self._goals()
-        procedure = self._procedure_action(goal_ids=[g["id"] for g in goals])
+        eligibility = self._eligibility()
+        procedure = self._procedure_action(
+            goal_ids=[g["id"] for g in goals], eligibility=eligibility
+        )
         rules = [
             self._rule_action(n, rule)
             for n, rule in enumerate(self.doc.get("recovery_rules", []), 1)
         ]
-        plan = self._plan_definition(goals=goals, actions=[procedure, *rules])
+        repeat = self._course_repeat_action(procedure.get("definitionCanonical"))
+        plan = self._plan_definition(goals=goals, actions=[procedure, *repeat, *rules])
+        if eligibility is not None:
+            plan["resource"]["subjectCanonical"] = eligibility
         self.entries.insert(0, plan)
         self._risks()
         self._safety()
@@ -188,7 +208,7 @@ class _Rendition:
 
     # the procedure and its steps
 
-    def _procedure_action(self, *, goal_ids: list[str]) -> dict[str, Any]:
+    def _procedure_action(self, *, goal_ids: list[str], eligibility: str | None) -> dict[str, Any]:
         doc = self.doc
         procedure = doc.get("procedure") or {}
         performer = procedure.get("performer", "")
@@ -213,6 +233,10 @@ class _Rendition:
                 "description": procedure.get("intro"),
                 "code": concept("", doc.get("codes")),
                 "goalId": goal_ids,
+                "condition": [
+                    self._condition(number, criterion, eligibility)
+                    for number, criterion in enumerate(doc.get("eligibility", []), 1)
+                ],
                 "timingTiming": course_timing(doc.get("course") or {}),
                 "participant": participants,
                 "definitionCanonical": definition,
@@ -228,7 +252,7 @@ class _Rendition:
             title=step["title"],
             description=step["detail"],
             bodySite=[words(step["body_site"])] if step.get("body_site") else [],
-            quantity=quantity(step.get("quantity")),
+            quantity=quantity(step.get("quantity"), step.get("quantity_ucum")),
             participant=participants,
         )
         # Steps are in the order of the list: each one follows the end of the one before.
@@ -259,12 +283,92 @@ class _Rendition:
             description=medication.get("drug_class"),
             usage=stated(MedicationRole, role),
             productCodeableConcept=concept(medication["name"], medication.get("codes")),
-            dosage=[{"route": words(stated(MedicationRoute, route))}],
+            dosage=[
+                {
+                    "route": words(stated(MedicationRoute, route)),
+                    # (1.2) What one session gives, exact or as a range.
+                    "doseAndRate": [ucum_choice("dose", medication.get("dose_per_session"))],
+                }
+            ],
         )
         return {
             "linkId": f"medication-{number}",
             "title": medication["name"],
             "definitionCanonical": definition,
+        }
+
+    def _course_repeat_action(self, procedure: str | None) -> list[dict[str, Any]]:
+        """(1.2) The course done again, the repeat interval after the end of the course."""
+        offset = ucum_choice("offset", (self.doc.get("course") or {}).get("repeat_interval"))
+        if not offset:  # none, or approximate (words only, in the course's text)
+            return []
+        if "offsetQuantity" in offset:
+            offset = {"offsetDuration": offset.pop("offsetQuantity")}
+        related = {"targetId": PROCEDURE, "relationship": "after-end", **offset}
+        return [
+            {
+                "linkId": COURSE_REPEAT,
+                "relatedAction": [related],
+                "definitionCanonical": procedure,
+            }
+        ]
+
+    # eligibility
+
+    def _eligibility(self) -> str | None:
+        """(1.2) The EvidenceVariable of who may have it; its canonical URL (None: no criteria)."""
+        criteria = self.doc.get("eligibility", [])
+        if not criteria:
+            return None
+        name = "EvidenceVariable/eligibility"
+        url = self._reference(name)
+        characteristics = [self._characteristic(n, c) for n, c in enumerate(criteria, 1)]
+        self._add(
+            name,
+            {
+                "resourceType": "EvidenceVariable",
+                "url": url,
+                **self._metadata(),
+                "characteristic": characteristics,
+            },
+        )
+        return url
+
+    def _characteristic(self, number: int, criterion: dict[str, Any]) -> dict[str, Any]:
+        amount = criterion.get("quantity")
+        dimension = UNITS[amount["unit"]].dimension if amount else None
+        characteristic: dict[str, Any] = {
+            "linkId": f"criterion-{number}",
+            "description": criterion["explanation"],
+        }
+        if criterion["kind"] == EligibilityKind.AGE and ucum_choice("value", amount):
+            characteristic["definitionByTypeAndValue"] = {
+                "type": words(str(EligibilityKind.AGE.label)),
+                **ucum_choice("value", amount),
+            }
+        else:
+            subject = first_said(criterion.get("subject", ""), criterion["explanation"])
+            characteristic["definitionCodeableConcept"] = concept(subject, criterion.get("codes"))
+            if dimension == Dimension.TIME:  # "for at least 6 weeks"
+                characteristic |= ucum_choice("duration", amount)
+        count, relation = criterion.get("count"), criterion.get("count_relation")
+        if count is not None:
+            instances = {"value": count}
+            characteristic |= {
+                CountRelation.EXACTLY: {"instancesQuantity": instances},
+                CountRelation.AT_LEAST: {"instancesRange": {"low": instances}},
+                CountRelation.AT_MOST: {"instancesRange": {"high": instances}},
+            }[CountRelation(str(relation))]
+        return characteristic
+
+    def _condition(self, number: int, criterion: dict[str, Any], url: str | None) -> dict[str, Any]:
+        """(1.2) A criterion as an applicability condition: its words and its characteristic."""
+        return {
+            "kind": "applicability",
+            "expression": {
+                "description": criterion["explanation"],
+                "reference": f"{url}#criterion-{number}",
+            },
         }
 
     # recovery and preparation rules

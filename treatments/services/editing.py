@@ -18,6 +18,7 @@ from treatments.errors import ConflictError, ContentInvalidError, NotFoundError,
 from treatments.models import (
     Category,
     Comparison,
+    EligibilityCriterion,
     MechanismNote,
     Medication,
     RecoveryRule,
@@ -154,6 +155,7 @@ CHILD_MODELS: dict[str, Any] = {
     "safety_items": SafetyItem,
     "sources": Source,
     "medications": Medication,
+    "eligibility_criteria": EligibilityCriterion,
 }
 
 

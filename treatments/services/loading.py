@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from treatments.documents.build import build_content, content_hash
-from treatments.documents.legacy import content_as_1_0
+from treatments.documents.legacy import earlier_forms
 from treatments.documents.schema import TreatmentContent
 from treatments.models import Publication, SlugAlias, Treatment
 
@@ -58,9 +58,8 @@ def _edited_since_loaded(treatment: Treatment) -> str:
     current = build_content(treatment_get_for_edit(treatment_id=treatment.pk))
     if content_hash(current) == treatment.loaded_content_hash:
         return ""
-    # Loaded before schema 1.1: the recorded hash is of the 1.0 form of the same content.
-    before_1_1 = content_as_1_0(current)
-    if before_1_1 is not None and content_hash(before_1_1) == treatment.loaded_content_hash:
+    # Loaded under an earlier schema: the recorded hash is of that version's form of the content.
+    if any(content_hash(form) == treatment.loaded_content_hash for form in earlier_forms(current)):
         return ""
     return "changed by editors since it was loaded"
 

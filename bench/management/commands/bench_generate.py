@@ -6,7 +6,9 @@ that is far too slow. This command builds the same rows in bulk instead:
 - each treatment's content is the seed content varied deterministically from its index
   (slug, title, summary, category, classification, onset range, recovery activities, body site)
   and, for some, synthetic schema 1.1 fields (codes, drugs, a structured contraindication and
-  warning sign, a frequency limit) whose names and codes are made up for the benchmark;
+  warning sign, a frequency limit) and 1.2 fields (an eligibility criterion, a step duration in
+  seconds, a dose per session, a course repeat interval) whose names, codes and numbers are made
+  up for the benchmark;
 - the working copy and its child rows are inserted with ``bulk_create``;
 - the document, its hash and ETag come from the project's own ``treatments.documents.build``;
 - the rows come from the project's own row mapping (``treatments.documents.rows``), and the
@@ -51,6 +53,7 @@ from treatments.models import (
     ChangeKind,
     ChangeLogEntry,
     Comparison,
+    EligibilityCriterion,
     MechanismNote,
     Medication,
     Publication,
@@ -126,6 +129,7 @@ TREATMENT_TABLES_IN_DELETE_ORDER = [
     SafetyItem,
     Source,
     Medication,
+    EligibilityCriterion,
     Treatment,
     Category,
 ]
@@ -212,7 +216,31 @@ def vary(base: dict[str, Any], index: int, seed: int) -> dict[str, Any]:
     c["course"]["sessions"] = {"min": 1 + rng.randint(0, 2), "max": 3 + rng.randint(0, 3)}
     if index % 3 == 0:
         _add_schema_1_1_fields(c, index, rng)
+    if index % 4 == 0:
+        _add_schema_1_2_fields(c, rng)
+        # As the contract completes it (unit displays, the 1.0 forms it derives, defaults), so
+        # that the hashes of what is stored and what the rows read back compare.
+        c = TreatmentContent.model_validate(c).model_dump(mode="json")
     return c
+
+
+def _add_schema_1_2_fields(c: dict[str, Any], rng: random.Random) -> None:
+    blocks = rng.randint(1, 2)
+    c["eligibility"] = [
+        {
+            "kind": "prior_procedure",
+            "explanation": f"Synthetic bench criterion: at least {blocks} bench blocks.",
+            "subject": "bench block",
+            "count": blocks,
+            "count_relation": "at_least",
+            "outcome": "successful",
+        }
+    ]
+    seconds = rng.choice([30, 45, 90])
+    c["procedure"]["steps"][0]["duration_ucum"] = {"min": seconds, "max": seconds, "unit": "s"}
+    c["course"]["repeat_interval"] = {"min": rng.choice([6, 12]), "unit": "mo"}
+    if c.get("medications"):
+        c["medications"][0]["dose_per_session"] = {"min": 1.5, "max": 3, "unit": "mL"}
 
 
 def _add_schema_1_1_fields(c: dict[str, Any], index: int, rng: random.Random) -> None:
