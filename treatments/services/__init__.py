@@ -22,7 +22,10 @@ from .editing import (
 )
 from .loading import content_load
 from .publishing import (
+    PublishGate,
     PublishResult,
+    publish_gate_register,
+    publish_problems,
     review_problems,
     treatment_publish,
     treatment_revert,
@@ -34,6 +37,7 @@ __all__ = [
     "ContentInvalidError",
     "ForbiddenError",
     "NotFoundError",
+    "PublishGate",
     "PublishRefusedError",
     "PublishResult",
     "ServiceError",
@@ -41,6 +45,8 @@ __all__ = [
     "audit_record",
     "content_load",
     "content_validate",
+    "publish_gate_register",
+    "publish_problems",
     "review_problems",
     "treatment_compare_and_bump",
     "treatment_create",

@@ -1,6 +1,7 @@
 """Publishing: freeze the document into a revision and hand it to the publication hub."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,31 @@ def review_problems(content: dict[str, Any]) -> list[str]:
         problems.append("Name the clinical reviewer (review.reviewer) before publishing.")
     if not review["last_reviewed_on"]:
         problems.append("Give the date of the last review (review.last_reviewed_on).")
+    return problems
+
+
+# A publish gate says why a working copy may not go live (empty list: it may). Rooms above
+# treatments (editorial: approvals bound to a version) register theirs at start-up, so the
+# domain enforces them on every path (admin, editor API, scheduled actions, releases) without
+# importing those rooms.
+PublishGate = Callable[..., list[str]]
+_PUBLISH_GATES: list[PublishGate] = []
+
+
+def publish_gate_register(gate: PublishGate) -> PublishGate:
+    """Add a gate that every publish consults: `gate(*, treatment, content) -> problems`."""
+    if gate not in _PUBLISH_GATES:
+        _PUBLISH_GATES.append(gate)
+    return gate
+
+
+def publish_problems(*, treatment: Treatment, content: dict[str, Any] | None = None) -> list[str]:
+    """Why this working copy cannot be published now; empty when it can."""
+    if content is None:
+        content = build_content(treatment)
+    problems = review_problems(content)
+    for gate in _PUBLISH_GATES:
+        problems.extend(gate(treatment=treatment, content=content))
     return problems
 
 
@@ -119,7 +145,7 @@ def treatment_publish(
     )
     treatment = treatment_get_for_edit(treatment_id=treatment_id)
     content = build_content(treatment)
-    problems = review_problems(content)
+    problems = publish_problems(treatment=treatment, content=content)
     if problems:
         raise PublishRefusedError(" ".join(problems))
     _derive_next_review(treatment, content)
