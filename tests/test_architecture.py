@@ -4,8 +4,8 @@ The project is a house of rooms (top-level packages). `ROOMS` ranks them, lowest
 module may import its own room and rooms of a LOWER rank, never a higher one nor another room
 of the same rank:
 
-    treatments (0) < partners (1) < events (2) < api (3) < embed (4) < config (5)
-        < bench, manage (6)
+    treatments (0) < partners (1) < events (2) < editorial (3) < api (4) < embed (5)
+        < config (6) < bench, manage (7)
 
 - `treatments/` is the domain: models, services, selectors, documents. It imports no other room
   and no DRF.
@@ -13,6 +13,9 @@ of the same rank:
   the domain.
 - `events/` is the outbox and the task worker. The publication hub calls it through its hooks
   (`treatments.publication.publication_hooks`), so nothing below it imports it.
+- `editorial/` is the editorial workflow above the domain: clinical review (four eyes),
+  scheduled actions and releases, preview links. It plugs into the domain's publish gate
+  (`treatments.services.publish_gate_register`) and uses the worker of `events/`.
 - `api/` is the HTTP transport of both. Its shared read kit sits below the views that use it:
   `api/live/` (locate, remember and render live documents; the only receivers of
   `publication_changed` for read memories) and `api/v1/base.py` (the base of every public view).
@@ -42,11 +45,12 @@ ROOMS: dict[str, int] = {
     "treatments": 0,
     "partners": 1,
     "events": 2,
-    "api": 3,
-    "embed": 4,
-    "config": 5,
-    "bench": 6,
-    "manage": 6,
+    "editorial": 3,
+    "api": 4,
+    "embed": 5,
+    "config": 6,
+    "bench": 7,
+    "manage": 7,
 }
 # Not rooms of the house: tests and generated-client checks (they run the house from outside).
 OUTSIDE = frozenset({"tests", "clients", "docs"})

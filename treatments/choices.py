@@ -136,6 +136,19 @@ class AuditAction(models.TextChoices):
     REVERT = "revert", "Revert"
     DELETE = "delete", "Delete"
     RESTORE = "restore", "Restore"
+    # Clinical review (the `editorial` room).
+    REVIEW_REQUEST = "review_request", "Review requested"
+    APPROVE = "approve", "Approved by a clinical reviewer"
+    REQUEST_CHANGES = "request_changes", "Changes requested"
+    COMMENT = "comment", "Review comment"
+    # Scheduled actions and releases (`editorial.releases`).
+    SCHEDULE = "schedule", "Scheduled"
+    UNSCHEDULE = "unschedule", "Schedule cancelled"
+    SCHEDULE_RUN = "schedule_run", "Scheduled action ran"
+    RELEASE_PUBLISH = "release_publish", "Published in a release"
+    # Preview links for reviewers without an admin account (`editorial.previews`).
+    PREVIEW_LINK = "preview_link", "Preview link created"
+    PREVIEW_REVOKE = "preview_revoke", "Preview link revoked"
 
 
 # --- schema 1.1: new vocabularies (the 1.0 ones above never grow: 1.0 clients treat them as

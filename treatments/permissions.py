@@ -23,9 +23,11 @@ class Action(StrEnum):
     UNPUBLISH = "unpublish"
     REVERT = "revert"
     DELETE = "delete"
+    APPROVE = "approve"
 
 
 PUBLISH_PERMISSION = "publish_treatment"
+APPROVE_PERMISSION = "approve_treatment"
 
 # The Django permission (app "treatments") that grants each action.
 ACTION_PERMISSIONS: dict[Action, str] = {
@@ -37,6 +39,7 @@ ACTION_PERMISSIONS: dict[Action, str] = {
     Action.UNPUBLISH: PUBLISH_PERMISSION,
     Action.REVERT: PUBLISH_PERMISSION,
     Action.DELETE: PUBLISH_PERMISSION,
+    Action.APPROVE: APPROVE_PERMISSION,
 }
 
 EDITOR_ACTIONS = frozenset({Action.VIEW, Action.CREATE, Action.EDIT, Action.RESTORE})
@@ -46,6 +49,9 @@ PUBLISHER_ACTIONS = EDITOR_ACTIONS | {
     Action.REVERT,
     Action.DELETE,
 }
+# Clinical reviewers read drafts and approve or send back changes (the `editorial` room holds the
+# four-eyes rule: an approval never comes from an author of the changes it approves).
+REVIEWER_ACTIONS = frozenset({Action.VIEW, Action.APPROVE})
 # What an editor needs beyond the actions: the admin edits child rows inline and shows history.
 EDITOR_SUPPORT_PERMISSIONS = [
     "add_category",
@@ -71,14 +77,22 @@ EDITOR_SUPPORT_PERMISSIONS = [
 
 
 def role_permissions(actions: frozenset[Action]) -> list[str]:
-    """The permission codenames a group needs to take `actions` (and edit in the admin)."""
+    """The permission codenames a group needs to take `actions` (and edit in the admin).
+
+    A role that cannot edit (clinical reviewers) gets only the `view_*` support permissions: it
+    reads every part of a draft in the admin and changes none.
+    """
     granted = {ACTION_PERMISSIONS[action] for action in actions}
-    return sorted(granted | set(EDITOR_SUPPORT_PERMISSIONS))
+    support = set(EDITOR_SUPPORT_PERMISSIONS)
+    if Action.EDIT not in actions:
+        support = {codename for codename in support if codename.startswith("view_")}
+    return sorted(granted | support)
 
 
 ROLES: dict[str, frozenset[Action]] = {
     "editors": EDITOR_ACTIONS,
     "publishers": PUBLISHER_ACTIONS,
+    "clinical reviewers": REVIEWER_ACTIONS,
 }
 
 
@@ -97,7 +111,10 @@ def require(actor: Any, action: Action) -> None:
         raise ForbiddenError(
             f"Your role does not allow '{action.value}'. "
             + (
-                "Ask a publisher, or an administrator to add you to the 'publishers' group."
+                "Ask a clinical reviewer, or an administrator to add you to the "
+                "'clinical reviewers' group."
+                if action is Action.APPROVE
+                else "Ask a publisher, or an administrator to add you to the 'publishers' group."
                 if action in PUBLISHER_ACTIONS - EDITOR_ACTIONS
                 else "Ask an administrator to add you to the 'editors' group."
             )

@@ -6,7 +6,7 @@ from treatments.permissions import ROLES, role_permissions
 
 
 def ensure_roles() -> dict[str, Group]:
-    """Create or update the `editors` and `publishers` groups with their permissions."""
+    """Create or update the editorial groups (`ROLES`) with their permissions."""
     groups = {}
     for name, actions in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)

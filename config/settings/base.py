@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "treatments",
     "partners",
     "events",
+    "events.webhooks",
+    "editorial",
+    "editorial.releases",
+    "editorial.previews",
     "api",
     "embed",
 ]

@@ -148,6 +148,7 @@ class Treatment(models.Model):
         ordering = ["title", "id"]
         permissions = [
             ("publish_treatment", "Can publish, unpublish, revert and delete treatments"),
+            ("approve_treatment", "Can approve a treatment's changes as a clinical reviewer"),
         ]
         constraints = [
             models.CheckConstraint(

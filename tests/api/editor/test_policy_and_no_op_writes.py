@@ -8,7 +8,14 @@ from django.contrib.auth.models import Group, User
 from knox.models import AuthToken
 
 from treatments.models import AuditEntry, Treatment
-from treatments.permissions import EDITOR_ACTIONS, PUBLISHER_ACTIONS, Action, can
+from treatments.permissions import (
+    EDITOR_ACTIONS,
+    PUBLISHER_ACTIONS,
+    REVIEWER_ACTIONS,
+    Action,
+    can,
+    role_permissions,
+)
 
 from .conftest import BASE, TokenClient, etag_of
 
@@ -23,7 +30,11 @@ class Grant:
     allowed: frozenset[Action]
 
 
-GRANTS = [Grant("editors", EDITOR_ACTIONS), Grant("publishers", PUBLISHER_ACTIONS)]
+GRANTS = [
+    Grant("editors", EDITOR_ACTIONS),
+    Grant("publishers", PUBLISHER_ACTIONS),
+    Grant("clinical reviewers", REVIEWER_ACTIONS),
+]
 
 
 @pytest.mark.parametrize("grant", GRANTS, ids=lambda g: g.group)
@@ -42,6 +53,14 @@ def test_publishers_can_do_everything_editors_can() -> None:
         Action.REVERT,
         Action.DELETE,
     } == PUBLISHER_ACTIONS - EDITOR_ACTIONS
+
+
+def test_clinical_reviewers_approve_and_read_but_change_nothing() -> None:
+    assert Action.APPROVE not in PUBLISHER_ACTIONS, "approving is the reviewers' alone"
+    codenames = role_permissions(REVIEWER_ACTIONS)
+    assert "approve_treatment" in codenames
+    assert "view_step" in codenames
+    assert not [c for c in codenames if c.startswith(("add_", "change_", "delete_"))]
 
 
 def test_a_member_of_publishers_alone_can_read_and_edit(

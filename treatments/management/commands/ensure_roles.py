@@ -1,4 +1,4 @@
-"""Create the editorial groups (editors, publishers) with their permissions."""
+"""Create the editorial groups (editors, publishers, clinical reviewers) with their permissions."""
 
 from typing import Any
 
@@ -8,7 +8,10 @@ from treatments.roles import ensure_roles
 
 
 class Command(BaseCommand):
-    help = "Create or update the 'editors' and 'publishers' groups. Safe to run repeatedly."
+    help = (
+        "Create or update the 'editors', 'publishers' and 'clinical reviewers' groups. "
+        "Safe to run repeatedly."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name, group in ensure_roles().items():

@@ -1,0 +1,1 @@
+"""Models of the clinical review (review rounds, approvals, comments)."""

@@ -1,0 +1,1 @@
+"""Models of scheduled actions and releases."""

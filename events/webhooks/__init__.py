@@ -1,0 +1,1 @@
+"""Signed webhooks for partners (Standard Webhooks), delivered by the background worker."""
