@@ -42,6 +42,7 @@ from .inlines import (
     StepInline,
     TimelineEventInline,
 )
+from .panels import change_page_panel_contents
 from .saving import (
     EDIT_MESSAGE,
     admin_edit,
@@ -304,6 +305,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         obj: Any = None,
     ) -> Any:
         context["may"] = {action.value: can(request.user, action) for action in Action}
+        context["panels"] = change_page_panel_contents(request, obj) if obj is not None else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- publishing actions ---------------------------------------------------------------
