@@ -518,3 +518,31 @@ def test_an_error_on_a_hidden_field_is_shown_on_the_page_not_only_counted(
     assert "Row id: missing from the page; reload the treatment." in html
     assert "Expected version: Enter a whole number." in html
     assert stored(seed_published) == before
+
+
+class _FormNesting(HTMLParser):
+    """The deepest nesting of <form> elements on a page (a browser ignores inner ones)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "form":
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.depth -= 1
+
+
+def test_the_publishing_buttons_are_forms_of_their_own_outside_the_change_form(
+    client: Client, roles: dict[str, Any], seed_published: Any
+) -> None:
+    client.force_login(roles["publisher"])
+    html = client.get(change_url(seed_published)).content.decode()
+    nesting = _FormNesting()
+    nesting.feed(html)
+    assert nesting.deepest == 1, "a form inside the change form submits the change form instead"
+    assert html.index('value="Publish"') > html.index("</form>", html.index('id="treatment_form"'))
