@@ -90,6 +90,10 @@ class ChildRowFormSet(BaseInlineFormSet):
             label="Row id",
             error_messages={"required": "missing from the page; reload the treatment."},
         )
+        # A new row starts with no position (the model's default, 0, would put it first):
+        # left empty it goes to the end, since the services number the rows as they come.
+        if "order" in form.fields and (index is None or index >= self.initial_form_count()):
+            form.initial["order"] = None
 
     def validate_unique(self) -> None:
         # Two rows with the same `order` keep their order on the page; nothing to refuse.
