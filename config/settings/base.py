@@ -398,3 +398,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Clinical review (editorial): four eyes ---------------------------------------------------
+# Publishing changes a person made needs a valid approval by another person, a clinical reviewer
+# who authored none of them. Only a developer's machine may relax it (config/settings/local.py
+# reads EDITORIAL_FOUR_EYES from the environment); production keeps it and `check --deploy`
+# warns (editorial.W001) when it is off.
+EDITORIAL_FOUR_EYES = True
