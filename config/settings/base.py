@@ -307,7 +307,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SORT_OPERATION_PARAMETERS": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Clinical review (editorial): `state` names more than one vocabulary.
+        "ReviewStateEnum": "api.v1.editor.review_schemas.REVIEW_STATES",
+        "ReviewRoundStateEnum": "api.v1.editor.review_schemas.ROUND_STATES",
+        "StateEnum": "api.v1.editor.review_schemas.WORKING_COPY_STATES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.renditions.hooks.document_detail_jsonld",
@@ -398,3 +403,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Clinical review (editorial): four eyes ---------------------------------------------------
+# Publishing changes a person made needs a valid approval by another person, a clinical reviewer
+# who authored none of them. Only a developer's machine may relax it (config/settings/local.py
+# reads EDITORIAL_FOUR_EYES from the environment); production keeps it and `check --deploy`
+# warns (editorial.W001) when it is off.
+EDITORIAL_FOUR_EYES = True

@@ -23,9 +23,11 @@ from .editing import (
 from .loading import content_load
 from .publishing import (
     PublishGate,
+    PublishProblem,
     PublishResult,
     publish_gate_register,
     publish_problems,
+    publish_review_register,
     review_problems,
     treatment_publish,
     treatment_revert,
@@ -38,6 +40,7 @@ __all__ = [
     "ForbiddenError",
     "NotFoundError",
     "PublishGate",
+    "PublishProblem",
     "PublishRefusedError",
     "PublishResult",
     "ServiceError",
@@ -47,6 +50,7 @@ __all__ = [
     "content_validate",
     "publish_gate_register",
     "publish_problems",
+    "publish_review_register",
     "review_problems",
     "treatment_compare_and_bump",
     "treatment_create",
