@@ -398,3 +398,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Preview links (editorial.previews) -------------------------------------------------------
+# A signed link that shows a draft to a reviewer without an account: how long a new link lasts
+# unless its creator says otherwise, the longest it may last, and how many links of one
+# treatment may be open at once (seconds, seconds, count).
+PREVIEW_LINK_DEFAULT_AGE = int(os.environ.get("PREVIEW_LINK_DEFAULT_AGE", str(7 * 86400)))
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(30 * 86400)))
+PREVIEW_LINK_MAX_ACTIVE = int(os.environ.get("PREVIEW_LINK_MAX_ACTIVE", "20"))
