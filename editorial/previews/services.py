@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from treatments.choices import AuditAction
+from treatments.documents.text import checked_text
 from treatments.errors import ContentInvalidError, NotFoundError, StateError
 from treatments.models import Treatment
 from treatments.permissions import Action, require
@@ -80,6 +81,10 @@ def preview_link_create(
     expiry = _checked_expiry(expires_at, now)
     if len(note) > MAX_NOTE_LENGTH:
         raise _invalid("note", f"Keep the note within {MAX_NOTE_LENGTH} characters.")
+    try:
+        checked_text(note)
+    except ValueError as exc:
+        raise _invalid("note", str(exc)) from None
     with transaction.atomic():
         treatment = _treatment(treatment_id)
         if treatment.deleted_at is not None:
