@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/oembed/", OEmbedView.as_view(), name="oembed"),
     path("api/", include("api.urls")),
     path("embed/", include("embed.urls")),
+    # Preview links (signed, expiring): drafts for reviewers without an account; never public.
+    path("preview/", include("embed.preview")),
 ]
 
 handler400 = "api.handlers.bad_request"

@@ -410,3 +410,10 @@ LOGGING = {
 # reads EDITORIAL_FOUR_EYES from the environment); production keeps it and `check --deploy`
 # warns (editorial.W001) when it is off.
 EDITORIAL_FOUR_EYES = True
+# --- Preview links (editorial.previews) -------------------------------------------------------
+# A signed link that shows a draft to a reviewer without an account: how long a new link lasts
+# unless its creator says otherwise, the longest it may last, and how many links of one
+# treatment may be open at once (seconds, seconds, count).
+PREVIEW_LINK_DEFAULT_AGE = int(os.environ.get("PREVIEW_LINK_DEFAULT_AGE", str(7 * 86400)))
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(30 * 86400)))
+PREVIEW_LINK_MAX_ACTIVE = int(os.environ.get("PREVIEW_LINK_MAX_ACTIVE", "20"))

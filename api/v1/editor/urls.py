@@ -48,4 +48,5 @@ urlpatterns = [
         name="editor-treatment-export",
     ),
     path("", include("api.v1.editor.review_urls")),
+    path("", include("api.v1.editor.diff_and_preview_urls")),
 ]
