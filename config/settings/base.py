@@ -398,3 +398,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Scheduling and releases (editorial/releases, api/v1/editor/schedule*.py) ------------------
+# Several components have a field named `state` or `action`; name each vocabulary's enum
+# component explicitly, so adding one never renames another (a rename breaks generated clients).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "StateEnum": ["draft", "live", "unpublished", "deleted"],
+        "ActionEnum": ["created", "updated", "unchanged"],
+        "ScheduledChangeEnum": ["publish", "withdraw"],
+        "ScheduleStateEnum": ["pending", "done", "cancelled", "failed"],
+        "ReleaseStateEnum": ["draft", "scheduled", "published", "cancelled", "failed"],
+    }
+)

@@ -13,7 +13,7 @@ from editorial.releases.services import schedule_create
 from treatments.choices import AuditAction
 from treatments.models import AuditEntry, Revision, Treatment
 
-from .conftest import backdate, soon
+from .support import backdate, soon
 
 
 def _race(*calls: Any) -> list[Any]:

@@ -23,7 +23,7 @@ from treatments import services
 from treatments.choices import AuditAction
 from treatments.models import AuditEntry, ChangeLogEntry, Publication, Revision, Treatment
 
-from .conftest import backdate, edit, make_due, queued_emails, soon
+from .support import backdate, edit, make_due, queued_emails, soon
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from treatments import services
 from treatments.choices import AuditAction
 from treatments.models import AuditEntry, ChangeLogEntry, Publication, Revision, Treatment
 
-from .conftest import backdate, edit, make_due, queued_emails, soon
+from .support import backdate, edit, make_due, queued_emails, soon
 
 
 def _publish_at(treatment: Treatment, actor: User, when: dt.datetime | None = None) -> Any:
