@@ -183,6 +183,19 @@ def release_create(*, name: str, actor: Any) -> Release:
     )
 
 
+@transaction.atomic
+def release_rename(*, release_id: Any, name: str, actor: Any) -> Release:
+    """Rename a draft release."""
+    require(actor, Action.PUBLISH)
+    release = _draft(release_id)
+    name = name.strip()
+    if not name:
+        raise ScheduleInputError("Give the release a name (e.g. “Spring update”).")
+    release.name = name[:200]
+    release.save(update_fields=["name"])
+    return release
+
+
 def _draft(release_id: Any) -> Release:
     release = Release.objects.select_for_update().filter(pk=release_id).first()
     if release is None:
