@@ -80,7 +80,7 @@ class ReleaseMember(models.Model):
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="members")
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=16, choices=ChangeKind.choices)
+    action = models.CharField(max_length=16, choices=ChangeKind.choices, default=ChangeKind.PUBLISH)
     # The working copy's version when the member was added: the release publishes exactly that
     # version; a later edit makes the member stale (the release is refused or cancelled).
     version = models.PositiveIntegerField()
