@@ -417,3 +417,15 @@ EDITORIAL_FOUR_EYES = True
 PREVIEW_LINK_DEFAULT_AGE = int(os.environ.get("PREVIEW_LINK_DEFAULT_AGE", str(7 * 86400)))
 PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(30 * 86400)))
 PREVIEW_LINK_MAX_ACTIVE = int(os.environ.get("PREVIEW_LINK_MAX_ACTIVE", "20"))
+# --- Scheduling and releases (editorial/releases, api/v1/editor/schedule*.py) ------------------
+# Several components have a field named `state` or `action`; name each vocabulary's enum
+# component explicitly, so adding one never renames another (a rename breaks generated clients).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "StateEnum": ["draft", "live", "unpublished", "deleted"],
+        "ActionEnum": ["created", "updated", "unchanged"],
+        "ScheduledChangeEnum": ["publish", "withdraw"],
+        "ScheduleStateEnum": ["pending", "done", "cancelled", "failed"],
+        "ReleaseStateEnum": ["draft", "scheduled", "published", "cancelled", "failed"],
+    }
+)

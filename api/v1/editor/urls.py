@@ -49,4 +49,5 @@ urlpatterns = [
     ),
     path("", include("api.v1.editor.review_urls")),
     path("", include("api.v1.editor.diff_and_preview_urls")),
+    path("", include("api.v1.editor.schedule_urls")),
 ]
