@@ -427,5 +427,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined
         "ScheduledChangeEnum": ["publish", "withdraw"],
         "ScheduleStateEnum": ["pending", "done", "cancelled", "failed"],
         "ReleaseStateEnum": ["draft", "scheduled", "published", "cancelled", "failed"],
+        "PreviewLinkStateEnum": ["active", "expired", "revoked"],
     }
 )
