@@ -90,6 +90,20 @@ CHANGES: tuple[Change, ...] = (
         see=(("Reading the API", "mobile-apps/reading.md"),),
     ),
     Change(
+        "2026-12-05-import-keeps-id",
+        D(2026, 12, 5),
+        "changed",
+        "Editor API: `GET /api/v1/editor/treatments/{id}/export/` includes the treatment's "
+        "`id`, and `POST /api/v1/editor/import/` accepts it (it used to refuse `id` with a "
+        "400): the import matches by that id, and creates the treatment with it when the "
+        "database does not have it, so a treatment keeps its identity between databases. A "
+        "slug that belongs to a different treatment is a `409` (`identity-conflict`) that "
+        "writes nothing. Only the working copy is imported: revisions and publication state "
+        "stay where they were. Without `id`, an import matches by slug as before.",
+        "Import what export gives, `id` included; remove `id` to match by slug.",
+        see=(("Editor API", "editors/editor-api.md"),),
+    ),
+    Change(
         "2026-12-05-bundle-sync-token",
         D(2026, 12, 5),
         "deprecated",

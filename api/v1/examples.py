@@ -186,7 +186,9 @@ def editor_examples() -> dict[str, OpenApiExample]:
             value={"next": None, "previous": None, "results": [summary], "links": NO_PAGES},
         ),
         "working_copy": OpenApiExample("The seed working copy", response_only=True, value=wc),
-        "content": OpenApiExample("The seed content", response_only=True, value=wc["content"]),
+        "content": OpenApiExample(
+            "The seed content", response_only=True, value={"id": wc["id"], **wc["content"]}
+        ),
         "preview": OpenApiExample(
             "Draft as revision 2", response_only=True, value={**seed_document(), "revision": 2}
         ),

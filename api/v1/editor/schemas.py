@@ -113,6 +113,22 @@ class PublishOutcome(BaseModel):
     working_copy: WorkingCopy
 
 
+class ExportedContent(TreatmentContent):
+    """A treatment's content as export gives it: the content-file format and the treatment's id."""
+
+    id: uuid.UUID = Field(description="The treatment's identity; import keeps it.")
+
+
+class ImportedContent(TreatmentContent):
+    """A content document to import; with `id` (as export gives it) the treatment keeps it."""
+
+    id: uuid.UUID | None = Field(
+        default=None,
+        description="The id of the treatment it was exported from: import matches by it (not by "
+        "slug) and creates the treatment with it when this database does not have it.",
+    )
+
+
 class ImportOutcome(BaseModel):
     """What importing a document did, or would do in a dry run."""
 
