@@ -27,12 +27,9 @@ def relative_link(url: str | None) -> str | None:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def page_links(paginator: "CursorPagination") -> dict[str, str | None]:
-    """A page's `links`: the next and previous pages, relative (null at either end)."""
-    return {
-        "next": relative_link(paginator.get_next_link()),
-        "previous": relative_link(paginator.get_previous_link()),
-    }
+def page_links(next_link: str | None, previous_link: str | None) -> dict[str, str | None]:
+    """A page's `links` from its absolute `next` and `previous` (null at either end)."""
+    return {"next": relative_link(next_link), "previous": relative_link(previous_link)}
 
 
 class PageLinks(BaseModel):
@@ -157,12 +154,14 @@ class StrictCursorPagination(CursorPagination):
         }
 
     def get_paginated_response(self, data: Any) -> Response:
+        # `next`/`previous` absolute (deprecated, api/deprecation.py), `links` relative.
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
         return Response(
             {
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
+                "next": next_link,
+                "previous": previous_link,
                 "results": data,
-                "links": page_links(self),
+                "links": page_links(next_link, previous_link),
             }
         )
 

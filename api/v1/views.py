@@ -26,7 +26,7 @@ from api.openapi import (
     NUMBER_PARAMETER,
     read_operation,
 )
-from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, relative_link
+from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
 from treatments import selectors
 from treatments.documents.build import to_json
 from treatments.documents.codes import TOKEN_PATTERN
@@ -82,7 +82,7 @@ def _page_body(paginator: Any, items: list[str]) -> str:
         + ',"results":['
         + ",".join(items)
         + '],"links":'
-        + to_json({"next": relative_link(next_link), "previous": relative_link(previous_link)})
+        + to_json(page_links(next_link, previous_link))
         + "}"
     )
 
