@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "api.csp.HTMLContentSecurityPolicyMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.ratelimit.headers.RateLimitHeadersMiddleware",
+    # API evolution: Deprecation, Sunset and Link on answers that concern something deprecated
+    # (api/deprecation.py), outside the fast paths so that answers from memory get them too.
+    "api.deprecation.DeprecationHeadersMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.middleware.DatabaseUnavailableMiddleware",
     "api.compression.StrongETagGZipMiddleware",
@@ -318,6 +321,8 @@ SPECTACULAR_SETTINGS = {
         "api.v1.renditions.hooks.document_detail_jsonld",
         "api.outage.document_service_unavailable",
         "api.openapi.postprocess_for_client_generators",
+        # API evolution: `deprecated: true` and the Deprecation/Sunset headers, from one registry.
+        "api.deprecation.mark_deprecated",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},
@@ -327,6 +332,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "schemas", "description": "Machine-readable contracts of the documents."},
         {"name": "structured-data", "description": "schema.org JSON-LD for search engines."},
         {"name": "oembed", "description": "oEmbed 1.0: the embeddable card for a card URL."},
+        {
+            "name": "changelog",
+            "description": "What changed in API v1 and what is deprecated (API evolution).",
+        },
         {
             "name": "sync",
             "description": "Offline apps: a delta feed with deletions, and an offline bundle.",
@@ -390,6 +399,9 @@ CORS_EXPOSE_HEADERS = (
     "RateLimit",
     "RateLimit-Policy",
     "X-Request-Id",
+    # API evolution (api/deprecation.py): a browser client can see what is going away.
+    "Deprecation",
+    "Sunset",
 )
 # Browsers cap this (Chromium at 2 hours, Firefox at 24).
 CORS_PREFLIGHT_MAX_AGE = int(os.environ.get("CORS_PREFLIGHT_MAX_AGE", "86400"))
