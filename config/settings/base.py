@@ -359,6 +359,13 @@ API_KEY_TOUCH_SECONDS = int(os.environ.get("API_KEY_TOUCH_SECONDS", "300"))
 # Active keys of one kind (secret or publishable) a partner may hold: 2 allows rotation overlap.
 PARTNER_MAX_ACTIVE_KEYS_PER_KIND = 2
 
+# Hardening (issue 22): failed API-key authentications. Every malformed, unknown or wrong key
+# costs the caller's address one request of API_KEY_FAILURE_RATE (checked before any database
+# lookup; "" turns it off); past it, 429. Unknown prefixes are remembered apart from valid keys,
+# at most API_KEY_NEGATIVE_CACHE_MAX per worker (api/partner_keys.py).
+API_KEY_FAILURE_RATE = os.environ.get("API_KEY_FAILURE_RATE", "60/minute")
+API_KEY_NEGATIVE_CACHE_MAX = int(os.environ.get("API_KEY_NEGATIVE_CACHE_MAX", "1024"))
+
 # CORS (django-cors-headers): the public read API, the oEmbed endpoint and the OpenAPI document
 # are readable from any origin without credentials (no cookies, so `*` is safe); the editor API,
 # the admin and everything else never answer CORS. Which origins may use a publishable key is
