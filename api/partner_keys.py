@@ -26,11 +26,17 @@ that has spent its budget gets a 429 (`reason: too-many-failed-keys`) without an
 work. Prefixes found to be unknown are remembered in a memory of their own, bounded by
 `API_KEY_NEGATIVE_CACHE_MAX`, so a flood of them never pushes valid keys out of the key memory.
 A request's key is checked once, even when the hot path and DRF both ask (`VERIFIED`).
+
+What a shared cache may keep: an answer to a request that carried credentials (`X-Api-Key` or
+any `Authorization`) is `Cache-Control: private` and varies on both headers
+(`PrivateKeyedResponsesMiddleware`), so no shared cache ever serves one partner's answer, or
+its rate-limit fields, to another partner or to anonymous callers.
 """
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +45,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
 from django.db import DatabaseError
 from django.dispatch import receiver
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -387,3 +394,41 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE
+
+
+CREDENTIAL_HEADERS = ("HTTP_X_API_KEY", "HTTP_AUTHORIZATION")
+KEYED_VARY = ("X-Api-Key", "Authorization")
+
+
+def private_cache_control(value: str) -> str:
+    """A Cache-Control value with `public` made `private` and shared-cache directives dropped."""
+    directives = []
+    for part in value.split(","):
+        directive = part.strip()
+        name = directive.partition("=")[0].strip().lower()
+        if name in ("public", "private", "s-maxage", "proxy-revalidate") or not directive:
+            continue
+        directives.append(directive)
+    return ", ".join(["private", *directives])
+
+
+class PrivateKeyedResponsesMiddleware:
+    """Answers to requests that carried credentials are private to that caller.
+
+    Public reads say `public` so that shared caches keep them; an answer computed for a key
+    (its partner's rate-limit fields, its origin checks) must not be kept there and handed to
+    anyone else. Place it outside every middleware that may answer (the hot path included).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        meta = request.META
+        if CREDENTIAL_HEADERS[0] in meta or CREDENTIAL_HEADERS[1] in meta:
+            control = response.get("Cache-Control")
+            if control and "no-store" not in control:
+                response["Cache-Control"] = private_cache_control(control)
+            patch_vary_headers(response, KEYED_VARY)
+        return response

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "api.csp.HTMLContentSecurityPolicyMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.ratelimit.headers.RateLimitHeadersMiddleware",
+    # Hardening (issue 22): answers to keyed requests are `private` (api/partner_keys.py).
+    "api.partner_keys.PrivateKeyedResponsesMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.middleware.DatabaseUnavailableMiddleware",
     "api.compression.StrongETagGZipMiddleware",
