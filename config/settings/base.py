@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Hardening (issue 22): first, so that nothing sees an X-Forwarded-Proto (or -Host, -Port)
+    # that did not come from one of TRUSTED_PROXIES (api/client_ip.py).
+    "api.client_ip.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
