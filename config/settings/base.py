@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "api.partner_keys.PrivateKeyedResponsesMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.middleware.DatabaseUnavailableMiddleware",
+    # Hardening (issue 22): an admin list filter the database refuses is a 400, not a 500.
+    "api.admin_guard.AdminLookupGuardMiddleware",
     "api.compression.StrongETagGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +209,9 @@ AXES_LOCKOUT_PARAMETERS = [
 AXES_CLIENT_IP_CALLABLE = "api.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# Hardening (issue 22): a failed sign-in is recorded under at most 255 characters of its
+# username (what axes can store), so any length is counted, never a 500 (api/admin_guard.py).
+AXES_USERNAME_CALLABLE = "api.admin_guard.axes_username"
 
 # Content-Security-Policy of our HTML pages (the admin, Swagger UI, ReDoc; api/csp.py). Every
 # asset is local; styles may be inline because ReDoc and Swagger UI inject their CSS at run
