@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Hardening (issue 22): first, so that nothing sees an X-Forwarded-Proto (or -Host, -Port)
+    # that did not come from one of TRUSTED_PROXIES (api/client_ip.py).
+    "api.client_ip.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -65,8 +68,12 @@ MIDDLEWARE = [
     # API evolution: Deprecation, Sunset and Link on answers that concern something deprecated
     # (api/deprecation.py), outside the fast paths so that answers from memory get them too.
     "api.deprecation.DeprecationHeadersMiddleware",
+    # Hardening (issue 22): answers to keyed requests are `private` (api/partner_keys.py).
+    "api.partner_keys.PrivateKeyedResponsesMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
     "api.middleware.DatabaseUnavailableMiddleware",
+    # Hardening (issue 22): an admin list filter the database refuses is a 400, not a 500.
+    "api.admin_guard.AdminLookupGuardMiddleware",
     "api.compression.StrongETagGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -205,6 +212,9 @@ AXES_LOCKOUT_PARAMETERS = [
 AXES_CLIENT_IP_CALLABLE = "api.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# Hardening (issue 22): a failed sign-in is recorded under at most 255 characters of its
+# username (what axes can store), so any length is counted, never a 500 (api/admin_guard.py).
+AXES_USERNAME_CALLABLE = "api.admin_guard.axes_username"
 
 # Content-Security-Policy of our HTML pages (the admin, Swagger UI, ReDoc; api/csp.py). Every
 # asset is local; styles may be inline because ReDoc and Swagger UI inject their CSS at run
@@ -372,6 +382,13 @@ API_KEY_CACHE_MAX = int(os.environ.get("API_KEY_CACHE_MAX", "10000"))
 API_KEY_TOUCH_SECONDS = int(os.environ.get("API_KEY_TOUCH_SECONDS", "300"))
 # Active keys of one kind (secret or publishable) a partner may hold: 2 allows rotation overlap.
 PARTNER_MAX_ACTIVE_KEYS_PER_KIND = 2
+
+# Hardening (issue 22): failed API-key authentications. Every malformed, unknown or wrong key
+# costs the caller's address one request of API_KEY_FAILURE_RATE (checked before any database
+# lookup; "" turns it off); past it, 429. Unknown prefixes are remembered apart from valid keys,
+# at most API_KEY_NEGATIVE_CACHE_MAX per worker (api/partner_keys.py).
+API_KEY_FAILURE_RATE = os.environ.get("API_KEY_FAILURE_RATE", "60/minute")
+API_KEY_NEGATIVE_CACHE_MAX = int(os.environ.get("API_KEY_NEGATIVE_CACHE_MAX", "1024"))
 
 # CORS (django-cors-headers): the public read API, the oEmbed endpoint and the OpenAPI document
 # are readable from any origin without credentials (no cookies, so `*` is safe); the editor API,
