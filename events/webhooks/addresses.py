@@ -104,10 +104,12 @@ def address_refusal(address: Address, *, allow_local: bool) -> str | None:
         return f"{address} is a multicast address"
     if isinstance(address, ipaddress.IPv4Address) and address in CGNAT:
         return f"{address} is a carrier-grade NAT (shared) address"
+    if address.is_reserved:
+        return f"{address} is a reserved address"
     if address.is_private:
         return f"{address} is a private address"
-    if address.is_reserved or not address.is_global:
-        return f"{address} is a reserved address"
+    if not address.is_global:
+        return f"{address} is not a public address"
     return None
 
 
