@@ -307,7 +307,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SORT_OPERATION_PARAMETERS": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Webhooks (api/v1/webhooks/): named, so they never take another "state" enum's name.
+        "DeliveryStateEnum": "events.webhooks.models.DeliveryState",
+        "WebhookEventTypeEnum": "events.types.EventType",
+        # The working copy's state (api/v1/editor/schemas.py) keeps the name it always had.
+        "StateEnum": ["draft", "live", "unpublished", "deleted"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.renditions.hooks.document_detail_jsonld",
@@ -330,6 +336,11 @@ SPECTACULAR_SETTINGS = {
             "name": "editor",
             "description": "Authenticated editing of working copies, publishing and import/export. "
             "Writes need `If-Match` with the working copy's current ETag.",
+        },
+        {
+            "name": "webhooks",
+            "description": "Partners' webhook endpoints, signed per Standard Webhooks: "
+            "register, test, rotate the secret, read the delivery log. Needs your secret key.",
         },
     ],
 }
