@@ -225,9 +225,9 @@ class RotateSecretView(WebhooksView):
 class DeliveryPagination(StrictCursorPagination):
     """Deliveries, newest first."""
 
-    orderings = {"-created": ("-id",)}
+    orderings = {"-created": ("-created_at", "-id")}
     default_ordering = "-created"
-    ordering = ("-id",)
+    ordering = ("-created_at", "-id")
 
 
 class DeliveryListView(WebhooksView):
