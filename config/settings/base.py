@@ -139,7 +139,7 @@ DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "5"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "email"],
+        "QUEUES": ["default", "email", "webhooks"],
     }
 }
 # A worker that has not written its heartbeat for this many seconds is presumed dead, and the
@@ -325,6 +325,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewStateEnum": "api.v1.editor.review_schemas.REVIEW_STATES",
         "ReviewRoundStateEnum": "api.v1.editor.review_schemas.ROUND_STATES",
         "StateEnum": "api.v1.editor.review_schemas.WORKING_COPY_STATES",
+        # Webhooks (api/v1/webhooks/): named, so they never take another "state" enum's name.
+        "DeliveryStateEnum": "events.webhooks.models.DeliveryState",
+        "WebhookEventTypeEnum": "events.types.EventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -354,6 +357,11 @@ SPECTACULAR_SETTINGS = {
             "name": "editor",
             "description": "Authenticated editing of working copies, publishing and import/export. "
             "Writes need `If-Match` with the working copy's current ETag.",
+        },
+        {
+            "name": "webhooks",
+            "description": "Partners' webhook endpoints, signed per Standard Webhooks: "
+            "register, test, rotate the secret, read the delivery log. Needs your secret key.",
         },
     ],
 }
@@ -425,6 +433,34 @@ CORS_PREFLIGHT_MAX_AGE = int(os.environ.get("CORS_PREFLIGHT_MAX_AGE", "86400"))
 
 # Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
 SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))
+
+# Webhooks for partners (events/webhooks/, docs/partners/webhooks.md).
+# http URLs and loopback addresses are refused unless this is on (development only); private,
+# link-local and metadata addresses are refused always.
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", False)
+# Seconds to wait before each retry of a failed delivery (jittered by +-WEBHOOKS_RETRY_JITTER):
+# about a day in all. When it is spent the delivery fails and its endpoint is disabled.
+WEBHOOKS_RETRY_SCHEDULE = [
+    float(s)
+    for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,30,120,600,1800,3600,7200,14400,28800,28800")
+]
+WEBHOOKS_RETRY_JITTER = float(os.environ.get("WEBHOOKS_RETRY_JITTER", "0.2"))
+# An endpoint whose attempts fail this many times in a row is disabled (its partner is emailed).
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", "100"))
+WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT", "3"))
+WEBHOOKS_READ_TIMEOUT = float(os.environ.get("WEBHOOKS_READ_TIMEOUT", "10"))
+WEBHOOKS_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOKS_MAX_RESPONSE_BYTES", "65536"))
+# After a secret rotation the previous secret signs too, for this many hours.
+WEBHOOKS_SECRET_OVERLAP_HOURS = float(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+# Absolute links in payloads start with this (e.g. https://api.example.org); empty: paths only.
+WEBHOOKS_PUBLIC_BASE_URL = os.environ.get("WEBHOOKS_PUBLIC_BASE_URL", "")
+
+# Prometheus metrics at /metrics (api/metrics.py), never public: with METRICS_TOKEN set a
+# scrape must send `Authorization: Bearer <token>`; without it, only client addresses in
+# METRICS_ALLOWED_NETWORKS (CIDR ranges, none by default) may read them. Anyone else gets 404
+# (403 for a wrong token). Behind a local proxy every client looks local: use the token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "")
 
 LOGGING = {
     "version": 1,
