@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Surrogate keys for the edge cache, on every answer below (hot ones too); off without one.
+    "api.edge.SurrogateKeyMiddleware",
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "api.csp.HTMLContentSecurityPolicyMiddleware",
@@ -391,6 +393,13 @@ CORS_PREFLIGHT_MAX_AGE = int(os.environ.get("CORS_PREFLIGHT_MAX_AGE", "86400"))
 
 # Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
 SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))
+
+# Edge cache (issue 19 part 5; api/edge.py, events/edge.py, config/edge/default.vcl): with
+# EDGE_PURGE_URL set (the shared cache's URL, comma-separated for several), public answers
+# carry surrogate keys (`xkey`) and `Surrogate-Control: max-age=EDGE_MAX_AGE`, and the worker
+# purges the affected keys on every public change. Empty: no edge, no headers, no purges.
+EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
+EDGE_MAX_AGE = int(os.environ.get("EDGE_MAX_AGE", "86400"))
 
 LOGGING = {
     "version": 1,
