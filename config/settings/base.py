@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # that did not come from one of TRUSTED_PROXIES (api/client_ip.py).
     "api.client_ip.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Surrogate keys for the edge cache, on every answer below (hot ones too); off without one.
+    "api.edge.SurrogateKeyMiddleware",
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "api.csp.HTMLContentSecurityPolicyMiddleware",
@@ -461,6 +463,12 @@ WEBHOOKS_PUBLIC_BASE_URL = os.environ.get("WEBHOOKS_PUBLIC_BASE_URL", "")
 # (403 for a wrong token). Behind a local proxy every client looks local: use the token.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "")
+# Edge cache (issue 19 part 5; api/edge.py, events/edge.py, config/edge/default.vcl): with
+# EDGE_PURGE_URL set (the shared cache's URL, comma-separated for several), public answers
+# carry surrogate keys (`xkey`) and `Surrogate-Control: max-age=EDGE_MAX_AGE`, and the worker
+# purges the affected keys on every public change. Empty: no edge, no headers, no purges.
+EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
+EDGE_MAX_AGE = int(os.environ.get("EDGE_MAX_AGE", "86400"))
 
 LOGGING = {
     "version": 1,
