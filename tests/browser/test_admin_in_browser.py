@@ -176,3 +176,30 @@ def test_the_list_and_the_add_page_fit_the_window_and_a_new_treatment_saves(
         context.close()
     created = Treatment.objects.get(slug="a-new-treatment")
     assert created.version == 1 and created.summary == "Draft summary."
+
+
+def test_a_page_opened_before_someone_elses_save_is_refused_with_a_message(
+    live_server: Any, seed_published: Any, roles: dict[str, Any], browser: Any
+) -> None:
+    context, first = admin_page(browser)
+    try:
+        login(first, live_server.url, "editor")
+        second = context.new_page()
+        first.goto(change_url(live_server, seed_published))
+        second.goto(change_url(live_server, seed_published))
+        first.locator("#id_steps-0-detail").fill(EDITED_DETAIL)
+        save_and_continue(first)
+        assert any("was changed successfully" in m for m in success_messages(first))
+
+        second.locator("#id_steps-1-detail").fill("An edit made on a page opened too early.")
+        save_and_continue(second)
+        note = second.locator(".errornote")
+        assert note.is_visible()
+        stale = second.locator("ul.errorlist.nonfield").first
+        assert "Someone saved this treatment after you opened it" in stale.inner_text()
+        check_page(second)
+    finally:
+        context.close()
+    details = [detail for _, detail in step_details(seed_published)]
+    assert details[0] == EDITED_DETAIL, "the first save is kept"
+    assert not any("opened too early" in detail for detail in details), "the stale one is not"
