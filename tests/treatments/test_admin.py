@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from tests.editorial.support import approve
 from treatments.documents.build import build_content
 from treatments.models import AuditEntry, Publication, Revision, Risk, SlugAlias, Treatment
 from treatments.services import content_load, treatment_get_for_edit
@@ -370,6 +371,7 @@ def test_admin_publish_unpublish_and_revert_buttons(
     data = admin_form_data(client, url)
     data["summary"] = "A second revision."
     client.post(url, data)
+    approve(seed_published)  # a clinical reviewer signs the edit off (four eyes)
     version = Treatment.objects.get().version
     publish = reverse("admin:treatment_publish", args=[seed_published.pk])
     client.post(publish, {"expected_version": version, "change_note": "second"})
