@@ -17,6 +17,7 @@ from tests.browser.admin_support import (
     login,
     scroll_to,
 )
+from tests.editorial.support import approve
 from treatments.documents.build import build_content
 from treatments.models import Publication, Treatment
 from treatments.services import treatment_get_for_edit
@@ -128,6 +129,13 @@ def test_a_publisher_saves_then_publishes_from_the_change_page_and_the_api_answe
         assert any("was changed successfully" in m for m in success_messages(page))
 
         publishing = page.locator(".treatment-publishing")
+        publishing.get_by_role("button", name="Publish", exact=True).click()
+        page.wait_for_load_state()
+        refusal = " ".join(page.locator("ul.messagelist li.error").all_inner_texts())
+        assert "approv" in refusal.lower(), "four eyes: no publish before a clinical approval"
+
+        approve(Treatment.objects.get())  # a clinical reviewer signs the saved version off
+        page.reload()
         publishing.scroll_into_view_if_needed()
         publishing.get_by_label("Change note").fill("Summary reworded.")
         guide_screenshot(page, "publishing")
