@@ -18,6 +18,7 @@ from tests.browser.admin_support import (
     scroll_to,
 )
 from tests.editorial.support import approve
+from treatments import services
 from treatments.documents.build import build_content
 from treatments.models import Publication, Treatment
 from treatments.services import treatment_get_for_edit
@@ -211,3 +212,27 @@ def test_a_page_opened_before_someone_elses_save_is_refused_with_a_message(
     details = [detail for _, detail in step_details(seed_published)]
     assert details[0] == EDITED_DETAIL, "the first save is kept"
     assert not any("opened too early" in detail for detail in details), "the stale one is not"
+
+
+def test_the_history_pages_and_a_deleted_treatments_page_fit_and_pass_axe(
+    live_server: Any, seed_published: Any, roles: dict[str, Any], browser: Any
+) -> None:
+    services.treatment_delete(
+        treatment_id=seed_published.pk, expected_version=seed_published.version, actor=None
+    )
+    context, page = admin_page(browser)
+    try:
+        login(page, live_server.url, "publisher")
+        page.goto(change_url(live_server, seed_published))
+        assert page.get_by_role("button", name="Restore").is_visible()
+        check_page(page)
+        for name, args in [
+            ("treatments_treatment_history", [seed_published.pk]),
+            ("treatments_auditentry_changelist", []),
+            ("treatments_revision_changelist", []),
+            ("treatments_category_changelist", []),
+        ]:
+            page.goto(live_server.url + reverse(f"admin:{name}", args=args))
+            check_page(page)
+    finally:
+        context.close()
