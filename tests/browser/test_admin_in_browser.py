@@ -167,6 +167,8 @@ def test_the_list_and_the_add_page_fit_the_window_and_a_new_treatment_saves(
         login(page, live_server.url, "editor")
         page.goto(live_server.url + reverse("admin:treatments_treatment_changelist"))
         assert page.get_by_role("link", name="Bone Marrow Stem Cell Injection").count() == 1
+        scroll, width = page.locator(".results").evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert scroll <= width, "every column of the list shows without scrolling the table"
         check_page(page, screenshot="list")
 
         page.goto(live_server.url + reverse("admin:treatments_treatment_add"))
