@@ -12,6 +12,7 @@ from treatments.services import (
     ConflictError,
     ContentInvalidError,
     ForbiddenError,
+    IdentityConflictError,
     NotFoundError,
     PublishRefusedError,
     ServiceError,
@@ -29,6 +30,7 @@ SERVICE_STATUS: dict[type[ServiceError], tuple[int, str]] = {
     ConflictError: (409, "edit-conflict"),
     PublishRefusedError: (409, "publish-refused"),
     StateError: (409, "invalid-state"),
+    IdentityConflictError: (409, "identity-conflict"),
 }
 
 

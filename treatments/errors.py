@@ -62,6 +62,12 @@ class NotFoundError(ServiceError):
     title = "Not found"
 
 
+class IdentityConflictError(ServiceError):
+    """An import names one treatment by its id and another by its slug."""
+
+    title = "Identity conflict"
+
+
 class StateError(ServiceError):
     """The action does not apply to the treatment's current state."""
 

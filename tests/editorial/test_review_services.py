@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from editorial.models import Approval, ReviewComment, ReviewRound, ReviewState
+from editorial.models import Approval, ReviewComment, ReviewerProfile, ReviewRound, ReviewState
 from editorial.selectors import approval_current, approval_status, review_summary
 from editorial.services import (
     review_approve,
@@ -337,8 +337,8 @@ def test_the_reviewer_profile_command_sets_the_published_credentials(db: Any) ->
     call_command(
         "reviewer_profile", "dr-who", "--credentials", "MD (test)", "--display-name", "Dr W"
     )
-    user.reviewer_profile.refresh_from_db()
-    assert (user.reviewer_profile.display_name, user.reviewer_profile.credentials) == (
+    profile = ReviewerProfile.objects.get(user=user)
+    assert (profile.display_name, profile.credentials) == (
         "Dr W",
         "MD (test)",
     )

@@ -48,4 +48,6 @@ urlpatterns = [
         name="editor-treatment-export",
     ),
     path("", include("api.v1.editor.review_urls")),
+    path("", include("api.v1.editor.diff_and_preview_urls")),
+    path("", include("api.v1.editor.schedule_urls")),
 ]
