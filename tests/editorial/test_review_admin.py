@@ -144,3 +144,14 @@ def test_the_review_page_needs_a_staff_user_who_may_view_treatments(
     client.force_login(reviewer)
     assert client.get(_page(seed_published)).status_code == 200
     assert client.get(reverse("admin:editorial_reviewround_changelist")).status_code == 200
+
+
+def test_the_treatment_change_page_links_to_the_review_in_a_panel(
+    client: Client, roles: dict[str, User], seed_published: Treatment
+) -> None:
+    _edit(seed_published, roles["editor"])
+    client.force_login(roles["editor"])
+    page = client.get(reverse("admin:treatments_treatment_change", args=[seed_published.pk]))
+    html = page.content.decode()
+    assert "Clinical review" in html and _page(seed_published) in html
+    assert "publishing needs a clinical reviewer&#x27;s approval" in html
