@@ -205,4 +205,11 @@ def overdue_actions_run(*, now: dt.datetime | None = None) -> list[tuple[int, st
         .order_by("run_at", "id")
         .values_list("pk", flat=True)
     )
-    return [(pk, scheduled_action_run(action_id=pk, now=now)) for pk in list(due)]
+    outcomes = []
+    for pk in list(due):
+        try:
+            outcomes.append((pk, scheduled_action_run(action_id=pk, now=now)))
+        except Exception:  # the database failed under us: its queued task tries again later
+            logger.exception("Scheduled action #%s could not be run on start", pk)
+            outcomes.append((pk, "error"))
+    return outcomes
