@@ -154,7 +154,12 @@ def test_a_publisher_schedules_a_release_and_cancels_the_schedule(
 def test_a_publisher_schedules_a_treatment_and_cancels_it_from_the_upcoming_list(
     page: Any, live_server: Any, drafts: list[Treatment]
 ) -> None:
-    page.goto(f"{live_server.url}/admin/releases/scheduledaction/treatment/{drafts[0].pk}/")
+    change = f"{live_server.url}/admin/treatments/treatment/{drafts[0].pk}/change/"
+    page.goto(change)
+    panel = page.locator(".treatment-panel", has_text="Schedule")
+    assert "Nothing scheduled." in panel.inner_text()
+    panel.locator("a", has_text="Schedule").click()
+    page.wait_for_url(f"**/admin/releases/scheduledaction/treatment/{drafts[0].pk}/")
     _fits(page)
     page.select_option("#id_action", "publish")
     when = timezone.localtime() + dt.timedelta(hours=3)
@@ -164,6 +169,10 @@ def test_a_publisher_schedules_a_treatment_and_cancels_it_from_the_upcoming_list
     page.wait_for_selector("text=Scheduled: publish")
     action = ScheduledAction.objects.get()
     assert (action.kind, action.version, action.note) == ("publish", 1, "After the announcement.")
+    page.goto(change)
+    assert (
+        f"Next: publish at {when:%Y-%m-%d %H:%M}" in page.locator(".treatment-panels").inner_text()
+    )
 
     page.goto(f"{live_server.url}/admin/releases/scheduledaction/")
     _fits(page)
