@@ -38,8 +38,9 @@ def test_a_human_edit_cannot_be_scheduled_until_a_reviewer_approves_it(
     drafts: list[Treatment], people: dict[str, User]
 ) -> None:
     edit(drafts[0], summary="An editor's wording.", actor=people["editor"])
-    with pytest.raises(services.PublishRefusedError, match="approve"):
+    with pytest.raises(services.PublishRefusedError, match="approve") as refused:
         _schedule(drafts[0], people["publisher"])
+    assert refused.value.code == "approval_missing"
 
     reviewer = make_reviewer()
     approve(drafts[0], reviewer)
@@ -87,6 +88,7 @@ def test_a_release_names_the_member_without_an_approval(
 
     assert [m["treatment"] for m in refused.value.members] == [str(drafts[1].pk)]
     assert "approve" in refused.value.members[0]["problems"][0]
+    assert refused.value.members[0]["codes"] == ["approval_missing"]
     assert not Revision.objects.exists()
 
     approve(drafts[1])
