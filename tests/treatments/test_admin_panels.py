@@ -24,6 +24,17 @@ def _silent_panel(request: Any, treatment: Any) -> None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def _no_other_panels() -> Iterator[None]:
+    """Hide the panels the installed rooms register (schedules, review, ...) during each test."""
+    installed = change_page_panels()
+    for panel in installed:
+        change_page_panel_unregister(panel)
+    yield
+    for panel in installed:
+        change_page_panel_register(panel)
+
+
 @pytest.fixture
 def no_panels() -> Iterator[None]:
     """None of the panels the rooms above registered (e.g. editorial's review), for this test."""
