@@ -3,7 +3,8 @@
 No external assets (the CSS and the optional auto-height script are inline and allowed by
 their hashes in the Content-Security-Policy), no cookies, no JavaScript needed to read it. The
 HTML is rendered once per document ETag, host and options in each worker; its ETag is a hash
-of the bytes served.
+of the bytes served. The card is rate-limited like the public API (per client address, the
+anonymous policy): past the limit it is a small 429 page with Retry-After, and a 304 is free.
 """
 
 import base64
@@ -22,10 +23,12 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotFound
 
 from api.conditional import is_not_modified, not_modified, stamp
+from api.hot import AnonymousReader
 from api.live.documents import Gone, LiveDocument, live_document
 from api.live.headers import live_cache_control
 from api.live.rendered import Renderings
 from api.problems import problem_response
+from api.throttles import PublicRateThrottle, refund_free_answers
 from api.v1.links import treatment_path
 from api.v1.renditions.jsonld import base_url, card_path, rendered_jsonld
 from treatments.renditions.card import SECTION_TITLES, treatment_card
@@ -152,10 +155,39 @@ def status_page(status: int, *, heading: str, message: str, options: CardOptions
     return response
 
 
+def _rate_limited(request: HttpRequest) -> tuple[PublicRateThrottle, HttpResponse | None]:
+    """The public rate limit, by client address (an iframe sends no API key): a 429 page or None.
+
+    Checked before anything else, the key option included (naming a key costs a lookup).
+    """
+    throttle = PublicRateThrottle()
+    if throttle.allow_request(AnonymousReader(request), None):
+        return throttle, None
+    wait = int(throttle.wait() or 1)
+    page = status_page(
+        429,
+        heading="Too many requests",
+        message=f"Too many cards were asked for from this address; try again in {wait} s.",
+        options=CardOptions(),
+    )
+    page["Retry-After"] = str(wait)
+    page["Cache-Control"] = "no-store"  # about this client, not the card: never shared
+    return throttle, _headers(page, "*")
+
+
 @xframe_options_exempt
 @require_safe
 def treatment_card_view(request: HttpRequest, key: str) -> HttpResponse:
     """GET /embed/v1/treatments/{key}/: the card, a 410 page if withdrawn, a 404 page if unknown."""
+    throttle, refused = _rate_limited(request)
+    if refused is not None:
+        return refused
+    response = _card_response(request, key)
+    refund_free_answers([throttle], response)
+    return response
+
+
+def _card_response(request: HttpRequest, key: str) -> HttpResponse:
     try:
         options = card_options(request.GET)
         ancestors = frame_ancestors(options.key)

@@ -47,5 +47,7 @@ urlpatterns = [
         views.ExportView.as_view(),
         name="editor-treatment-export",
     ),
+    path("", include("api.v1.editor.review_urls")),
     path("", include("api.v1.editor.diff_and_preview_urls")),
+    path("", include("api.v1.editor.schedule_urls")),
 ]
