@@ -89,7 +89,10 @@ def test_the_diff_page_shows_the_draft_against_live_side_by_side_and_any_two_rev
     try:
         page = context.new_page()
         _log_in(page, live_server.url)
-        page.goto(f"{live_server.url}/admin/previews/previewlink/compare/{history.pk}/")
+        # From the treatment's change page, as an editor gets there.
+        page.goto(f"{live_server.url}/admin/treatments/treatment/{history.pk}/change/")
+        page.click("text=Compare with live")
+        page.wait_for_url(f"**/admin/previews/previewlink/compare/{history.pk}/")
         heads = page.locator("table.diff thead th")
         # (The admin's CSS upper-cases table heads: compare the text, not how it looks.)
         assert heads.nth(1).text_content() == "Live (revision 2)"
@@ -139,7 +142,9 @@ def test_a_preview_link_made_in_the_admin_opens_for_anyone_until_it_is_revoked(
     try:
         page = context.new_page()
         _log_in(page, live_server.url)
-        page.goto(f"{live_server.url}/admin/previews/previewlink/treatment/{history.pk}/")
+        page.goto(f"{live_server.url}/admin/treatments/treatment/{history.pk}/change/")
+        page.click(".treatment-panel >> text=Preview links")
+        page.wait_for_url(f"**/admin/previews/previewlink/treatment/{history.pk}/")
         page.fill("#id_note", "Dr Reviewer")
         page.select_option("#id_days", "3")
         page.click("input[value='Create preview link']")

@@ -24,6 +24,17 @@ def _silent_panel(request: Any, treatment: Any) -> None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def no_other_panels() -> Iterator[None]:
+    """The rooms' own panels (diffs, preview links ...) are set aside during these tests."""
+    registered = change_page_panels()
+    for panel in registered:
+        change_page_panel_unregister(panel)
+    yield
+    for panel in registered:
+        change_page_panel_register(panel)
+
+
 @pytest.fixture
 def panels() -> Iterator[None]:
     change_page_panel_register(_schedule_panel)
