@@ -138,7 +138,8 @@ def test_a_preview_link_made_in_the_admin_opens_for_anyone_until_it_is_revoked(
     live_server: Any, browser: Any, roles: dict[str, Any], history: Any, artifacts: Any
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    reviewer = browser.new_context()  # no admin account, no session
+    # No admin account, no session. (axe is injected as a script: the page's CSP would refuse it.)
+    reviewer = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     try:
         page = context.new_page()
         _log_in(page, live_server.url)
@@ -161,6 +162,8 @@ def test_a_preview_link_made_in_the_admin_opens_for_anyone_until_it_is_revoked(
         card = outside.frame_locator("iframe")
         assert card.locator("p.summary").inner_text() == DRAFT_SUMMARY
         assert NEW_STEP in card.locator("ol.steps").inner_text()
+        _no_horizontal_scroll(outside)
+        assert _axe(outside) == []
 
         page.goto(f"{live_server.url}/admin/previews/previewlink/treatment/{history.pk}/")
         page.click("input[value='Revoke']")
