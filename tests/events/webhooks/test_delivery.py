@@ -253,3 +253,26 @@ def test_a_ping_is_signed_and_tried_once(
     assert body["type"] == "webhook.ping"
     endpoint.refresh_from_db()
     assert endpoint.enabled and endpoint.consecutive_failures == 0, "a ping judges nothing"
+
+
+def test_a_later_event_fanned_out_first_waits_for_the_earlier_ones_fan_out(
+    seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver
+) -> None:
+    from events.models import OutboxEvent
+    from events.tasks import handle_event
+    from events.webhooks.delivery import FAN_OUT_HANDLER
+
+    _publish(seed_draft.pk)
+    edit_and_publish(seed_draft.pk, lambda content: content.update(summary="Second."))
+    first, second = OutboxEvent.objects.order_by("id")
+    # A worker happens to fan out the second event before the first (parallel workers).
+    handle_event.call(event_id=second.pk, handler=FAN_OUT_HANDLER)
+    assert Delivery.objects.get().event == second
+
+    run_tasks()
+
+    assert _types(receiver) == ["treatment.published", "treatment.updated"]
+    assert [json.loads(r.body)["data"]["sequence"] for r in receiver.requests] == [
+        first.sequence,
+        second.sequence,
+    ]
