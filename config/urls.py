@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/oembed/", OEmbedView.as_view(), name="oembed"),
     path("api/", include("api.urls")),
     path("embed/", include("embed.urls")),
+    # Preview links (signed, expiring): drafts for reviewers without an account; never public.
+    path("preview/", include("embed.preview")),
     # Prometheus metrics of the worker and the webhooks: token or internal addresses only.
     path("metrics", metrics_view, name="metrics"),
 ]
