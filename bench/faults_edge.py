@@ -16,6 +16,9 @@ edge holds it, are withdrawn one by one by a long-lived process calling the
                     while it was paused answers 410 through it (until then it serves them stale)
     edge killed     varnishd killed (connections refused), withdrawals, then a fresh varnishd
                     (empty cache): every purge run must still end as succeeded
+    edge back       as edge normal, after the faults
+
+A first group of withdrawals warms the publisher and the worker up and is not counted.
 
 Lost: a treatment still served (200) through the edge, or a purge run not succeeded, 60 s
 after Varnish was back. Raw figures go to bench/out/faults-edge.json.
@@ -41,7 +44,7 @@ from typing import Any
 from bench.faults import OUT, PY, ROOT, free_port, gunicorn, log, wait_for_port
 from config.edge import varnish
 
-EDGE_PHASES = ["edge normal", "edge paused", "edge resumed", "edge killed"]
+EDGE_PHASES = ["edge normal", "edge paused", "edge resumed", "edge killed", "edge back"]
 LOST_AFTER_SECONDS = 60.0
 # A long-lived publisher: reads "withdraw <slug>" lines, answers one JSON line per change.
 PUBLISHER = """
@@ -213,8 +216,8 @@ def run_edge_phases(args: argparse.Namespace, env: dict[str, str], slugs: list[s
         log(f"edge phases skipped: {reason}")
         return
     per_phase = args.edge_changes
-    if len(slugs) < 3 * per_phase + 10:
-        raise SystemExit(f"--edge-changes {per_phase} needs {3 * per_phase + 10} treatments")
+    if len(slugs) < 5 * per_phase + 10:
+        raise SystemExit(f"--edge-changes {per_phase} needs {5 * per_phase + 10} treatments")
     env = {
         **env,
         "EVENTS_RETRY_BASE_SECONDS": "1",
@@ -247,7 +250,7 @@ def run_edge_phases(args: argparse.Namespace, env: dict[str, str], slugs: list[s
         ]
         for reader in readers:
             reader.start()
-        groups = [slugs[i * per_phase : (i + 1) * per_phase] for i in range(3)]
+        groups = [slugs[i * per_phase : (i + 1) * per_phase] for i in range(5)]
         try:
             report["phases"] = _phases(cache, publisher, groups, env, started_at)
         finally:
@@ -293,25 +296,10 @@ def _phases(
     started_at: float,
 ) -> dict[str, Any]:
     phases: dict[str, Any] = {}
-    normal, paused, killed = groups
-
-    # Varnish up: commit -> 410 through the edge, one treatment at a time.
-    start = time.time()
-    _warm(cache.port, normal)
-    purge_ms = []
-    changes = []
-    for slug in normal:
-        change = publisher.withdraw(slug)
-        changes.append(change)
-        gone = _wait_410(cache.port, [slug], time.time() + LOST_AFTER_SECONDS)[slug]
-        purge_ms.append(None if gone is None else round((gone - change["committed"]) * 1000, 1))
-    phases["edge normal"] = {
-        "start": start,
-        "end": time.time(),
-        **_latencies(changes),
-        "commit_to_410_ms": purge_ms,
-        "lost": sum(1 for v in purge_ms if v is None),
-    }
+    warmup, normal, paused, killed, again = groups
+    # Not counted: the publisher's and the worker's first change (imports, connections).
+    _up_phase(cache, publisher, warmup)
+    phases["edge normal"] = _up_phase(cache, publisher, normal)
     log("phase done: edge normal")
 
     # Varnish paused: it keeps its (now stale) copies; purges time out and are retried.
@@ -362,7 +350,29 @@ def _phases(
         + sum(n for status, n in runs.items() if status != "succeeded"),
     }
     log("phase done: edge killed")
+    phases["edge back"] = _up_phase(cache, publisher, again)
+    log("phase done: edge back")
     return phases
+
+
+def _up_phase(cache: Varnish, publisher: Publisher, slugs: list[str]) -> dict[str, Any]:
+    """Varnish up: withdraw each treatment (held by the edge), time commit -> 410 through it."""
+    start = time.time()
+    _warm(cache.port, slugs)
+    purge_ms = []
+    changes = []
+    for slug in slugs:
+        change = publisher.withdraw(slug)
+        changes.append(change)
+        gone = _wait_410(cache.port, [slug], time.time() + LOST_AFTER_SECONDS)[slug]
+        purge_ms.append(None if gone is None else round((gone - change["committed"]) * 1000, 1))
+    return {
+        "start": start,
+        "end": time.time(),
+        **_latencies(changes),
+        "commit_to_410_ms": purge_ms,
+        "lost": sum(1 for v in purge_ms if v is None),
+    }
 
 
 def _print(report: dict[str, Any]) -> None:
