@@ -394,7 +394,7 @@ def main() -> None:
             from bench.faults_edge import run_edge_phases
 
             args.scratch = str(scratch)
-            run_edge_phases(args, env, _live_slugs(database_url))
+            run_edge_phases(args, env, _live_slugs(database_url), gunicorn)
     finally:
         redis.kill()
         with contextlib.suppress(subprocess.CalledProcessError):

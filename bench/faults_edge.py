@@ -32,17 +32,35 @@ import http.client
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.faults import OUT, PY, ROOT, free_port, gunicorn, log, wait_for_port
+from bench.driver.environment import OUT, PY, ROOT, free_port
 from config.edge import varnish
+
+# gunicorn(env, workers, log_path) -> a context manager yielding its port (bench/faults.py's).
+Gunicorn = Callable[[dict[str, str], int, Path], contextlib.AbstractContextManager[int]]
+
+
+def log(message: str) -> None:
+    print(f"[faults {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
 
 EDGE_PHASES = ["edge normal", "edge paused", "edge resumed", "edge killed", "edge back"]
 LOST_AFTER_SECONDS = 60.0
@@ -209,7 +227,9 @@ def _wait_410(port: int, slugs: list[str], deadline: float) -> dict[str, float |
     return gone
 
 
-def run_edge_phases(args: argparse.Namespace, env: dict[str, str], slugs: list[str]) -> None:
+def run_edge_phases(
+    args: argparse.Namespace, env: dict[str, str], slugs: list[str], gunicorn: Gunicorn
+) -> None:
     """The edge phases on the site of `env` (its database holds the published `slugs`)."""
     reason = varnish.missing()
     if reason:
