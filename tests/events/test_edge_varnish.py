@@ -341,3 +341,29 @@ def test_with_varnish_down_publishing_works_and_the_purge_is_retried(edge: Edge)
     assert edge.get(DETAIL).status == 410
     _withdraw_or_publish(edge, "publish")
     _wait(lambda: edge.get(DETAIL).status == 200, "the restored treatment through the edge", 10)
+
+
+def test_an_unreachable_origin_is_a_problem_json_503_at_the_edge(tmp_path: Path) -> None:
+    _skip_or_fail_without_varnish()
+    port = free_port()
+    vcl = varnish.prepare(origin=f"127.0.0.1:{free_port()}", workdir=tmp_path)  # nothing there
+    command = varnish.command(listen=f"127.0.0.1:{port}", vcl=vcl, workdir=tmp_path)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        answer: Answer | None = None
+
+        def answered() -> bool:
+            nonlocal answer
+            assert process.poll() is None, "varnishd exited"
+            with contextlib.suppress(OSError):
+                answer = request(port, "GET", "/api/v1/")
+            return answer is not None
+
+        _wait(answered, "varnishd to answer")
+        assert answer is not None and answer.status == 503
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.headers["Retry-After"] == "5"
+        assert json.loads(answer.body)["status"] == 503
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
