@@ -34,6 +34,9 @@ class Change:
     migration: str = ""
     # Pages of the docs site that explain it: (title, path under docs/).
     see: tuple[tuple[str, str], ...] = ()
+    # The operation ids (openapi.yaml) it adds or concerns. Every operation added since the
+    # last release must be named by an entry (tests/api/test_changelog.py).
+    operations: tuple[str, ...] = ()
 
     @property
     def link(self) -> str:
@@ -53,6 +56,7 @@ CHANGES: tuple[Change, ...] = (
         "`GET /api/v1/changelog/`: this changelog as JSON (date, kind, what, migration hint, "
         "link), and every active deprecation with its `Deprecation` and `Sunset` dates.",
         see=(("API evolution", "reference/api-evolution.md"),),
+        operations=("changelog",),
     ),
     Change(
         "2026-12-05-deprecation-headers",
