@@ -9,16 +9,22 @@ trusted proxy appends the address it saw, and everything left of that may be for
 
 django-axes and the rate limits both call `client_ip`, so a login lock-out and a throttle can
 never disagree about who the client is.
+
+The other proxy headers are no different: `X-Forwarded-Proto` decides whether Django thinks the
+request is secure (`SECURE_PROXY_SSL_HEADER`: the HTTPS redirect, secure cookies, the scheme of
+absolute links), `X-Forwarded-Host`/`-Port` the host of absolute links. `ProxyHeadersMiddleware`
+(first in MIDDLEWARE) removes them from a request that did not come from a trusted proxy.
 """
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseBase
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -121,3 +127,45 @@ def client_ip(request: HasMeta) -> str:
         peer = address
     # Every hop was one of ours (or the chain broke): the nearest trustworthy address.
     return str(peer)
+
+
+# Headers only a proxy of ours may set (WSGI names); the SECURE_PROXY_SSL_HEADER's is added.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_SCHEME",
+    "HTTP_X_FORWARDED_SSL",
+    "HTTP_FORWARDED",
+)
+
+
+def proxy_header_names() -> tuple[str, ...]:
+    """The environ keys of the headers believed only from a trusted proxy."""
+    ssl_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if ssl_header and ssl_header[0] not in PROXY_HEADERS:
+        return (*PROXY_HEADERS, ssl_header[0])
+    return PROXY_HEADERS
+
+
+def drop_untrusted_proxy_headers(meta: MutableMapping[str, Any]) -> None:
+    """Remove the proxy headers from a request whose peer is not one of TRUSTED_PROXIES."""
+    names = proxy_header_names()
+    if not any(name in meta for name in names):
+        return
+    _text, peer, proxied = _peer(str(meta.get("REMOTE_ADDR") or ""))
+    if peer is not None and proxied:
+        return
+    for name in names:
+        meta.pop(name, None)
+
+
+class ProxyHeadersMiddleware:
+    """Believe X-Forwarded-Proto/-Host/-Port only from TRUSTED_PROXIES (place it first)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        drop_untrusted_proxy_headers(request.META)
+        return self.get_response(request)

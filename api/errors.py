@@ -87,6 +87,9 @@ def problem_exception_handler(
             errors = exc.errors
         if isinstance(exc, ConflictError):
             extra["current_version"] = exc.current_version
+        if exc.code:
+            # The precise reason (e.g. approval_void) names the problem type and is given as is.
+            service_code = exc.code.replace("_", "-")
         body = problem_body(
             status=code_status,
             code=service_code,
@@ -96,6 +99,8 @@ def problem_exception_handler(
             errors=errors,
             **extra,
         )
+        if exc.code:
+            body["code"] = exc.code
         set_rollback()
         return Response(body, status=code_status, content_type=PROBLEM_CONTENT_TYPE)
 

@@ -1,13 +1,23 @@
-"""Cursor pagination over the read model: no COUNT(*), capped page size, strict parameters."""
+"""Cursor pagination over the read model: no COUNT(*), capped page size, strict parameters.
 
+Cursors are signed: only a cursor this API issued (for the same ordering) is accepted, any
+other (forged, edited, or from another ordering) is a 400 (`cursor_seal`, `cursor_verify`).
+"""
+
+import binascii
+from base64 import b64decode, b64encode
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.crypto import constant_time_compare
 from pydantic import BaseModel, Field
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 # A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
 # its alphabet: DRF writes the position as standard base64 (padding included).
@@ -15,7 +25,8 @@ CURSOR_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=
 CURSOR_SCHEMA = {"type": "string", "minLength": 4, "pattern": CURSOR_PATTERN}
 CURSOR_DESCRIPTION = (
     "An opaque token the API mints: take it from `next` or `previous` as is. It is base64 "
-    "(the pattern), but only a cursor this API issued is accepted; any other is a 400."
+    "(the pattern) and signed: only a cursor this API issued, for the same `ordering`, is "
+    "accepted; any other is a 400."
 )
 
 
@@ -47,6 +58,51 @@ class PageLinks(BaseModel):
 PAGE_LINKS_SCHEMA: dict[str, Any] = {
     key: value for key, value in PageLinks.model_json_schema().items() if key != "title"
 }
+# Signed cursors. DRF's cursor is base64 of a query string (o=offset, r=reverse, p=position);
+# a signed one adds `s=<HMAC of that query string and the ordering>` as the last pair, so it is
+# still base64 of a query string (DRF's own decoding ignores `s`) and matches CURSOR_PATTERN.
+CURSOR_SALT = "treatment-knowledge.cursor.v1"
+SIGNATURE_PAIR = "s="
+
+
+def _cursor_signature(querystring: str, ordering: tuple[str, ...], key: str | bytes) -> str:
+    signer = signing.Signer(key=key, salt=f"{CURSOR_SALT}:{','.join(ordering)}")
+    return signer.signature(querystring)
+
+
+def cursor_seal(encoded: str, ordering: tuple[str, ...]) -> str:
+    """A cursor DRF encoded, signed for this ordering with SECRET_KEY."""
+    querystring = b64decode(encoded.encode("ascii")).decode("ascii")
+    signature = _cursor_signature(querystring, ordering, settings.SECRET_KEY)
+    sealed = (
+        f"{querystring}&{SIGNATURE_PAIR}{signature}"
+        if querystring
+        else (SIGNATURE_PAIR + signature)
+    )
+    return b64encode(sealed.encode("ascii")).decode("ascii")
+
+
+def cursor_verify(raw: str, ordering: tuple[str, ...]) -> bool:
+    """Whether `raw` is a cursor this API signed for this ordering (SECRET_KEY or a fallback)."""
+    try:
+        text = b64decode(raw.encode("ascii"), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        return False
+    querystring, _, last = text.rpartition("&")
+    if not last.startswith(SIGNATURE_PAIR):
+        return False
+    signature = last.removeprefix(SIGNATURE_PAIR)
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(
+        constant_time_compare(signature, _cursor_signature(querystring, ordering, key))
+        for key in keys
+    )
+
+
+def cursor_link_sealed(url: str, name: str, ordering: tuple[str, ...]) -> str:
+    """A page link whose `name` cursor parameter is signed (see `cursor_seal`)."""
+    encoded = parse_qs(urlsplit(url).query).get(name, [""])[0]
+    return replace_query_param(url, name, cursor_seal(encoded, ordering))
 
 
 class StrictCursorPagination(CursorPagination):
@@ -90,7 +146,14 @@ class StrictCursorPagination(CursorPagination):
             {self.cursor_query_param: ["This cursor is invalid; use a link from `next`."]}
         )
 
+    def encode_cursor(self, cursor: Any) -> str:
+        url: str = super().encode_cursor(cursor)
+        return cursor_link_sealed(url, self.cursor_query_param, tuple(self.ordering))
+
     def decode_cursor(self, request: Any) -> Any:
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw is not None and not cursor_verify(raw, tuple(self.ordering)):
+            raise self.invalid_cursor()
         try:
             cursor = super().decode_cursor(request)
         except NotFound:

@@ -17,11 +17,26 @@ Keys are checked against a small per-worker memory (`API_KEY_CACHE_SECONDS`, 5 b
 so that a keyed request costs one SHA-256 and no query. A revocation, rotation or partner
 change made in this process is seen at once; other workers see it within that many seconds.
 The only write is `last_used_at`, at most once per `API_KEY_TOUCH_SECONDS` per key and worker.
+
+Guessing is not free. Every failed authentication (a malformed key, an unknown one, a wrong
+secret) costs the caller's address one request of `API_KEY_FAILURE_RATE` (a GCRA policy in the
+shared rate-limit store, named `key-failures`); a key this worker does not remember is charged
+*before* it is looked up, and the charge is taken back when the key turns out valid. An address
+that has spent its budget gets a 429 (`reason: too-many-failed-keys`) without any database
+work. Prefixes found to be unknown are remembered in a memory of their own, bounded by
+`API_KEY_NEGATIVE_CACHE_MAX`, so a flood of them never pushes valid keys out of the key memory.
+A request's key is checked once, even when the hot path and DRF both ask (`VERIFIED`).
+
+What a shared cache may keep: an answer to a request that carried credentials (`X-Api-Key` or
+any `Authorization`) is `Cache-Control: private` and varies on both headers
+(`PrivateKeyedResponsesMiddleware`), so no shared cache ever serves one partner's answer, or
+its rate-limit fields, to another partner or to anonymous callers.
 """
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +45,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
 from django.db import DatabaseError
 from django.dispatch import receiver
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -43,6 +59,9 @@ from partners.services import api_key_touch
 from partners.signals import api_keys_changed
 
 from .hot import WorkerMemory
+from .ratelimit import Decision, Policy, parse_rate, store
+from .ratelimit.headers import record
+from .throttles import address_key
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +91,19 @@ class KeyInQuery(exceptions.ParseError):
         self.extra = {"reason": "key-in-query"}
 
 
+class TooManyKeyFailures(exceptions.Throttled):
+    """429: this address sent too many keys that failed; it may retry after `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(
+            wait=wait,
+            detail="Too many requests from this address carried an API key that is malformed, "
+            "unknown or wrong; no key is checked from it until the Retry-After delay has "
+            "passed. Check the key your client sends (the partner dashboard shows your keys).",
+        )
+        self.extra = {"reason": "too-many-failed-keys"}
+
+
 class OriginRefused(exceptions.PermissionDenied):
     """403: the key may not be used from this Origin."""
 
@@ -89,44 +121,65 @@ class Remembered:
     origins: frozenset[str]
 
 
-def _configured() -> WorkerMemory:
-    return WorkerMemory(ttl=settings.API_KEY_CACHE_SECONDS, maxsize=settings.API_KEY_CACHE_MAX)
+def _configured() -> tuple[WorkerMemory, WorkerMemory]:
+    ttl = settings.API_KEY_CACHE_SECONDS
+    return (
+        WorkerMemory(ttl=ttl, maxsize=settings.API_KEY_CACHE_MAX),
+        WorkerMemory(ttl=ttl, maxsize=settings.API_KEY_NEGATIVE_CACHE_MAX),
+    )
 
 
-_memory = _configured()
+# Keys found (Remembered), and prefixes found to be unknown: apart, so that unknown prefixes
+# (anyone can make up millions) only ever push out other unknown prefixes.
+_memory, _unknown = _configured()
 _touched: dict[int, float] = {}  # key pk -> monotonic time of this worker's last touch
 _touch_lock = threading.Lock()
-_UNKNOWN = object()
+# WSGI environ key (extension keys carry a dot): (raw key, Remembered or the refusal raised).
+VERIFIED = "treatments.api_key"
+KEY_FAILURES_POLICY = "key-failures"
 
 
 @receiver(setting_changed)
 def _reconfigure(setting: str, **kwargs: Any) -> None:
-    global _memory
-    if setting in ("API_KEY_CACHE_SECONDS", "API_KEY_CACHE_MAX"):
-        _memory = _configured()
+    global _memory, _unknown
+    if setting in ("API_KEY_CACHE_SECONDS", "API_KEY_CACHE_MAX", "API_KEY_NEGATIVE_CACHE_MAX"):
+        _memory, _unknown = _configured()
 
 
 @receiver(api_keys_changed)
 def _forget(sender: Any, prefixes: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
     _memory.discard(*prefixes)
+    _unknown.discard(*prefixes)
 
 
 def forget_all_keys() -> None:
     """Drop every remembered key in this worker (tests, and after bulk changes)."""
     _memory.clear()
+    _unknown.clear()
     with _touch_lock:
         _touched.clear()
 
 
+def key_memory_sizes() -> dict[str, int]:
+    """How many keys this worker remembers: found ones, and prefixes known to be unknown."""
+    return {"keys": len(_memory), "unknown": len(_unknown)}
+
+
+def _remembered(prefix: str) -> Remembered | None:
+    """The key this worker remembers under `prefix`, without any lookup."""
+    found: Remembered | None = _memory.get(prefix)
+    return found
+
+
 def _remember(prefix: str) -> Remembered | None:
-    found = _memory.get(prefix)
-    if found is _UNKNOWN:
-        return None
+    found = _remembered(prefix)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
+    if _unknown.get(prefix) is not None:
+        return None
     key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
     if key is None:
-        _memory.put(prefix, _UNKNOWN)
+        _unknown.put(prefix, True)
         return None
     remembered = Remembered(
         key=key,
@@ -188,16 +241,7 @@ def api_key_from_request(meta: dict[str, Any], *, origin: str | None = None) -> 
     raw = _raw_key_from(meta)
     if raw is None:
         return None
-    prefix = key_prefix_of(raw)
-    if prefix is None:
-        raise KeyRefused(
-            "The API key is malformed: keys look like tks_<10 characters>.<43 characters> "
-            "(tkp_ for publishable keys). Copy the whole key.",
-            reason="malformed",
-        )
-    remembered = _remember(prefix)
-    if remembered is None or not key_matches(raw, remembered.key.hashed_key):
-        raise KeyRefused(f"No API key {prefix} matches this secret.", reason="unknown")
+    remembered = _verified(raw, meta)
     key = remembered.key
     lapse = api_key_lapse(key, usable_until=remembered.usable_until, now=time.time())
     if lapse is not None:
@@ -208,6 +252,95 @@ def api_key_from_request(meta: dict[str, Any], *, origin: str | None = None) -> 
         raise OriginRefused(refusal.detail, reason=refusal.reason)
     _maybe_touch(key)
     return key
+
+
+class _MetaOnly:
+    """What `address_key` needs of a request: its environ."""
+
+    __slots__ = ("META",)
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self.META = meta
+
+
+def key_failures_policy() -> Policy | None:
+    """The budget of failed authentications per address (None: `API_KEY_FAILURE_RATE` unset)."""
+    rate = getattr(settings, "API_KEY_FAILURE_RATE", "")
+    return parse_rate(KEY_FAILURES_POLICY, rate) if rate else None
+
+
+def _charge_failure(meta: dict[str, Any]) -> tuple[str, Policy, Decision] | None:
+    """Charge one failed (or not yet verified) authentication to the caller's address.
+
+    Raises TooManyKeyFailures (429) when the address has no budget left. Returns what to pass
+    to `_refund_failure` if the key turns out valid (None when no budget is configured).
+    """
+    policy = key_failures_policy()
+    if policy is None:
+        return None
+    client = f"{KEY_FAILURES_POLICY}:{address_key(_MetaOnly(meta))}"
+    decision = store().hit(client, policy)
+    if not decision.allowed:
+        record(meta, decision)
+        raise TooManyKeyFailures(decision.retry_after)
+    return client, policy, decision
+
+
+def _refund_failure(charge: tuple[str, Policy, Decision] | None) -> None:
+    if charge is not None:
+        client, policy, _ = charge
+        store().refund(client, policy)
+
+
+def _failed(meta: dict[str, Any], detail: str, *, reason: str) -> KeyRefused:
+    """A 401 for a failed authentication, charged to the address (or a 429 past its budget)."""
+    charge = _charge_failure(meta)
+    if charge is not None:
+        record(meta, charge[2])
+    return KeyRefused(detail, reason=reason)
+
+
+def _verified(raw: str, meta: dict[str, Any]) -> Remembered:
+    """The key `raw` names, its secret checked, once per request (the outcome is kept in META)."""
+    kept = meta.get(VERIFIED)
+    if kept is not None and kept[0] == raw:
+        if isinstance(kept[1], Remembered):
+            return kept[1]
+        raise kept[1]
+    try:
+        remembered = _verify(raw, meta)
+    except exceptions.APIException as refusal:
+        meta[VERIFIED] = (raw, refusal)
+        raise
+    meta[VERIFIED] = (raw, remembered)
+    return remembered
+
+
+def _verify(raw: str, meta: dict[str, Any]) -> Remembered:
+    prefix = key_prefix_of(raw)
+    if prefix is None:
+        raise _failed(
+            meta,
+            "The API key is malformed: keys look like tks_<10 characters>.<43 characters> "
+            "(tkp_ for publishable keys). Copy the whole key.",
+            reason="malformed",
+        )
+    unknown = f"No API key {prefix} matches this secret."
+    remembered = _remembered(prefix)
+    if remembered is None:
+        # The database would be asked: charge the address first, so that an address out of
+        # budget costs nothing; a valid key gets its charge back.
+        charge = _charge_failure(meta)
+        remembered = _remember(prefix)
+        if remembered is not None and key_matches(raw, remembered.key.hashed_key):
+            _refund_failure(charge)
+            return remembered
+        if charge is not None:
+            record(meta, charge[2])
+        raise KeyRefused(unknown, reason="unknown")
+    if not key_matches(raw, remembered.key.hashed_key):
+        raise _failed(meta, unknown, reason="unknown")
+    return remembered
 
 
 def _maybe_touch(key: ApiKey) -> None:
@@ -261,3 +394,41 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE
+
+
+CREDENTIAL_HEADERS = ("HTTP_X_API_KEY", "HTTP_AUTHORIZATION")
+KEYED_VARY = ("X-Api-Key", "Authorization")
+
+
+def private_cache_control(value: str) -> str:
+    """A Cache-Control value with `public` made `private` and shared-cache directives dropped."""
+    directives = []
+    for part in value.split(","):
+        directive = part.strip()
+        name = directive.partition("=")[0].strip().lower()
+        if name in ("public", "private", "s-maxage", "proxy-revalidate") or not directive:
+            continue
+        directives.append(directive)
+    return ", ".join(["private", *directives])
+
+
+class PrivateKeyedResponsesMiddleware:
+    """Answers to requests that carried credentials are private to that caller.
+
+    Public reads say `public` so that shared caches keep them; an answer computed for a key
+    (its partner's rate-limit fields, its origin checks) must not be kept there and handed to
+    anyone else. Place it outside every middleware that may answer (the hot path included).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        meta = request.META
+        if CREDENTIAL_HEADERS[0] in meta or CREDENTIAL_HEADERS[1] in meta:
+            control = response.get("Cache-Control")
+            if control and "no-store" not in control:
+                response["Cache-Control"] = private_cache_control(control)
+            patch_vary_headers(response, KEYED_VARY)
+        return response

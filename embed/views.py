@@ -3,7 +3,8 @@
 No external assets (the CSS and the optional auto-height script are inline and allowed by
 their hashes in the Content-Security-Policy), no cookies, no JavaScript needed to read it. The
 HTML is rendered once per document ETag, host and options in each worker; its ETag is a hash
-of the bytes served.
+of the bytes served. The card is rate-limited like the public API (per client address, the
+anonymous policy): past the limit it is a small 429 page with Retry-After, and a 304 is free.
 """
 
 import base64
@@ -22,10 +23,12 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotFound
 
 from api.conditional import is_not_modified, not_modified, stamp
+from api.hot import AnonymousReader
 from api.live.documents import Gone, LiveDocument, live_document
 from api.live.headers import live_cache_control
 from api.live.rendered import Renderings
 from api.problems import problem_response
+from api.throttles import PublicRateThrottle, refund_free_answers
 from api.v1.links import treatment_path
 from api.v1.renditions.jsonld import base_url, card_path, rendered_jsonld
 from treatments.renditions.card import SECTION_TITLES, treatment_card
@@ -44,14 +47,15 @@ def _asset(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8").strip()
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The CSP source that allows exactly this inline style or script."""
     digest = hashlib.sha256(text.encode()).digest()
     return "'sha256-" + base64.b64encode(digest).decode() + "'"
 
 
 CSS = _asset("card.css")
 SCRIPT = _asset("card.js")
-STYLE_SOURCE, SCRIPT_SOURCE = _csp_hash(CSS), _csp_hash(SCRIPT)
+STYLE_SOURCE, SCRIPT_SOURCE = csp_hash(CSS), csp_hash(SCRIPT)
 
 
 def content_security_policy(ancestors: str) -> str:
@@ -79,33 +83,44 @@ def _script_json(body: str) -> str:
 _cards = Renderings(maxsize=RENDERED)
 
 
+def card_html(
+    document: dict[str, Any], *, options: CardOptions, urls: dict[str, str], jsonld: str
+) -> str:
+    """The card's HTML for a document (live, or a draft shown by a preview link).
+
+    `urls`: `card` (canonical), `data` (the JSON document) and `oembed` (empty: no oEmbed).
+    """
+    card = treatment_card(document)
+    language = card.language
+    english = language == "en" or language.startswith("en-")
+    context = {
+        "card": card,
+        "sections": options.sections,
+        "titles": SECTION_TITLES,
+        "theme": options.theme,
+        "page_lang": language if english else "en",
+        "content_lang": "" if english else language,
+        "provider_name": settings.PROVIDER_NAME,
+        "urls": urls,
+        "css": mark_safe(CSS),  # our own file, hashed into the CSP
+        "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
+        "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
+    }
+    return render_to_string("embed/card.html", context)
+
+
 def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tuple[str, str]:
     """The card's HTML and its strong ETag (memoised by document ETag, host and options)."""
 
     def render() -> str:
-        card = treatment_card(live.document)
         url = card_url(base, live.slug, options)
         jsonld, _ = rendered_jsonld(live, base=base)
-        language = card.language
-        english = language == "en" or language.startswith("en-")
-        context = {
-            "card": card,
-            "sections": options.sections,
-            "titles": SECTION_TITLES,
-            "theme": options.theme,
-            "page_lang": language if english else "en",
-            "content_lang": "" if english else language,
-            "provider_name": settings.PROVIDER_NAME,
-            "urls": {
-                "card": url,
-                "oembed": oembed_url(base, url),
-                "data": base + treatment_path(live.slug),
-            },
-            "css": mark_safe(CSS),  # our own file, hashed into the CSP
-            "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
-            "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
+        urls = {
+            "card": url,
+            "oembed": oembed_url(base, url),
+            "data": base + treatment_path(live.slug),
         }
-        return render_to_string("embed/card.html", context)
+        return card_html(live.document, options=options, urls=urls, jsonld=jsonld)
 
     return _cards.once(live.etag, (base, options), render)
 
@@ -140,15 +155,44 @@ def status_page(status: int, *, heading: str, message: str, options: CardOptions
     return response
 
 
+def _rate_limited(request: HttpRequest) -> tuple[PublicRateThrottle, HttpResponse | None]:
+    """The public rate limit, by client address (an iframe sends no API key): a 429 page or None.
+
+    Checked before anything else, the key option included (naming a key costs a lookup).
+    """
+    throttle = PublicRateThrottle()
+    if throttle.allow_request(AnonymousReader(request), None):
+        return throttle, None
+    wait = int(throttle.wait() or 1)
+    page = status_page(
+        429,
+        heading="Too many requests",
+        message=f"Too many cards were asked for from this address; try again in {wait} s.",
+        options=CardOptions(),
+    )
+    page["Retry-After"] = str(wait)
+    page["Cache-Control"] = "no-store"  # about this client, not the card: never shared
+    return throttle, _headers(page, "*")
+
+
 @xframe_options_exempt
 @require_safe
 def treatment_card_view(request: HttpRequest, key: str) -> HttpResponse:
     """GET /embed/v1/treatments/{key}/: the card, a 410 page if withdrawn, a 404 page if unknown."""
+    throttle, refused = _rate_limited(request)
+    if refused is not None:
+        return refused
+    response = _card_response(request, key)
+    refund_free_answers([throttle], response)
+    return response
+
+
+def _card_response(request: HttpRequest, key: str) -> HttpResponse:
     try:
         options = card_options(request.GET)
         ancestors = frame_ancestors(options.key)
     except (OptionsError, FramingError) as exc:
-        return _bad_request(request, exc)
+        return options_problem(request, exc)
     try:
         live = live_document(key)
     except Gone as exc:
@@ -184,7 +228,8 @@ def treatment_card_view(request: HttpRequest, key: str) -> HttpResponse:
     return _headers(response, ancestors)
 
 
-def _bad_request(request: HttpRequest, exc: Any) -> HttpResponse:
+def options_problem(request: HttpRequest, exc: Any) -> HttpResponse:
+    """The 400 problem for a bad card query (OptionsError) or framing key (FramingError)."""
     errors = [
         {"field": name, "pointer": f"/{name}", "message": message}
         for name, message in exc.errors.items()

@@ -8,9 +8,12 @@ class ServiceError(Exception):
 
     title = "The request cannot be carried out"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, code: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
+        # A machine-readable reason (e.g. "approval_void"), given to API clients as the
+        # problem's `code`; empty when the class of the error says enough.
+        self.code = code
 
 
 class ConflictError(ServiceError):

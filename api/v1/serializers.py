@@ -25,6 +25,11 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     instance = serializers.CharField(required=False)
     errors = ProblemFieldErrorSerializer(many=True, required=False)  # type: ignore[assignment]
+    code = serializers.CharField(
+        required=False,
+        help_text="A machine-readable reason where the status alone is ambiguous, e.g. "
+        "`approval_missing`, `approval_void`, `own_change`, `not_in_review`.",
+    )
 
 
 class CategorySerializer(serializers.ModelSerializer):

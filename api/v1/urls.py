@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("api.v1.renditions.urls")),
     path("", include("api.v1.sync.urls")),
     path("editor/", include("api.v1.editor.urls")),
+    path("webhooks/", include("api.v1.webhooks.urls")),
 ]

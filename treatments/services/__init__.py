@@ -24,9 +24,11 @@ from .editing import (
 from .loading import content_load
 from .publishing import (
     PublishGate,
+    PublishProblem,
     PublishResult,
     publish_gate_register,
     publish_problems,
+    publish_review_register,
     review_problems,
     treatment_publish,
     treatment_revert,
@@ -40,6 +42,7 @@ __all__ = [
     "IdentityConflictError",
     "NotFoundError",
     "PublishGate",
+    "PublishProblem",
     "PublishRefusedError",
     "PublishResult",
     "ServiceError",
@@ -49,6 +52,7 @@ __all__ = [
     "content_validate",
     "publish_gate_register",
     "publish_problems",
+    "publish_review_register",
     "review_problems",
     "treatment_compare_and_bump",
     "treatment_create",
