@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DOCS_PORT ?= 8001
 
-.PHONY: run worker test install migrate seed lint format typecheck openapi bench bench-limits faults clients docs docs-build clean
+.PHONY: run edge worker test install migrate seed lint format typecheck openapi bench bench-limits faults clients docs docs-build clean
 
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -29,6 +29,18 @@ seed: migrate
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/), with the worker"
 	WEB_ADDRESS=$(HOST):$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
+
+# The edge cache: Varnish on EDGE_PORT (config/edge/default.vcl) in front of gunicorn on PORT,
+# with the worker purging it on every public change (Procfile.edge); Ctrl-C stops all three.
+# Local settings with DEBUG off, as production serves; Varnish's files go to .edge/.
+EDGE_PORT ?= 8080
+edge: seed
+	@$(PY) -c "from config.edge.varnish import missing; import sys; r = missing(); sys.exit(r and 'make edge: ' + r)"
+	@echo "Edge cache on http://$(HOST):$(EDGE_PORT)/ in front of the API on http://$(HOST):$(PORT)/, with the worker"
+	DJANGO_SETTINGS_MODULE=config.settings.local DJANGO_DEBUG=$${DJANGO_DEBUG:-0} \
+	EDGE_PURGE_URL=http://$(HOST):$(EDGE_PORT)/ TRUSTED_PROXIES=$${TRUSTED_PROXIES:-127.0.0.1} \
+	EDGE_LISTEN=$(HOST):$(EDGE_PORT) EDGE_ORIGIN=$(HOST):$(PORT) \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile.edge start
 
 # The background worker alone (the API runs elsewhere): as production runs it.
 worker: migrate

@@ -12,6 +12,7 @@ from treatments.services import (
     ConflictError,
     ContentInvalidError,
     ForbiddenError,
+    IdentityConflictError,
     NotFoundError,
     PublishRefusedError,
     ServiceError,
@@ -30,6 +31,7 @@ SERVICE_STATUS: dict[type[ServiceError], tuple[int, str]] = {
     ConflictError: (409, "edit-conflict"),
     PublishRefusedError: (409, "publish-refused"),
     StateError: (409, "invalid-state"),
+    IdentityConflictError: (409, "identity-conflict"),
 }
 
 
@@ -86,6 +88,9 @@ def problem_exception_handler(
             errors = exc.errors
         if isinstance(exc, ConflictError):
             extra["current_version"] = exc.current_version
+        if exc.code:
+            # The precise reason (e.g. approval_void) names the problem type and is given as is.
+            service_code = exc.code.replace("_", "-")
         body = problem_body(
             status=code_status,
             code=service_code,
@@ -95,6 +100,8 @@ def problem_exception_handler(
             errors=errors,
             **extra,
         )
+        if exc.code:
+            body["code"] = exc.code
         set_rollback()
         return Response(body, status=code_status, content_type=PROBLEM_CONTENT_TYPE)
 

@@ -13,8 +13,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.crypto import constant_time_compare
+from pydantic import BaseModel, Field
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 # A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
@@ -28,6 +30,34 @@ CURSOR_DESCRIPTION = (
 )
 
 
+def relative_link(url: str | None) -> str | None:
+    """A link as the API writes every other link: the path and query, no scheme or host."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def page_links(next_link: str | None, previous_link: str | None) -> dict[str, str | None]:
+    """A page's `links` from its absolute `next` and `previous` (null at either end)."""
+    return {"next": relative_link(next_link), "previous": relative_link(previous_link)}
+
+
+class PageLinks(BaseModel):
+    """The next and previous pages, relative to the host like every link (null at either end).
+
+    They replace the page's absolute `next` and `previous`, which are deprecated.
+    """
+
+    # `example`: drf-spectacular builds a list's page example from the page schema's examples.
+    next: str | None = Field(json_schema_extra={"example": None})
+    previous: str | None = Field(json_schema_extra={"example": None})
+
+
+# The same, inline in the page schemas the paginators describe.
+PAGE_LINKS_SCHEMA: dict[str, Any] = {
+    key: value for key, value in PageLinks.model_json_schema().items() if key != "title"
+}
 # Signed cursors. DRF's cursor is base64 of a query string (o=offset, r=reverse, p=position);
 # a signed one adds `s=<HMAC of that query string and the ordering>` as the last pair, so it is
 # still base64 of a query string (DRF's own decoding ignores `s`) and matches CURSOR_PATTERN.
@@ -169,7 +199,7 @@ class StrictCursorPagination(CursorPagination):
         link = {"type": ["string", "null"], "format": "uri"}
         return {
             "type": "object",
-            "required": ["next", "previous", "results"],
+            "required": ["next", "previous", "results", "links"],
             "properties": {
                 # `example` values: drf-spectacular builds the page examples from them.
                 "next": {
@@ -183,8 +213,21 @@ class StrictCursorPagination(CursorPagination):
                     "example": None,
                 },
                 "results": schema,
+                "links": PAGE_LINKS_SCHEMA,
             },
         }
+
+    def get_paginated_response(self, data: Any) -> Response:
+        # `next`/`previous` absolute (deprecated, api/deprecation.py), `links` relative.
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
+        return Response(
+            {
+                "next": next_link,
+                "previous": previous_link,
+                "results": data,
+                "links": page_links(next_link, previous_link),
+            }
+        )
 
     def query_parameters(self) -> set[str]:
         return {self.page_size_query_param, self.cursor_query_param, self.ordering_query_param}

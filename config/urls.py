@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.metrics import metrics_view
 from embed.oembed import OEmbedView
 
 urlpatterns = [
@@ -16,6 +17,10 @@ urlpatterns = [
     path("api/oembed/", OEmbedView.as_view(), name="oembed"),
     path("api/", include("api.urls")),
     path("embed/", include("embed.urls")),
+    # Preview links (signed, expiring): drafts for reviewers without an account; never public.
+    path("preview/", include("embed.preview")),
+    # Prometheus metrics of the worker and the webhooks: token or internal addresses only.
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "api.handlers.bad_request"

@@ -47,14 +47,15 @@ def _asset(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8").strip()
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The CSP source that allows exactly this inline style or script."""
     digest = hashlib.sha256(text.encode()).digest()
     return "'sha256-" + base64.b64encode(digest).decode() + "'"
 
 
 CSS = _asset("card.css")
 SCRIPT = _asset("card.js")
-STYLE_SOURCE, SCRIPT_SOURCE = _csp_hash(CSS), _csp_hash(SCRIPT)
+STYLE_SOURCE, SCRIPT_SOURCE = csp_hash(CSS), csp_hash(SCRIPT)
 
 
 def content_security_policy(ancestors: str) -> str:
@@ -82,33 +83,44 @@ def _script_json(body: str) -> str:
 _cards = Renderings(maxsize=RENDERED)
 
 
+def card_html(
+    document: dict[str, Any], *, options: CardOptions, urls: dict[str, str], jsonld: str
+) -> str:
+    """The card's HTML for a document (live, or a draft shown by a preview link).
+
+    `urls`: `card` (canonical), `data` (the JSON document) and `oembed` (empty: no oEmbed).
+    """
+    card = treatment_card(document)
+    language = card.language
+    english = language == "en" or language.startswith("en-")
+    context = {
+        "card": card,
+        "sections": options.sections,
+        "titles": SECTION_TITLES,
+        "theme": options.theme,
+        "page_lang": language if english else "en",
+        "content_lang": "" if english else language,
+        "provider_name": settings.PROVIDER_NAME,
+        "urls": urls,
+        "css": mark_safe(CSS),  # our own file, hashed into the CSP
+        "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
+        "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
+    }
+    return render_to_string("embed/card.html", context)
+
+
 def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tuple[str, str]:
     """The card's HTML and its strong ETag (memoised by document ETag, host and options)."""
 
     def render() -> str:
-        card = treatment_card(live.document)
         url = card_url(base, live.slug, options)
         jsonld, _ = rendered_jsonld(live, base=base)
-        language = card.language
-        english = language == "en" or language.startswith("en-")
-        context = {
-            "card": card,
-            "sections": options.sections,
-            "titles": SECTION_TITLES,
-            "theme": options.theme,
-            "page_lang": language if english else "en",
-            "content_lang": "" if english else language,
-            "provider_name": settings.PROVIDER_NAME,
-            "urls": {
-                "card": url,
-                "oembed": oembed_url(base, url),
-                "data": base + treatment_path(live.slug),
-            },
-            "css": mark_safe(CSS),  # our own file, hashed into the CSP
-            "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
-            "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
+        urls = {
+            "card": url,
+            "oembed": oembed_url(base, url),
+            "data": base + treatment_path(live.slug),
         }
-        return render_to_string("embed/card.html", context)
+        return card_html(live.document, options=options, urls=urls, jsonld=jsonld)
 
     return _cards.once(live.etag, (base, options), render)
 
@@ -180,7 +192,7 @@ def _card_response(request: HttpRequest, key: str) -> HttpResponse:
         options = card_options(request.GET)
         ancestors = frame_ancestors(options.key)
     except (OptionsError, FramingError) as exc:
-        return _bad_request(request, exc)
+        return options_problem(request, exc)
     try:
         live = live_document(key)
     except Gone as exc:
@@ -217,7 +229,8 @@ def _card_response(request: HttpRequest, key: str) -> HttpResponse:
     return _headers(response, ancestors)
 
 
-def _bad_request(request: HttpRequest, exc: Any) -> HttpResponse:
+def options_problem(request: HttpRequest, exc: Any) -> HttpResponse:
+    """The 400 problem for a bad card query (OptionsError) or framing key (FramingError)."""
     errors = [
         {"field": name, "pointer": f"/{name}", "message": message}
         for name, message in exc.errors.items()

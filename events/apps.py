@@ -18,3 +18,7 @@ class EventsConfig(AppConfig):
         hooks = publication_hooks()
         if on_public_change not in hooks:
             hooks.append(on_public_change)
+
+        from .edge import edge_register
+
+        edge_register()  # the edge-cache purge, only when EDGE_PURGE_URL names a cache

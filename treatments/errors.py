@@ -8,9 +8,12 @@ class ServiceError(Exception):
 
     title = "The request cannot be carried out"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, code: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
+        # A machine-readable reason (e.g. "approval_void"), given to API clients as the
+        # problem's `code`; empty when the class of the error says enough.
+        self.code = code
 
 
 class ConflictError(ServiceError):
@@ -57,6 +60,12 @@ class NotFoundError(ServiceError):
     """The treatment or revision does not exist (or is deleted)."""
 
     title = "Not found"
+
+
+class IdentityConflictError(ServiceError):
+    """An import names one treatment by its id and another by its slug."""
+
+    title = "Identity conflict"
 
 
 class StateError(ServiceError):

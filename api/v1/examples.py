@@ -13,6 +13,9 @@ from treatments.documents.build import build_document
 from treatments.publication.projection import summary
 from treatments.services.loading import content_treatment_id
 
+# The `links` of a page that is the only one.
+NO_PAGES = {"next": None, "previous": None}
+
 EXAMPLE_PUBLISHED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 
 
@@ -41,7 +44,7 @@ def document_example() -> OpenApiExample:
 def list_example() -> OpenApiExample:
     return OpenApiExample(
         "First page",
-        value={"next": None, "previous": None, "results": [seed_summary()]},
+        value={"next": None, "previous": None, "results": [seed_summary()], "links": NO_PAGES},
     )
 
 
@@ -53,6 +56,7 @@ def category_example() -> OpenApiExample:
             "next": None,
             "previous": None,
             "results": [{**doc["category"], "description": ""}],
+            "links": NO_PAGES,
         },
     )
 
@@ -75,6 +79,7 @@ def revisions_example() -> OpenApiExample:
                     "links": {"self": document_links(doc["slug"], 1)["revision"]},
                 }
             ],
+            "links": NO_PAGES,
         },
     )
 
@@ -177,10 +182,13 @@ def editor_examples() -> dict[str, OpenApiExample]:
     }
     return {
         "list": OpenApiExample(
-            "Working copies", value={"next": None, "previous": None, "results": [summary]}
+            "Working copies",
+            value={"next": None, "previous": None, "results": [summary], "links": NO_PAGES},
         ),
         "working_copy": OpenApiExample("The seed working copy", response_only=True, value=wc),
-        "content": OpenApiExample("The seed content", response_only=True, value=wc["content"]),
+        "content": OpenApiExample(
+            "The seed content", response_only=True, value={"id": wc["id"], **wc["content"]}
+        ),
         "preview": OpenApiExample(
             "Draft as revision 2", response_only=True, value={**seed_document(), "revision": 2}
         ),
@@ -215,6 +223,7 @@ def bundle_example() -> OpenApiExample:
     return OpenApiExample(
         "Bundle",
         value={
+            "next_sync_token": "eyJtIjoiZCIsInMiOjF9:1a2b3c…(opaque)",
             "sync_token": "eyJtIjoiZCIsInMiOjF9:1a2b3c…(opaque)",
             "language": None,
             "category": None,
@@ -233,6 +242,7 @@ def root_links() -> dict[str, Any]:
             "sync": "/api/v1/sync/",
             "bundle": "/api/v1/bundle/",
             "document_schema": "/api/v1/schema/treatment-document/",
+            "changelog": "/api/v1/changelog/",
             "editor": "/api/v1/editor/treatments/",
             "openapi": "/api/schema/",
             "docs": "/api/docs/",

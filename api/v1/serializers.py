@@ -1,7 +1,9 @@
 """Serializers of API v1: the shapes the schema documents and the slow paths render."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.pagination import PAGE_LINKS_SCHEMA
 from treatments.choices import Classification, TissueSource
 from treatments.models import PublishedCategory, Revision
 
@@ -23,6 +25,11 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     instance = serializers.CharField(required=False)
     errors = ProblemFieldErrorSerializer(many=True, required=False)  # type: ignore[assignment]
+    code = serializers.CharField(
+        required=False,
+        help_text="A machine-readable reason where the status alone is ambiguous, e.g. "
+        "`approval_missing`, `approval_void`, `own_change`, `not_in_review`.",
+    )
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -96,12 +103,18 @@ class RevisionSummarySerializer(serializers.ModelSerializer):
         return {"self": f"{self.context['base']}{obj.number}/"}
 
 
+@extend_schema_field(PAGE_LINKS_SCHEMA)
+class PageLinksField(serializers.JSONField):
+    """A page's `links` (api.pagination.PageLinks, inline)."""
+
+
 class RevisionPageSerializer(serializers.Serializer):
     """A page of revisions, newest first."""
 
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = RevisionSummarySerializer(many=True)
+    links = PageLinksField()
 
 
 class JsonPatchOperationSerializer(serializers.Serializer):

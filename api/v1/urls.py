@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from . import views
+from .changelog_views import ChangelogView
 
 # Public routes first: they carry almost all traffic and resolve in fewer steps.
 urlpatterns = [
@@ -30,7 +31,9 @@ urlpatterns = [
         views.DocumentSchemaView.as_view(),
         name="schema-treatment-document",
     ),
+    path("changelog/", ChangelogView.as_view(), name="changelog"),
     path("", include("api.v1.renditions.urls")),
     path("", include("api.v1.sync.urls")),
     path("editor/", include("api.v1.editor.urls")),
+    path("webhooks/", include("api.v1.webhooks.urls")),
 ]

@@ -26,7 +26,7 @@ from api.openapi import (
     NUMBER_PARAMETER,
     read_operation,
 )
-from api.pagination import CategoryCursorPagination, TreatmentCursorPagination
+from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
 from treatments import selectors
 from treatments.documents.build import to_json
 from treatments.documents.codes import TOKEN_PATTERN
@@ -72,6 +72,7 @@ REVISION_CACHE_CONTROL = live_cache_control
 
 
 def _page_body(paginator: Any, items: list[str]) -> str:
+    # `next`/`previous` absolute (deprecated, api/deprecation.py), `links` relative.
     next_link, previous_link = paginator.get_next_link(), paginator.get_previous_link()
     return (
         '{"next":'
@@ -80,7 +81,9 @@ def _page_body(paginator: Any, items: list[str]) -> str:
         + to_json(previous_link)
         + ',"results":['
         + ",".join(items)
-        + "]}"
+        + '],"links":'
+        + to_json(page_links(next_link, previous_link))
+        + "}"
     )
 
 
@@ -333,7 +336,14 @@ class RevisionListView(PublicView, generics.GenericAPIView):
         revisions = list(selectors.revision_public_list(treatment_id=located.treatment_id))
         base = document_links(located.slug, 1)["revisions"]
         data = RevisionSummarySerializer(revisions, many=True, context={"base": base}).data
-        body = to_json({"next": None, "previous": None, "results": data})
+        body = to_json(
+            {
+                "next": None,
+                "previous": None,
+                "results": data,
+                "links": {"next": None, "previous": None},
+            }
+        )
         return self.stored(
             request,
             body=body,

@@ -60,11 +60,16 @@ MIDDLEWARE = [
     # that did not come from one of TRUSTED_PROXIES (api/client_ip.py).
     "api.client_ip.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Surrogate keys for the edge cache, on every answer below (hot ones too); off without one.
+    "api.edge.SurrogateKeyMiddleware",
     # Outside everything that may answer, so errors (401, 429, problems) carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "api.csp.HTMLContentSecurityPolicyMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.ratelimit.headers.RateLimitHeadersMiddleware",
+    # API evolution: Deprecation, Sunset and Link on answers that concern something deprecated
+    # (api/deprecation.py), outside the fast paths so that answers from memory get them too.
+    "api.deprecation.DeprecationHeadersMiddleware",
     # Hardening (issue 22): answers to keyed requests are `private` (api/partner_keys.py).
     "api.partner_keys.PrivateKeyedResponsesMiddleware",
     "api.middleware.ProblemDetailsMiddleware",
@@ -136,7 +141,7 @@ DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "5"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "email"],
+        "QUEUES": ["default", "email", "webhooks"],
     }
 }
 # A worker that has not written its heartbeat for this many seconds is presumed dead, and the
@@ -317,7 +322,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SORT_OPERATION_PARAMETERS": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Clinical review (editorial): `state` names more than one vocabulary.
+        "ReviewStateEnum": "api.v1.editor.review_schemas.REVIEW_STATES",
+        "ReviewRoundStateEnum": "api.v1.editor.review_schemas.ROUND_STATES",
+        "StateEnum": "api.v1.editor.review_schemas.WORKING_COPY_STATES",
+        # Webhooks (api/v1/webhooks/): named, so they never take another "state" enum's name.
+        "DeliveryStateEnum": "events.webhooks.models.DeliveryState",
+        "WebhookEventTypeEnum": "events.types.EventType",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.renditions.hooks.document_detail_jsonld",
@@ -325,6 +338,8 @@ SPECTACULAR_SETTINGS = {
         # Hardening (issue 22): 414 and 431, answered by gunicorn before any view.
         "api.openapi.document_request_limits",
         "api.openapi.postprocess_for_client_generators",
+        # API evolution: `deprecated: true` and the Deprecation/Sunset headers, from one registry.
+        "api.deprecation.mark_deprecated",
     ],
     "TAGS": [
         {"name": "root", "description": "The entry point: links to everything in API v1."},
@@ -335,6 +350,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "structured-data", "description": "schema.org JSON-LD for search engines."},
         {"name": "oembed", "description": "oEmbed 1.0: the embeddable card for a card URL."},
         {
+            "name": "changelog",
+            "description": "What changed in API v1 and what is deprecated (API evolution).",
+        },
+        {
             "name": "sync",
             "description": "Offline apps: a delta feed with deletions, and an offline bundle.",
         },
@@ -342,6 +361,11 @@ SPECTACULAR_SETTINGS = {
             "name": "editor",
             "description": "Authenticated editing of working copies, publishing and import/export. "
             "Writes need `If-Match` with the working copy's current ETag.",
+        },
+        {
+            "name": "webhooks",
+            "description": "Partners' webhook endpoints, signed per Standard Webhooks: "
+            "register, test, rotate the secret, read the delivery log. Needs your secret key.",
         },
     ],
 }
@@ -404,6 +428,9 @@ CORS_EXPOSE_HEADERS = (
     "RateLimit",
     "RateLimit-Policy",
     "X-Request-Id",
+    # API evolution (api/deprecation.py): a browser client can see what is going away.
+    "Deprecation",
+    "Sunset",
 )
 # Browsers cap this (Chromium at 2 hours, Firefox at 24).
 CORS_PREFLIGHT_MAX_AGE = int(os.environ.get("CORS_PREFLIGHT_MAX_AGE", "86400"))
@@ -411,9 +438,70 @@ CORS_PREFLIGHT_MAX_AGE = int(os.environ.get("CORS_PREFLIGHT_MAX_AGE", "86400"))
 # Sync tokens whose next change is older than this answer 410 Gone (start a full sync again).
 SYNC_LOG_RETENTION_DAYS = int(os.environ.get("SYNC_LOG_RETENTION_DAYS", "365"))
 
+# Webhooks for partners (events/webhooks/, docs/partners/webhooks.md).
+# http URLs and loopback addresses are refused unless this is on (development only); private,
+# link-local and metadata addresses are refused always.
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", False)
+# Seconds to wait before each retry of a failed delivery (jittered by +-WEBHOOKS_RETRY_JITTER):
+# about a day in all. When it is spent the delivery fails and its endpoint is disabled.
+WEBHOOKS_RETRY_SCHEDULE = [
+    float(s)
+    for s in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,30,120,600,1800,3600,7200,14400,28800,28800")
+]
+WEBHOOKS_RETRY_JITTER = float(os.environ.get("WEBHOOKS_RETRY_JITTER", "0.2"))
+# An endpoint whose attempts fail this many times in a row is disabled (its partner is emailed).
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", "100"))
+WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT", "3"))
+WEBHOOKS_READ_TIMEOUT = float(os.environ.get("WEBHOOKS_READ_TIMEOUT", "10"))
+WEBHOOKS_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOKS_MAX_RESPONSE_BYTES", "65536"))
+# After a secret rotation the previous secret signs too, for this many hours.
+WEBHOOKS_SECRET_OVERLAP_HOURS = float(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+# Absolute links in payloads start with this (e.g. https://api.example.org); empty: paths only.
+WEBHOOKS_PUBLIC_BASE_URL = os.environ.get("WEBHOOKS_PUBLIC_BASE_URL", "")
+
+# Prometheus metrics at /metrics (api/metrics.py), never public: with METRICS_TOKEN set a
+# scrape must send `Authorization: Bearer <token>`; without it, only client addresses in
+# METRICS_ALLOWED_NETWORKS (CIDR ranges, none by default) may read them. Anyone else gets 404
+# (403 for a wrong token). Behind a local proxy every client looks local: use the token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "")
+# Edge cache (issue 19 part 5; api/edge.py, events/edge.py, config/edge/default.vcl): with
+# EDGE_PURGE_URL set (the shared cache's URL, comma-separated for several), public answers
+# carry surrogate keys (`xkey`) and `Surrogate-Control: max-age=EDGE_MAX_AGE`, and the worker
+# purges the affected keys on every public change. Empty: no edge, no headers, no purges.
+EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
+EDGE_MAX_AGE = int(os.environ.get("EDGE_MAX_AGE", "86400"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Clinical review (editorial): four eyes ---------------------------------------------------
+# Publishing changes a person made needs a valid approval by another person, a clinical reviewer
+# who authored none of them. Only a developer's machine may relax it (config/settings/local.py
+# reads EDITORIAL_FOUR_EYES from the environment); production keeps it and `check --deploy`
+# warns (editorial.W001) when it is off.
+EDITORIAL_FOUR_EYES = True
+# --- Preview links (editorial.previews) -------------------------------------------------------
+# A signed link that shows a draft to a reviewer without an account: how long a new link lasts
+# unless its creator says otherwise, the longest it may last, and how many links of one
+# treatment may be open at once (seconds, seconds, count).
+PREVIEW_LINK_DEFAULT_AGE = int(os.environ.get("PREVIEW_LINK_DEFAULT_AGE", str(7 * 86400)))
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", str(30 * 86400)))
+PREVIEW_LINK_MAX_ACTIVE = int(os.environ.get("PREVIEW_LINK_MAX_ACTIVE", "20"))
+# --- Scheduling and releases (editorial/releases, api/v1/editor/schedule*.py) ------------------
+# Several components have a field named `state` or `action`; name each vocabulary's enum
+# component explicitly, so adding one never renames another (a rename breaks generated clients).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "StateEnum": ["draft", "live", "unpublished", "deleted"],
+        "ActionEnum": ["created", "updated", "unchanged"],
+        "ScheduledChangeEnum": ["publish", "withdraw"],
+        "ScheduleStateEnum": ["pending", "done", "cancelled", "failed"],
+        "ReleaseStateEnum": ["draft", "scheduled", "published", "cancelled", "failed"],
+        "PreviewLinkStateEnum": ["active", "expired", "revoked"],
+    }
+)

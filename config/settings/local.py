@@ -11,3 +11,6 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
+
+# Four eyes may be relaxed on a developer's machine only (EDITORIAL_FOUR_EYES=0).
+EDITORIAL_FOUR_EYES = env_bool("EDITORIAL_FOUR_EYES", True)

@@ -10,3 +10,13 @@ class ReleasesConfig(AppConfig):
     label = "releases"
     verbose_name = "Schedules and releases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from treatments.publication import publication_hooks
+
+        from . import tasks  # noqa: F401 - registers the task and the worker start hook
+        from .releasing import collect_public_change
+
+        hooks = publication_hooks()
+        if collect_public_change not in hooks:
+            hooks.append(collect_public_change)

@@ -10,3 +10,6 @@ class WebhooksConfig(AppConfig):
     label = "webhooks"
     verbose_name = "Webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401 - registers the fan-out event handler

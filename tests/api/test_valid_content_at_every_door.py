@@ -13,6 +13,7 @@ from django.test import Client
 from knox.models import AuthToken
 
 from api.preconditions import working_copy_etag
+from tests.editorial.support import approve
 from treatments import services
 from treatments.models import AuditEntry, ChangeLogEntry, Revision, Treatment
 
@@ -153,6 +154,7 @@ def test_every_public_response_parses_with_a_strict_json_parser(
         item, data=json.dumps(patch), content_type="application/json", headers={"If-Match": etag}
     )
     assert response.status_code == 200, response.content
+    approve(seed_published)  # a clinical reviewer signs the edit off (four eyes)
     published = publisher.post(
         f"{item}publish/",
         data="{}",

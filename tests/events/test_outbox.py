@@ -1,5 +1,6 @@
 """The outbox: one event per public change, written and enqueued in the change's transaction."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +13,18 @@ from treatments import services
 from treatments.models import ChangeLogEntry, Treatment
 
 from .support import edit_and_publish, run_tasks
+
+
+@pytest.fixture(autouse=True)
+def without_the_webhooks_fan_out() -> Iterator[None]:
+    """The webhooks' own handler stands aside: these tests count handler runs and tasks."""
+    from events.handlers import handler_get, handler_register, handler_unregister
+    from events.webhooks.delivery import FAN_OUT_HANDLER
+
+    spec = handler_get(FAN_OUT_HANDLER)
+    handler_unregister(FAN_OUT_HANDLER)
+    yield
+    handler_register(spec)
 
 
 class Rollback(Exception):

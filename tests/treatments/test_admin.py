@@ -1,14 +1,14 @@
 """The admin saves through the services: contract errors land on the right field, never a 500."""
 
-import json
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django import forms
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from tests.editorial.support import approve
 from treatments.documents.build import build_content
 from treatments.models import AuditEntry, Publication, Revision, Risk, SlugAlias, Treatment
 from treatments.services import content_load, treatment_get_for_edit
@@ -16,42 +16,75 @@ from treatments.services import content_load, treatment_get_for_edit
 pytestmark = pytest.mark.django_db
 
 
-def admin_form_data(client: Client, url: str) -> dict[str, Any]:
-    """The change form's current values, as a browser would post them back."""
+class _BrowserForm(HTMLParser):
+    """What a browser posts when a form is submitted: its successful controls, as rendered."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.data: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or "disabled" in a:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"}:
+                if "checked" in a:
+                    self.data.append((name, a.get("value", "on")))
+                return
+            self.data.append((name, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select is not None:
+            self._options.append((a.get("value", ""), "selected" in a))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self._textarea is not None:
+            # A browser drops one newline right after <textarea>, as the HTML spec says.
+            text = "".join(self._text)
+            self.data.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            chosen = [value for value, selected in self._options if selected]
+            if not chosen and self._options:
+                chosen = [self._options[0][0]]  # a single select without a choice posts its first
+            self.data.extend((self._select, value) for value in chosen[:1])
+            self._select = None
+
+
+def admin_form_data(client: Client, url: str, form_id: str = "treatment_form") -> dict[str, Any]:
+    """The change form's fields exactly as the page renders them, as a browser posts them back.
+
+    Read from the HTML (hidden inline ids included), never from the form objects: a test must
+    not fill in what the page failed to render.
+    """
     response = client.get(url)
     assert response.status_code == 200, "the page must render before it can be posted back"
-    form = response.context["adminform"].form
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if callable(value):
-            value = value()
-        if value is None:
-            continue
-        if name == "possible_tissue_sources":
-            value = json.dumps(value)
-        elif isinstance(field, forms.JSONField):  # schema 1.1 codes: JSON as the page shows it
-            value = field.prepare_value(value)
-        if name == "category":
-            value = value if isinstance(value, int) else value.pk
-        data[name] = value
-    for formset in response.context["inline_admin_formsets"]:
-        fs = formset.formset
-        prefix = fs.prefix
-        data[f"{prefix}-TOTAL_FORMS"] = fs.total_form_count()
-        data[f"{prefix}-INITIAL_FORMS"] = fs.initial_form_count()
-        for index, inline_form in enumerate(fs.forms):
-            for name, field in inline_form.fields.items():
-                value = inline_form.initial.get(name, field.initial)
-                if name == "treatment":
-                    value = fs.instance.pk
-                if name == "id" and inline_form.instance.pk:
-                    value = inline_form.instance.pk
-                if value is None or value is False:
-                    continue
-                if isinstance(field, forms.JSONField):
-                    value = field.prepare_value(value)
-                data[f"{prefix}-{index}-{name}"] = value
+    parser = _BrowserForm(form_id)
+    parser.feed(response.content.decode())
+    assert parser.data, f"no form #{form_id} on {url}"
+    data = dict(parser.data)
+    assert len(data) == len(parser.data), "a field name is posted twice; this helper keeps one"
     return data
 
 
@@ -158,7 +191,7 @@ def test_a_quantity_unit_without_an_amount_is_a_form_error_on_that_step_not_a_50
     client.force_login(superuser)
     url = change_url(seed_published)
     data = admin_form_data(client, url)
-    assert "steps-0-quantity_min" not in data, "the seed's first step has no quantity"
+    assert data["steps-0-quantity_min"] == "", "the seed's first step has no quantity"
     data["steps-0-quantity_unit"] = "cc"
     before = stored(seed_published)
     response = client.post(url, data)
@@ -338,6 +371,7 @@ def test_admin_publish_unpublish_and_revert_buttons(
     data = admin_form_data(client, url)
     data["summary"] = "A second revision."
     client.post(url, data)
+    approve(seed_published)  # a clinical reviewer signs the edit off (four eyes)
     version = Treatment.objects.get().version
     publish = reverse("admin:treatment_publish", args=[seed_published.pk])
     client.post(publish, {"expected_version": version, "change_note": "second"})
@@ -457,3 +491,60 @@ def test_former_slugs_are_shown_but_never_edited_by_hand(
     client.force_login(superuser)
     assert client.get(reverse("admin:treatments_slugalias_changelist")).status_code == 200
     assert client.get(reverse("admin:treatments_slugalias_add")).status_code == 403
+
+
+def test_existing_inline_rows_render_their_ids_so_a_browser_posts_them_back(
+    client: Client, superuser: Any, seed_published: Any
+) -> None:
+    client.force_login(superuser)
+    data = admin_form_data(client, change_url(seed_published))
+    step_ids = [data[f"steps-{index}-id"] for index in range(int(data["steps-INITIAL_FORMS"]))]
+    assert step_ids == [
+        str(pk) for pk in seed_published.steps.order_by("order").values_list("pk", flat=True)
+    ]
+
+
+def test_an_error_on_a_hidden_field_is_shown_on_the_page_not_only_counted(
+    client: Client, superuser: Any, seed_published: Any
+) -> None:
+    client.force_login(superuser)
+    url = change_url(seed_published)
+    data = admin_form_data(client, url)
+    data["steps-1-id"] = ""  # what the page used to send for every row
+    data["expected_version"] = "not a number"
+    before = stored(seed_published)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Please correct the errors below." in html
+    assert "Row id: missing from the page; reload the treatment." in html
+    assert "Expected version: Enter a whole number." in html
+    assert stored(seed_published) == before
+
+
+class _FormNesting(HTMLParser):
+    """The deepest nesting of <form> elements on a page (a browser ignores inner ones)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "form":
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.depth -= 1
+
+
+def test_the_publishing_buttons_are_forms_of_their_own_outside_the_change_form(
+    client: Client, roles: dict[str, Any], seed_published: Any
+) -> None:
+    client.force_login(roles["publisher"])
+    html = client.get(change_url(seed_published)).content.decode()
+    nesting = _FormNesting()
+    nesting.feed(html)
+    assert nesting.deepest == 1, "a form inside the change form submits the change form instead"
+    assert html.index('value="Publish"') > html.index("</form>", html.index('id="treatment_form"'))

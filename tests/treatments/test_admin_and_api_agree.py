@@ -32,7 +32,7 @@ def edit_in_the_admin(client: Client, treatment: Treatment) -> None:
     data["risks-0-description"] = ""
     data["steps-1-quantity_max"] = "12"
     data["comparisons-0-DELETE"] = "on"
-    notes = data["mechanism_notes-TOTAL_FORMS"]
+    notes = int(data["mechanism_notes-TOTAL_FORMS"])
     data["mechanism_notes-TOTAL_FORMS"] = notes + 1
     data[f"mechanism_notes-{notes}-order"] = notes + 1
     data[f"mechanism_notes-{notes}-subject"] = NEW_NOTE["subject"]

@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from django.forms.utils import pretty_name
 from django.http import HttpRequest
 
 from treatments.models import (
@@ -41,13 +42,25 @@ class ContractFields:
         return cleaned
 
 
+def show_hidden_field_errors(form: forms.BaseForm) -> None:
+    """Move errors of hidden fields (which the admin never displays) to the form's own errors.
+
+    A page that says "Please correct the errors below." must show every one of them.
+    """
+    for name in list(form.errors):
+        if name in form.fields and form.fields[name].widget.is_hidden:
+            label = form.fields[name].label or pretty_name(name)
+            for message in form.errors.pop(name):
+                form.add_error(None, f"{label}: {message}")
+
+
 class ChildRowForm(ContractFields, forms.ModelForm):
     """One child row (step, risk, …) as part of the treatment's content."""
 
     def _post_clean(self) -> None:
         # Not the model's own validation, a second rulebook: the admin never saves this row.
         # The whole edit is validated by the contract and written by the services.
-        pass
+        show_hidden_field_errors(self)
 
 
 class SafetyItemForm(ChildRowForm):
@@ -67,7 +80,20 @@ class ChildRowFormSet(BaseInlineFormSet):
         assert self.model is not None, "an inline formset always has its model"
         pk = self.model._meta.pk
         assert pk is not None
-        form.fields[pk.name] = forms.Field(required=False, widget=forms.HiddenInput)
+        # Keep the row's id as the page's value (Django's own field carries it as `initial`):
+        # without it the browser posts an empty id and every existing row is refused.
+        row_id = form.fields[pk.name].initial
+        form.fields[pk.name] = forms.Field(
+            required=False,
+            widget=forms.HiddenInput,
+            initial=row_id,
+            label="Row id",
+            error_messages={"required": "missing from the page; reload the treatment."},
+        )
+        # A new row starts with no position (the model's default, 0, would put it first):
+        # left empty it goes to the end, since the services number the rows as they come.
+        if "order" in form.fields and (index is None or index >= self.initial_form_count()):
+            form.initial["order"] = None
 
     def validate_unique(self) -> None:
         # Two rows with the same `order` keep their order on the page; nothing to refuse.
@@ -96,6 +122,7 @@ class TreatmentAdminForm(ContractFields, forms.ModelForm):
     def _post_clean(self) -> None:
         # In place of the model's own validation (a second rulebook): once every field parsed,
         # the whole edit (this form and its inlines) goes to the contract and the services.
+        show_hidden_field_errors(self)
         if self.errors or self.model_admin is None or self.admin_request is None:
             return
         self.model_admin.submit_edit(self.admin_request, self)

@@ -182,11 +182,13 @@ URL_FIELDS: dict[Any, dict[str, Any]] = {
 }
 
 
-class SourceInline(PolicyInlineMixin, admin.TabularInline):
+class SourceInline(PolicyInlineMixin, admin.StackedInline):
+    # Stacked, not tabular: six columns of inputs made the page twice as wide as a laptop's
+    # window, and a table's cells carry no label for screen readers.
     model = Source
     form = ChildRowForm
     formset = ChildRowFormSet
     formfield_overrides = URL_FIELDS
     extra = 0
     ordering = ["order"]
-    fields = ["order", "title", "publisher", "url", "retrieved_on", "note"]
+    fields = [("order", "title"), ("publisher", "retrieved_on"), "url", "note"]

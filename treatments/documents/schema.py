@@ -647,7 +647,17 @@ class ReviewPart(Part):
             and self.next_review_due < self.last_reviewed_on
         ):
             raise ValueError("next_review_due is before last_reviewed_on; correct either date.")
+        if self.last_reviewed_on and self.last_reviewed_on > latest_today():
+            raise ValueError(
+                "last_reviewed_on is in the future; give the date the review was done "
+                "(today or earlier)."
+            )
         return self
+
+
+def latest_today() -> dt.date:
+    """Today's date where it is latest on Earth (UTC+14): no review anywhere is later."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
 
 
 class SourcePart(Part):

@@ -9,6 +9,7 @@ from django.db import transaction
 from treatments.documents.build import build_content, content_hash
 from treatments.documents.legacy import earlier_forms
 from treatments.documents.schema import TreatmentContent
+from treatments.errors import IdentityConflictError
 from treatments.models import Publication, SlugAlias, Treatment
 
 from .editing import treatment_create, treatment_get_for_edit, treatment_replace
@@ -41,9 +42,38 @@ def treatment_for_slug(slug: str) -> Treatment | None:
     return found
 
 
+def import_target(
+    *, content: TreatmentContent, treatment_id: uuid.UUID | None = None
+) -> Treatment | None:
+    """The treatment an import of `content` writes to, or None when it creates one.
+
+    Without `treatment_id`, the treatment with the content's slug (or a former slug of it).
+    With the id an export gave (the treatment's identity where it came from), that treatment
+    when this database has it, even under another slug (the import then renames it); else a
+    new treatment is created with that id. When the slug belongs to a different treatment here,
+    importing would merge two treatments: an IdentityConflictError, and nothing is written.
+    """
+    by_slug = treatment_for_slug(content.slug)
+    if treatment_id is None:
+        return by_slug
+    if by_slug is not None and by_slug.pk != treatment_id:
+        raise IdentityConflictError(
+            f"The slug {content.slug!r} belongs to another treatment here (id {by_slug.pk}), "
+            f"not to {treatment_id}, the treatment this document was exported from. Remove "
+            "`id` from the body to update the treatment here by its slug, or change the slug "
+            "to import it as a treatment of its own."
+        )
+    return Treatment.objects.filter(pk=treatment_id).first()
+
+
 def content_plan(*, content: TreatmentContent) -> str:
-    """What importing `content` would do: "created", "updated" or "unchanged"."""
-    existing = treatment_for_slug(content.slug)
+    """What importing `content` by its slug would do: "created", "updated" or "unchanged"."""
+    return import_plan(content=content, target=treatment_for_slug(content.slug))
+
+
+def import_plan(*, content: TreatmentContent, target: Treatment | None) -> str:
+    """What writing `content` to `target` (None: a new treatment) would do."""
+    existing = target
     if existing is None:
         return "created"
     current = build_content(treatment_get_for_edit(treatment_id=existing.pk, include_deleted=True))

@@ -42,14 +42,35 @@ class PublishResult:
     detail: str
 
 
+class PublishProblem(str):
+    """A reason a publish is refused, with a machine-readable `code` for API clients."""
+
+    code: str
+
+    def __new__(cls, text: str, *, code: str) -> "PublishProblem":
+        problem = super().__new__(cls, text)
+        problem.code = code
+        return problem
+
+
 def review_problems(content: dict[str, Any]) -> list[str]:
-    """Why content cannot pass the clinical review gate; empty when it can."""
+    """Why content cannot pass the clinical review gate; empty when it can.
+
+    A published document says who reviewed it and when, whom to credit and under which terms,
+    and where its content comes from: without these a partner may not show it.
+    """
     review = content["review"]
     problems = []
     if not review["reviewer"]:
         problems.append("Name the clinical reviewer (review.reviewer) before publishing.")
     if not review["last_reviewed_on"]:
         problems.append("Give the date of the last review (review.last_reviewed_on).")
+    if not content.get("attribution", "").strip():
+        problems.append("Say whom to credit for the content (attribution) before publishing.")
+    if not (content.get("licence") or {}).get("name", "").strip():
+        problems.append("Name the licence the content is reused under (licence.name).")
+    if not content.get("sources"):
+        problems.append("List at least one source the content comes from (sources).")
     return problems
 
 
@@ -66,6 +87,47 @@ def publish_gate_register(gate: PublishGate) -> PublishGate:
     if gate not in _PUBLISH_GATES:
         _PUBLISH_GATES.append(gate)
     return gate
+
+
+# A review source fills the review block of what is frozen from a real sign-off (editorial: the
+# approval and the reviewer's profile) instead of typed text: `source(*, treatment, content)`
+# returns {"reviewer": ..., "last_reviewed_on": ISO date} or None when it has nothing to say.
+ReviewSource = Callable[..., dict[str, Any] | None]
+_REVIEW_SOURCES: list[ReviewSource] = []
+
+
+def publish_review_register(source: ReviewSource) -> ReviewSource:
+    """Add a source of the review block that every publish consults (the first answer wins)."""
+    if source not in _REVIEW_SOURCES:
+        _REVIEW_SOURCES.append(source)
+    return source
+
+
+def _stamp_review(treatment: Treatment, content: dict[str, Any]) -> None:
+    """Fill the review block from the first review source that answers, copy and content alike.
+
+    The working copy takes the same values (its version was bumped by this publish), so the
+    working copy and the live revision stay equal.
+    """
+    for source in _REVIEW_SOURCES:
+        stamp = source(treatment=treatment, content=content)
+        if stamp:
+            break
+    else:
+        return
+    review = content["review"]
+    review["reviewer"] = stamp["reviewer"]
+    review["last_reviewed_on"] = stamp["last_reviewed_on"]
+    due = review["next_review_due"]
+    if due and due < review["last_reviewed_on"]:
+        review["next_review_due"] = None  # derived again from the review interval
+    Treatment.objects.filter(pk=treatment.pk).update(
+        reviewer_name=review["reviewer"],
+        last_reviewed_on=dt.date.fromisoformat(review["last_reviewed_on"]),
+        next_review_due=dt.date.fromisoformat(review["next_review_due"])
+        if review["next_review_due"]
+        else None,
+    )
 
 
 def publish_problems(*, treatment: Treatment, content: dict[str, Any] | None = None) -> list[str]:
@@ -147,7 +209,9 @@ def treatment_publish(
     content = build_content(treatment)
     problems = publish_problems(treatment=treatment, content=content)
     if problems:
-        raise PublishRefusedError(" ".join(problems))
+        codes = [problem.code for problem in problems if isinstance(problem, PublishProblem)]
+        raise PublishRefusedError(" ".join(problems), code=codes[0] if codes else "")
+    _stamp_review(treatment, content)
     _derive_next_review(treatment, content)
     live = _live_revision(treatment)
     digest = content_hash(content)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from api.pagination import PageLinks
 from treatments.documents.schema import TreatmentContent
 from treatments.documents.text import checked_text
 
@@ -75,11 +76,14 @@ class WorkingCopySummary(BaseModel):
 
 
 class WorkingCopyPage(BaseModel):
-    """A page of working copies; follow `next`."""
+    """A page of working copies; follow `links.next`."""
 
-    next: str | None
-    previous: str | None
+    next: str | None = Field(description="Deprecated (sunset 2028-12-05): use `links.next`.")
+    previous: str | None = Field(
+        description="Deprecated (sunset 2028-12-05): use `links.previous`."
+    )
     results: list[WorkingCopySummary]
+    links: PageLinks
 
 
 ChangeNote = Annotated[str, Field(max_length=500), AfterValidator(checked_text)]
@@ -107,6 +111,22 @@ class PublishOutcome(BaseModel):
     revision: int
     detail: str
     working_copy: WorkingCopy
+
+
+class ExportedContent(TreatmentContent):
+    """A treatment's content as export gives it: the content-file format and the treatment's id."""
+
+    id: uuid.UUID = Field(description="The treatment's identity; import keeps it.")
+
+
+class ImportedContent(TreatmentContent):
+    """A content document to import; with `id` (as export gives it) the treatment keeps it."""
+
+    id: uuid.UUID | None = Field(
+        default=None,
+        description="The id of the treatment it was exported from: import matches by it (not by "
+        "slug) and creates the treatment with it when this database does not have it.",
+    )
 
 
 class ImportOutcome(BaseModel):

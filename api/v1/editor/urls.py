@@ -1,6 +1,6 @@
 """URLs of the editor API (v1)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -47,4 +47,7 @@ urlpatterns = [
         views.ExportView.as_view(),
         name="editor-treatment-export",
     ),
+    path("", include("api.v1.editor.review_urls")),
+    path("", include("api.v1.editor.diff_and_preview_urls")),
+    path("", include("api.v1.editor.schedule_urls")),
 ]

@@ -43,7 +43,7 @@ from treatments.documents.schema import TreatmentContent, TreatmentDocument
 from treatments.models import AuditEntry, Treatment
 from treatments.permissions import Action as EditorAction
 from treatments.permissions import can
-from treatments.services.loading import content_plan, treatment_for_slug
+from treatments.services.loading import import_plan, import_target
 
 from ..examples import editor_examples
 from ..links import document_links, treatment_path
@@ -51,6 +51,8 @@ from ..serializers import ProblemSerializer
 from .schemas import (
     Action,
     AuditTrail,
+    ExportedContent,
+    ImportedContent,
     ImportOutcome,
     PublishOutcome,
     RevertRequest,
@@ -635,22 +637,40 @@ class AuditView(EditorView):
 
 
 class ExportView(EditorView):
-    """One working copy's content in the content-file format (JSON)."""
+    """One working copy's content in the content-file format (JSON), with its id."""
 
     @editor_operation(
         operation_id="editor_treatments_export",
         example="content",
-        description="The content in the same format as the shipped content files; importing it "
-        "again round-trips losslessly.",
-        ok=TreatmentContent,
+        description="The content in the same format as the shipped content files, plus the "
+        "treatment's `id`; importing it again (here or into another database) round-trips "
+        "losslessly and keeps the treatment's identity.",
+        ok=ExportedContent,
         parameters=[ID],
     )
     def get(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        return Response(build_content(self.get_treatment(treatment_id)))
+        treatment = self.get_treatment(treatment_id)
+        return Response({"id": str(treatment.pk), **build_content(treatment)})
+
+
+def _import_id(data: Any) -> tuple[Any, uuid.UUID | None]:
+    """The body without `id`, and the id an export gave (None when the body has none)."""
+    if not isinstance(data, dict) or "id" not in data:
+        return data, None
+    raw = data["id"]
+    try:
+        treatment_id = uuid.UUID(raw) if isinstance(raw, str) else None
+    except ValueError:
+        treatment_id = None
+    if treatment_id is None:
+        raise ValidationError(
+            {"id": ["Give the treatment's UUID as export gives it, or leave `id` out."]}
+        )
+    return {key: value for key, value in data.items() if key != "id"}, treatment_id
 
 
 class ImportView(EditorView):
-    """Create or update a treatment from a content document, matched by slug."""
+    """Create or update a treatment from a content document, matched by id or slug."""
 
     editor_action = EditorAction.EDIT
 
@@ -660,13 +680,18 @@ class ImportView(EditorView):
     @editor_operation(
         operation_id="editor_import",
         example="import",
-        description="Import one content document (the content-file format), matched by slug: "
-        "creates it, updates it (If-Match of the existing working copy required) or reports it "
-        "unchanged. `dry_run=true` reports what would happen and writes nothing.",
-        request=TreatmentContent,
+        description="Import one content document (the content-file format, as export gives it), "
+        "matched by `id` when the body has one, else by slug: creates it (with that id), "
+        "updates it (If-Match of the existing working copy required) or reports it unchanged. "
+        "A slug that belongs to a different treatment than `id` is a 409 and writes nothing. "
+        "Only the working copy is imported: a new treatment is a draft, an existing one keeps "
+        "its revisions and publication state (publish to make the import live); the history "
+        "of the database it came from is not imported. `dry_run=true` reports what would happen "
+        "and writes nothing.",
+        request=ImportedContent,
         ok=ImportOutcome,
         also_ok={201: ImportOutcome},
-        errors=(400, 401, 403, 412, 413, 415, 428, 429),
+        errors=(400, 401, 403, 409, 412, 413, 415, 428, 429),
         etag=True,
         headers=[
             # A dry run or an unchanged document answers without one.
@@ -687,10 +712,11 @@ class ImportView(EditorView):
         if raw not in ("true", "false"):
             raise ValidationError({"dry_run": ["Use true or false."]})
         dry_run = raw == "true"
-        content = self.content_from(request.data)
-        action = content_plan(content=content)
-        # Matched as the plan matches: by slug or a former slug of it.
-        existing = treatment_for_slug(content.slug)
+        data, treatment_id = _import_id(request.data)
+        content = self.content_from(data)
+        # By id when the body has one (a 409 when its slug is another treatment's), else by slug.
+        existing = import_target(content=content, treatment_id=treatment_id)
+        action = import_plan(content=content, target=existing)
         if existing is not None and action == "updated" and not dry_run:
             self.expected(request, existing)
         elif action == "created" and not dry_run and request.headers.get("If-Match", "").strip():
@@ -713,7 +739,9 @@ class ImportView(EditorView):
             }
             return Response(body)
         if action == "created":
-            treatment = services.treatment_create(content=content, **self.audit_context(request))
+            treatment = services.treatment_create(
+                content=content, treatment_id=treatment_id, **self.audit_context(request)
+            )
         else:
             assert existing is not None
             version = self.expected(request, existing)

@@ -37,7 +37,13 @@ class SyncPage(BaseModel):
 class Bundle(BaseModel):
     """Every live document in scope, and the sync token that continues from them."""
 
-    sync_token: str
+    next_sync_token: str = Field(
+        description="Call `/sync/?token=` this value to get what changed since the bundle was "
+        "built (the name the sync feed gives it)."
+    )
+    sync_token: str = Field(
+        description="Deprecated (sunset 2028-12-05): the same token as `next_sync_token`."
+    )
     language: str | None
     category: str | None
     documents: list[TreatmentDocument]

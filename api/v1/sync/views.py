@@ -334,7 +334,10 @@ def bundle_for(scope: SyncScope) -> BuiltBundle:
                 break
             after = rows[999]["treatment_id"]
         raw = (
-            '{"sync_token":'
+            '{"next_sync_token":'
+            + to_json(token)
+            # The deprecated alias (api/deprecation.py), sent until its sunset.
+            + ',"sync_token":'
             + to_json(token)
             + ',"language":'
             + to_json(scope.language)
@@ -365,9 +368,10 @@ class BundleView(PublicView):
         operation_id="bundle",
         tag="sync",
         description=(
-            "Every live document (in scope) plus `sync_token`, meant to ship inside an app "
-            "release: install the documents, then call `/sync/?token=<sync_token>` to catch up. "
-            "Built once per published change and served gzip-compressed when accepted."
+            "Every live document (in scope) plus `next_sync_token`, meant to ship inside an app "
+            "release: install the documents, then call `/sync/?token=<next_sync_token>` to catch "
+            "up. Built once per published change and served gzip-compressed when accepted. "
+            "`sync_token` is a deprecated alias of `next_sync_token` (sunset 2028-12-05)."
         ),
         ok=Bundle,
         ok_description="The bundle.",

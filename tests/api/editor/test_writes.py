@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from tests.editorial.support import approve
 from treatments.models import AuditEntry, Revision, Treatment
 
 from .conftest import BASE, TokenClient, etag_of
@@ -339,6 +340,7 @@ def test_drafts_stay_private_until_published(
     assert preview.json()["overview"] == "CANARY-editor-draft"
     assert preview.json()["revision"] == 2
     assert preview["Cache-Control"] == "private, no-store"
+    approve(seed_published)  # a clinical reviewer signs the draft off (four eyes)
     outcome = publisher.request(
         "POST",
         f"{_item(seed_published)}publish/",
@@ -390,6 +392,7 @@ def test_revert_via_the_api(publisher: TokenClient, seed_published: Any) -> None
         {"summary": "Second."},
         **{"If-Match": etag_of(seed_published)},
     )
+    approve(seed_published)
     publisher.request(
         "POST", f"{_item(seed_published)}publish/", {}, **{"If-Match": etag_of(seed_published)}
     )

@@ -1,0 +1,368 @@
+"""The changelog of API v1: one list of entries, served at /api/v1/changelog/ and in the docs.
+
+`CHANGES` is the only source. `GET /api/v1/changelog/` serves it as JSON
+(api/v1/changelog_views.py) and docs/changelog.md is generated from it:
+
+    .venv/bin/python -m api.v1.changelog > docs/changelog.md
+
+(tests/api/test_changelog.py fails when the page and this list differ). An entry states what
+is on main, nothing planned. Its `id` is its anchor, in the page and in the `Link` header of
+a deprecation (api/deprecation.py); it never changes once published. Django-free, so the
+command above needs no settings.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["added", "changed", "deprecated", "removed"]
+KINDS: tuple[Kind, ...] = ("added", "changed", "deprecated", "removed")
+
+# Where the JSON changelog is served (config/urls.py + api/urls.py + api/v1/urls.py); the anchor
+# of an entry is its id. A test pins it to reverse().
+CHANGELOG_PATH = "/api/v1/changelog/"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to API v1 a client may need to know about."""
+
+    id: str
+    date: dt.date
+    kind: Kind
+    what: str
+    migration: str = ""
+    # Pages of the docs site that explain it: (title, path under docs/).
+    see: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def link(self) -> str:
+        """The entry in the machine-readable changelog (its anchor is the id)."""
+        return f"{CHANGELOG_PATH}#{self.id}"
+
+
+D = dt.date
+
+# Newest first; within a date: added, changed, deprecated, removed.
+CHANGES: tuple[Change, ...] = (
+    # 2026-12-05
+    Change(
+        "2026-12-05-changelog",
+        D(2026, 12, 5),
+        "added",
+        "`GET /api/v1/changelog/`: this changelog as JSON (date, kind, what, migration hint, "
+        "link), and every active deprecation with its `Deprecation` and `Sunset` dates.",
+        see=(("API evolution", "reference/api-evolution.md"),),
+    ),
+    Change(
+        "2026-12-05-deprecation-headers",
+        D(2026, 12, 5),
+        "added",
+        "`Deprecation` (RFC 9745) and `Sunset` (RFC 8594) response headers, with "
+        '`Link: <…/changelog/#entry>; rel="deprecation"`, on every answer of a deprecated '
+        "operation or one that carries a deprecated field, and when a request uses a "
+        "deprecated parameter. `openapi.yaml` marks them `deprecated: true`.",
+        "Log these headers in your client and plan the change before the `Sunset` date.",
+        see=(("API evolution", "reference/api-evolution.md"),),
+    ),
+    Change(
+        "2026-12-05-openapi-json",
+        D(2026, 12, 5),
+        "added",
+        "The OpenAPI document as JSON: `/api/schema/?format=json`, or `Accept: "
+        "application/json` (or `application/vnd.oai.openapi+json`). YAML stays the default; "
+        "`Accept: application/json` used to get YAML.",
+    ),
+    Change(
+        "2026-12-05-bundle-next-sync-token",
+        D(2026, 12, 5),
+        "added",
+        "`next_sync_token` in `GET /api/v1/bundle/`: the same token as `sync_token`, under the "
+        "name the sync feed gives it.",
+        see=(("Offline: bundle and sync", "mobile-apps/sync.md"),),
+    ),
+    Change(
+        "2026-12-05-page-links",
+        D(2026, 12, 5),
+        "added",
+        "`links.next` and `links.previous` on every page of a list (treatments, categories, "
+        "revisions, working copies): relative links, like every other link of the API.",
+        see=(("Reading the API", "mobile-apps/reading.md"),),
+    ),
+    Change(
+        "2026-12-05-import-keeps-id",
+        D(2026, 12, 5),
+        "changed",
+        "Editor API: `GET /api/v1/editor/treatments/{id}/export/` includes the treatment's "
+        "`id`, and `POST /api/v1/editor/import/` accepts it (it used to refuse `id` with a "
+        "400): the import matches by that id, and creates the treatment with it when the "
+        "database does not have it, so a treatment keeps its identity between databases. A "
+        "slug that belongs to a different treatment is a `409` (`identity-conflict`) that "
+        "writes nothing. Only the working copy is imported: revisions and publication state "
+        "stay where they were. Without `id`, an import matches by slug as before.",
+        "Import what export gives, `id` included; remove `id` to match by slug.",
+        see=(("Editor API", "editors/editor-api.md"),),
+    ),
+    Change(
+        "2026-12-05-bundle-sync-token",
+        D(2026, 12, 5),
+        "deprecated",
+        "`sync_token` in `GET /api/v1/bundle/`, an alias of `next_sync_token`. It is sent until "
+        "its sunset, 2028-12-05.",
+        "Read `next_sync_token`; it holds the same token.",
+    ),
+    Change(
+        "2026-12-05-page-absolute-links",
+        D(2026, 12, 5),
+        "deprecated",
+        "The absolute `next` and `previous` links of list pages. They are sent until their "
+        "sunset, 2028-12-05.",
+        "Follow `links.next` (and `links.previous`), resolved against the URL you called, as "
+        "you resolve every other link of the API.",
+    ),
+    # 2026-12-04
+    Change(
+        "2026-12-04-schema-1-2",
+        D(2026, 12, 4),
+        "added",
+        "**Schema 1.2** of the document, additive: `eligibility` criteria, amounts and "
+        "durations on UCUM units (`procedure.steps[].quantity_ucum`, `duration_ucum`: "
+        "temperatures, seconds, decimals), `course.repeat_interval` and "
+        "`medications[].dose_per_session`. Revisions published earlier keep their version.",
+        "Treat the new members as possibly absent (revisions frozen earlier lack them) and "
+        "read the earlier field when the newer one is absent (`duration_ucum ?? duration`).",
+        see=(
+            ("Schema versions", "reference/schema-versions.md"),
+            ("Document schema 1.2", "reference/document-schema-1.2.md"),
+        ),
+    ),
+    Change(
+        "2026-12-04-schema-1-1-served",
+        D(2026, 12, 4),
+        "added",
+        "`GET /api/v1/schema/treatment-document/?version=1.1`: the 1.1 JSON Schema exactly as "
+        "published. Every part and member added after 1.0 says so with `x-added-in`, in the "
+        "JSON Schema and in `openapi.yaml`'s components.",
+        see=(("Schema versions", "reference/schema-versions.md"),),
+    ),
+    Change(
+        "2026-12-04-renditions-1-2",
+        D(2026, 12, 4),
+        "changed",
+        "The FHIR R5 rendition maps schema 1.2: eligibility as an `EvidenceVariable`, UCUM "
+        "`Quantity` and `Range` values, `Timing` durations in seconds and decimals, the course "
+        "repeat interval. The JSON-LD rendition maps the codes and drugs it omitted "
+        "(`MedicalCode`, `Drug`, `DoseSchedule`, `MedicalContraindication`).",
+        see=(("FHIR R5", "partners/fhir.md"), ("JSON-LD", "partners/json-ld.md")),
+    ),
+    Change(
+        "2026-12-04-ics-vtimezone",
+        D(2026, 12, 4),
+        "changed",
+        "The `.ics` recovery plan's `VTIMEZONE` block puts each daylight-saving change at the "
+        "instant RFC 5545 defines; the spring-forward change used to be one hour late.",
+        see=(("Recovery plan", "mobile-apps/recovery-plan.md"),),
+    ),
+    # 2026-11-25
+    Change(
+        "2026-11-25-schema-1-1",
+        D(2026, 11, 25),
+        "added",
+        "**Schema 1.1** of the document, additive: `codes` (SNOMED CT, CPT, …) on the "
+        "treatment, its medications, risks, medication rules and contraindications; "
+        "`medications`; rule `medication`; course `frequency_limit` and `minimum_interval`; "
+        "risk `population`; `approximate` durations; timeline `milestone`; optional steps and "
+        "guidance; structured `contraindication_items` and `warning_sign_items`. 1.0 revisions "
+        "stay 1.0.",
+        see=(("Schema versions", "reference/schema-versions.md"),),
+    ),
+    Change(
+        "2026-11-25-schema-1-0-served",
+        D(2026, 11, 25),
+        "added",
+        "`GET /api/v1/schema/treatment-document/?version=1.0`: the 1.0 JSON Schema exactly as "
+        "published, for revisions frozen before 1.1 and clients generated from it.",
+    ),
+    Change(
+        "2026-11-25-code-and-drug-filters",
+        D(2026, 11, 25),
+        "added",
+        "List filters `code=<system>|<code>` and `drug=`; search covers the new fields; "
+        "`onset_within_weeks` means *first noticed within*.",
+    ),
+    Change(
+        "2026-11-25-sync",
+        D(2026, 11, 25),
+        "added",
+        "**Mobile sync**: `GET /api/v1/sync/` (delta feed with signed tokens, tombstones, 304 "
+        "for an empty delta, 410 for a token the log no longer covers) and "
+        "`GET /api/v1/bundle/`.",
+        see=(("Offline: bundle and sync", "mobile-apps/sync.md"),),
+    ),
+    Change(
+        "2026-11-25-recovery-plan",
+        D(2026, 11, 25),
+        "added",
+        "**Recovery plan**: `GET /api/v1/treatments/{key}/recovery-plan/` and "
+        "`…/recovery-plan.ics`.",
+        see=(("Recovery plan", "mobile-apps/recovery-plan.md"),),
+    ),
+    Change(
+        "2026-11-25-language",
+        D(2026, 11, 25),
+        "added",
+        "`language` on every document (BCP 47) and `Content-Language` on document responses.",
+    ),
+    Change(
+        "2026-11-25-gone",
+        D(2026, 11, 25),
+        "added",
+        "A withdrawn treatment's document and revision URLs answer `410 Gone` with `withdrawn_at`.",
+    ),
+    Change(
+        "2026-11-25-api-root",
+        D(2026, 11, 25),
+        "added",
+        "`GET /api/v1/` lists every collection; `/` and `/api/` redirect to it.",
+    ),
+    Change(
+        "2026-11-25-api-keys",
+        D(2026, 11, 25),
+        "added",
+        "**Partner API keys** (`X-Api-Key` or `Authorization: Api-Key …`), secret and "
+        "publishable, with per-key plans; **CORS** for the public read API.",
+        see=(("API keys", "partners/api-keys.md"),),
+    ),
+    Change(
+        "2026-11-25-rate-limits",
+        D(2026, 11, 25),
+        "added",
+        "**Rate limits** with the IETF `RateLimit` and `RateLimit-Policy` headers on every "
+        "limited answer, `429` with `Retry-After`; `304`s and empty sync deltas are refunded.",
+        see=(("Rate limits", "partners/rate-limits.md"),),
+    ),
+    Change(
+        "2026-11-25-renditions",
+        D(2026, 11, 25),
+        "added",
+        "**Renditions**: `GET /api/v1/treatments/{key}/jsonld/` (schema.org, also "
+        "`Accept: application/ld+json` on the detail) and `…/fhir/` (FHIR R5 Bundle, also "
+        "`Accept: application/fhir+json`).",
+        see=(("JSON-LD", "partners/json-ld.md"), ("FHIR R5", "partners/fhir.md")),
+    ),
+    Change(
+        "2026-11-25-card",
+        D(2026, 11, 25),
+        "added",
+        "**Embeddable card** at `/embed/v1/treatments/{key}/` and **oEmbed** at `/api/oembed/`.",
+        see=(("The card", "partners/card.md"),),
+    ),
+    Change(
+        "2026-11-25-unavailable",
+        D(2026, 11, 25),
+        "added",
+        "Every operation documents `503` with `Retry-After` (database unavailable); gunicorn's "
+        "own 400/414/431 answers are problem+json.",
+    ),
+    Change(
+        "2026-11-25-revision-caching",
+        D(2026, 11, 25),
+        "changed",
+        "Revision URLs are cached like live documents (`max-age=300`), no longer `immutable`, "
+        "so that a withdrawal reaches caches.",
+    ),
+    Change(
+        "2026-11-25-if-match",
+        D(2026, 11, 25),
+        "changed",
+        "`If-Match` follows RFC 9110: `*`, lists, and weak or foreign tags give 412; a "
+        "malformed header gives 400.",
+    ),
+    Change(
+        "2026-11-25-openapi-for-generators",
+        D(2026, 11, 25),
+        "changed",
+        "OpenAPI, for client generators: every key the server always sends is `required`; "
+        "properties added after schema 1.0 are optional in responses (stored 1.0 revisions lack "
+        "them); request bodies have their own components; public operations declare no "
+        "security requirement (a partner key is an optional header).",
+    ),
+    Change(
+        "2026-11-25-worker-memory",
+        D(2026, 11, 25),
+        "changed",
+        "List pages, searches and documents are answered from each worker's memory; a change is "
+        "visible on every worker within `PUBLIC_MEMORY_TTL` (1 s).",
+    ),
+    # 2026-11-24
+    Change(
+        "2026-11-24-public-read-api",
+        D(2026, 11, 24),
+        "added",
+        "**Public read API v1**: `GET /api/v1/treatments/` (filters, full-text search, cursor "
+        "pagination), `GET /api/v1/treatments/{key}/` (by slug, UUID or former slug), "
+        "revisions, JSON Patch diffs between revisions, categories, the document's JSON "
+        "Schema; strong ETags, 304, gzip; every error `application/problem+json`.",
+        see=(("Reading the API", "mobile-apps/reading.md"),),
+    ),
+    Change(
+        "2026-11-24-editor-api",
+        D(2026, 11, 24),
+        "added",
+        "**Editor API v1** under `/api/v1/editor/`: token and session auth, `If-Match` on every "
+        "write (428/412), JSON Merge Patch, publish, unpublish, revert, restore, preview, "
+        "audit, import and export.",
+        see=(("Editor API", "editors/editor-api.md"),),
+    ),
+    Change(
+        "2026-11-24-openapi",
+        D(2026, 11, 24),
+        "added",
+        "The OpenAPI 3.1 document at `/api/schema/`, Swagger UI at `/api/docs/` and ReDoc at "
+        "`/api/redoc/`.",
+    ),
+)
+
+HEADER = """\
+# Changelog
+
+<!-- Generated from api/v1/changelog.py: edit the entries there, then run
+     `.venv/bin/python -m api.v1.changelog > docs/changelog.md`. -->
+
+What changed in API v1, newest first, for the people who write clients. Each entry is
+**added**, **changed**, **deprecated** or **removed**; v1 only grows, so nothing is removed
+before the sunset date its deprecation states (see [API evolution](reference/api-evolution.md)).
+The same list is served as JSON at `GET /api/v1/changelog/`, with the same anchors: the
+`Link` header of a deprecated answer points at its entry.
+
+The dates are those of the commits that brought each change into the main branch (v1 has had no
+separately tagged releases). The contract's semantic version is `info.version` in
+`openapi.yaml`.
+"""
+
+
+def changelog_markdown(changes: tuple[Change, ...] = CHANGES) -> str:
+    """The human changelog (docs/changelog.md): entries by date and kind, each with its anchor."""
+    lines = [HEADER]
+    dates = sorted({c.date for c in changes}, reverse=True)
+    for date in dates:
+        lines.append(f"## {date.isoformat()}\n")
+        for kind in KINDS:
+            entries = [c for c in changes if c.date == date and c.kind == kind]
+            if not entries:
+                continue
+            lines.append(f"**{kind.capitalize()}**\n")
+            for change in entries:
+                text = f'- <a id="{change.id}"></a>{change.what}'
+                if change.migration:
+                    text += f" *Migration:* {change.migration}"
+                if change.see:
+                    pages = ", ".join(f"[{title}]({path})" for title, path in change.see)
+                    text += f" See {pages}."
+                lines.append(text)
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(changelog_markdown(), end="")

@@ -1,0 +1,1 @@
+"""The partner webhooks API: endpoints, test pings, secret rotation and the delivery log."""

@@ -1,0 +1,173 @@
+"""The scheduling admin driven in a real Chromium, as a publisher uses it.
+
+Debian's /usr/bin/chromium through Playwright, never a download; without it the test skips
+(or fails, with BROWSER_TESTS_REQUIRED=1 as in CI). The pages must fit 1280 px without
+horizontal scrolling, and axe-core (when installed, tests/browser/js) must find no serious or
+critical violation.
+"""
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from editorial.releases.models import Release, ScheduledAction
+from treatments.models import Publication, Treatment
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+AXE = Path(__file__).resolve().parents[2] / "browser" / "js" / "node_modules" / "axe-core"
+REQUIRED = os.environ.get("BROWSER_TESTS_REQUIRED", "") == "1"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+PASSWORD = "a-long-test-password"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls stay synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    missing = None if CHROMIUM.exists() else f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "playwright is not installed: make install"
+    if missing:
+        if REQUIRED:
+            pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {missing}", pytrace=False)
+        pytest.skip(missing)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, publisher: User) -> Iterator[Any]:
+    """A 1280x800 page logged in to the admin as the publisher."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", publisher.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    yield page
+    context.close()
+
+
+def _fits(page: Any) -> None:
+    """No horizontal scrolling at this width, and no serious axe violation (if axe is here)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"{page.url} is {width}px wide at a 1280px window"
+    script = AXE / "axe.min.js"
+    if not script.exists():
+        return
+    page.add_script_tag(path=str(script))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+    )
+    bad = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{page.url}: axe finds {bad}"
+
+
+def _choose_treatment(page: Any, row: int, title: str) -> None:
+    """Pick a treatment in the members inline's autocomplete (select2), as a person does."""
+    page.locator(".dynamic-members .select2-selection").nth(row).click()
+    page.locator(".select2-search__field").fill(title)
+    page.locator(".select2-results__option", has_text=title).first.click()
+
+
+def _live(treatment: Treatment) -> bool:
+    return Publication.objects.filter(treatment=treatment, withdrawn_at__isnull=True).exists()
+
+
+def test_a_publisher_builds_a_release_and_publishes_it_now(
+    page: Any, live_server: Any, drafts: list[Treatment]
+) -> None:
+    page.goto(f"{live_server.url}/admin/releases/release/add/")
+    page.fill("#id_name", "Spring update")
+    _choose_treatment(page, 0, drafts[0].title)
+    page.click("text=Add another Release member")
+    _choose_treatment(page, 1, drafts[1].title)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("text=was added successfully")
+    _fits(page)
+    release = Release.objects.get()
+    assert {m.treatment_id for m in release.members.all()} == {drafts[0].pk, drafts[1].pk}
+
+    page.click("text=Publish now…")
+    _fits(page)
+    page.click("input[value='Publish now']")
+
+    page.wait_for_selector("text=is live")
+    release.refresh_from_db()
+    assert release.state == "published"
+    assert _live(drafts[0]) and _live(drafts[1]) and not _live(drafts[2])
+
+
+def test_a_publisher_schedules_a_release_and_cancels_the_schedule(
+    page: Any, live_server: Any, drafts: list[Treatment]
+) -> None:
+    page.goto(f"{live_server.url}/admin/releases/release/add/")
+    page.fill("#id_name", "Embargoed")
+    _choose_treatment(page, 0, drafts[2].title)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("text=was added successfully")
+
+    page.click("text=Schedule…")
+    _fits(page)
+    page.fill("#id_at", "2001-01-01T09:00")
+    page.click("input[value=Schedule]")
+    page.wait_for_selector("text=Choose a time in the future.")
+    when = timezone.localtime() + dt.timedelta(days=2)
+    page.fill("#id_at", when.strftime("%Y-%m-%dT%H:%M"))
+    page.click("input[value=Schedule]")
+
+    page.wait_for_selector("text=is scheduled for")
+    release = Release.objects.get()
+    assert release.state == "scheduled"
+    action = ScheduledAction.objects.get(release=release)
+    assert timezone.localtime(action.run_at).strftime("%Y-%m-%d %H:%M") == when.strftime(
+        "%Y-%m-%d %H:%M"
+    )
+
+    page.click("text=change…")
+    page.click("input[value='Cancel schedule']")
+    page.wait_for_selector("text=is a draft again")
+    release.refresh_from_db()
+    assert release.state == "draft"
+
+
+def test_a_publisher_schedules_a_treatment_and_cancels_it_from_the_upcoming_list(
+    page: Any, live_server: Any, drafts: list[Treatment]
+) -> None:
+    page.goto(f"{live_server.url}/admin/releases/scheduledaction/treatment/{drafts[0].pk}/")
+    _fits(page)
+    page.select_option("#id_action", "publish")
+    when = timezone.localtime() + dt.timedelta(hours=3)
+    page.fill("#id_at", when.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_note", "After the announcement.")
+    page.click("input[value=Schedule]")
+    page.wait_for_selector("text=Scheduled: publish")
+    action = ScheduledAction.objects.get()
+    assert (action.kind, action.version, action.note) == ("publish", 1, "After the announcement.")
+
+    page.goto(f"{live_server.url}/admin/releases/scheduledaction/")
+    _fits(page)
+    page.check(f"input[name=_selected_action][value='{action.pk}']")
+    page.select_option("select[name=action]", "cancel_selected")
+    page.click("button[name=index]")
+    page.wait_for_selector("text=Cancelled:")
+    action.refresh_from_db()
+    assert action.state == "cancelled"
+    assert not _live(drafts[0])

@@ -1,0 +1,322 @@
+"""The edge cache for real: Varnish (config/edge/default.vcl, xkey) in front of gunicorn (two
+workers), with the background worker purging on every public change, as `make edge` runs them.
+
+Skipped when varnishd or the xkey vmod is missing, unless EDGE_TESTS_REQUIRED=1 (CI sets it,
+and installs Debian's varnish and varnish-modules).
+"""
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from config.edge import varnish
+from tests.processes import ROOT, Answer, free_port, gunicorn, manage, request, site_env
+
+SLUG = "bone-marrow-stem-cell-injection"
+DETAIL = f"/api/v1/treatments/{SLUG}/"
+REQUIRED = os.environ.get("EDGE_TESTS_REQUIRED") == "1"
+# The promise of the issue: a withdrawn treatment answers 410 through the edge within 1 s.
+PURGE_WITHIN_SECONDS = 1.0
+
+
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@dataclass
+class Edge:
+    """Varnish on `port` in front of gunicorn on `origin`, the worker, one SQLite database."""
+
+    port: int
+    origin: int
+    env: dict[str, str]
+    database: Path
+    workdir: Path
+    logs: Path
+    process: subprocess.Popen[bytes] | None = None
+    api_key: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def start_varnish(self) -> None:
+        vcl = varnish.prepare(origin=f"127.0.0.1:{self.origin}", workdir=self.workdir)
+        command = varnish.command(listen=f"127.0.0.1:{self.port}", vcl=vcl, workdir=self.workdir)
+        with (self.logs / "varnish.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        _wait(self._answers, "varnishd to answer", 60)
+
+    def _answers(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, (
+            "varnishd exited: " + (self.logs / "varnish.log").read_text()[-2000:]
+        )
+        try:
+            return request(self.port, "GET", "/api/v1/").status == 200
+        except OSError:
+            return False
+
+    def stop_varnish(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def get(self, path: str, **headers: str) -> Answer:
+        return request(self.port, "GET", path, headers=headers)
+
+    def query(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.database, timeout=20) as db:
+            return db.execute(sql, params).fetchall()
+
+    def shell(self, code: str) -> str:
+        return manage("shell", "--no-imports", "-c", code, env=self.env)
+
+
+def _skip_or_fail_without_varnish() -> None:
+    reason = varnish.missing()
+    if reason is None:
+        return
+    if REQUIRED:
+        pytest.fail(f"EDGE_TESTS_REQUIRED=1 but {reason}")
+    pytest.skip(f"{reason}; set EDGE_TESTS_REQUIRED=1 to make this a failure")
+
+
+@contextlib.contextmanager
+def _worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    # The worker polls every 0.1 s, as `make edge` runs it (the default is 1 s).
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--interval", "0.1", "--no-reload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def edge() -> Iterator[Edge]:
+    _skip_or_fail_without_varnish()
+    with tempfile.TemporaryDirectory(prefix="edge-test-") as tmp:
+        root = Path(tmp)
+        database = root / "db.sqlite3"
+        port = free_port()
+        env = site_env(
+            DATABASE_URL=f"sqlite:///{database}",
+            EDGE_PURGE_URL=f"http://127.0.0.1:{port}/",
+            EDGE_MAX_AGE="3600",
+            TRUSTED_PROXIES="127.0.0.1",
+            # Retries of a purge while Varnish is down come quickly here (10 s in production).
+            EVENTS_RETRY_BASE_SECONDS="0.5",
+            EVENTS_RETRY_MAX_SECONDS="1",
+        )
+        setup = manage(
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.core.management import call_command\n"
+            "call_command('migrate', '--noinput', verbosity=0)\n"
+            "call_command('load_content', '--publish', verbosity=0)\n"
+            "from partners.services import partner_create, api_key_issue\n"
+            "partner = partner_create(name='Edge test', contact_email='edge@example.org')\n"
+            "print(api_key_issue(partner, name='edge')[1])\n",
+            env=env,
+        )
+        logs = root / "logs"
+        logs.mkdir()
+        with gunicorn(env, workers=2) as origin, _worker(env, logs / "worker.log"):
+            edge = Edge(
+                port=port,
+                origin=origin,
+                env=env,
+                database=database,
+                workdir=root / "varnish",
+                logs=logs,
+                api_key=setup.strip().splitlines()[-1],
+            )
+            edge.start_varnish()
+            try:
+                yield edge
+            finally:
+                edge.stop_varnish()
+                for timing, seconds in edge.timings.items():
+                    print(f"edge timing {timing}: {seconds:.3f} s")
+
+
+def _x_cache(answer: Answer) -> str:
+    return str(answer.headers.get("X-Cache"))
+
+
+def test_the_second_read_is_a_hit_and_edge_headers_stay_inside(edge: Edge) -> None:
+    for path in (DETAIL, "/api/v1/treatments/?ordering=-title", "/api/v1/categories/"):
+        first, second = edge.get(path), edge.get(path)
+        assert first.status == second.status == 200, first.body[:300]
+        assert (_x_cache(first), _x_cache(second)) == ("MISS", "HIT"), path
+        assert second.body == first.body
+        for answer in (first, second):
+            assert answer.headers.get("xkey") is None
+            assert answer.headers.get("Surrogate-Control") is None
+        # A hit was not counted by the origin's rate limit: it does not claim to have been.
+        assert second.headers.get("RateLimit") is None
+        assert second.headers.get("X-Request-ID", "").startswith("edge-")
+        # What clients may keep is the origin's own Cache-Control.
+        assert second.headers.get("Cache-Control", "").startswith("public, max-age=")
+
+
+def test_keyed_and_signed_in_requests_are_never_shared(edge: Edge) -> None:
+    keyed = {"X-Api-Key": edge.api_key}
+    # An answer the edge holds is not served to a keyed request...
+    path = "/api/v1/treatments/?ordering=title"
+    assert _x_cache(edge.get(path)) == "MISS"
+    assert _x_cache(edge.get(path)) == "HIT"
+    answer = edge.get(path, **keyed)
+    assert answer.status == 200 and _x_cache(answer) == "PASS"
+    # ...and a keyed answer is never kept: the next anonymous read and keyed read miss.
+    path = f"{DETAIL}?"  # a URL nobody read anonymously yet
+    for headers in (keyed, {"Authorization": "Token not-a-token"}, {"Cookie": "sessionid=x"}):
+        answer = edge.get(path, **headers)
+        assert _x_cache(answer) == "PASS", headers
+        assert answer.headers.get("xkey") is None
+    assert _x_cache(edge.get(path, **keyed)) == "PASS"
+    assert _x_cache(edge.get(path)) == "MISS"
+    # The partner's own limits are on its answers; an anonymous hit never carries them.
+    assert edge.get(path, **keyed).headers.get("RateLimit-Policy")
+    # Only the worker's machine may purge.
+    purge = request(edge.port, "PURGE", "/", headers={"xkey-purge": "all"})
+    assert purge.status == 200  # the test runs on the worker's machine: it is in the ACL
+    assert request(edge.port, "PURGE", "/").status == 400  # no keys: nothing to purge
+
+
+def _change_code(action: str) -> str:
+    """Shell code that withdraws (or publishes again) the seed treatment and prints the time
+    right after the service returned, when the change is committed."""
+    service = {"withdraw": "treatment_unpublish", "publish": "treatment_publish"}[action]
+    return (
+        "import time\n"
+        "from treatments import services\n"
+        "from treatments.models import Treatment\n"
+        f"t = Treatment.objects.get(slug={SLUG!r})\n"
+        f"services.{service}(treatment_id=t.pk, expected_version=None, actor=None)\n"
+        "print(time.time())\n"
+    )
+
+
+def _withdraw_or_publish(edge: Edge, action: str) -> float:
+    """Withdraw (or publish again) the seed treatment in another process; the commit time."""
+    return float(edge.shell(_change_code(action)).strip().splitlines()[-1])
+
+
+def test_a_withdrawn_treatment_answers_410_through_the_edge_within_a_second(
+    edge: Edge,
+) -> None:
+    paths = [DETAIL, "/api/v1/treatments/", f"/embed/v1/treatments/{SLUG}/"]
+    for path in paths:
+        edge.get(path)
+        assert _x_cache(edge.get(path)) == "HIT", path
+    # The withdrawal runs in another process while this test reads through the edge.
+    withdrawing = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", _change_code("withdraw")],
+        cwd=ROOT,
+        env=edge.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    gone_at = None
+    deadline = time.monotonic() + 120
+    while gone_at is None and time.monotonic() < deadline:
+        answer = edge.get(DETAIL)
+        if answer.status == 410:
+            gone_at = time.time()
+        else:
+            assert answer.status == 200
+            time.sleep(0.01)
+    stdout, _ = withdrawing.communicate(timeout=120)
+    assert withdrawing.returncode == 0 and gone_at is not None, "the withdrawal failed"
+    committed_at = float(stdout.strip().splitlines()[-1])
+    latency = gone_at - committed_at
+    edge.timings["withdrawal commit -> 410 through the edge"] = latency
+    _record_worker_timings(edge)
+    assert latency < PURGE_WITHIN_SECONDS, f"410 through the edge {latency:.3f} s after commit"
+
+    # Every cached answer that showed the treatment was purged with it.
+    assert edge.get(f"/embed/v1/treatments/{SLUG}/").status == 410
+    listed = json.loads(edge.get("/api/v1/treatments/").body)
+    assert SLUG not in json.dumps(listed)
+    # The 410 is kept at the edge too, and purged when the treatment comes back.
+    assert _x_cache(edge.get(DETAIL)) == "HIT"
+    _withdraw_or_publish(edge, "publish")
+    _wait(lambda: edge.get(DETAIL).status == 200, "the restored treatment through the edge", 10)
+
+
+def _record_worker_timings(edge: Edge) -> None:
+    """Where the time went: commit -> task claimed by the worker -> purge run finished."""
+    row = edge.query(
+        "SELECT e.created_at, r.finished_at FROM events_outboxevent e "
+        "JOIN events_handlerrun r ON r.event_id = e.id AND r.handler = 'edge.purge' "
+        "WHERE e.type = 'treatment.withdrawn' ORDER BY e.id DESC LIMIT 1"
+    )
+    if not row or row[0][1] is None:
+        return
+    created, finished = (_epoch(str(value)) for value in row[0])
+    edge.timings["outbox event written -> purge run finished"] = finished - created
+
+
+def _epoch(value: str) -> float:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC).timestamp()
+
+
+def test_with_varnish_down_publishing_works_and_the_purge_is_retried(edge: Edge) -> None:
+    assert edge.get(DETAIL).status == 200
+    edge.stop_varnish()
+    started = time.monotonic()
+    _withdraw_or_publish(edge, "withdraw")  # the service returns: publishing never waits
+    took = time.monotonic() - started
+    assert took < 60
+
+    def purge_run() -> tuple[object, ...]:
+        rows = edge.query(
+            "SELECT r.status, r.attempts, r.last_error FROM events_handlerrun r "
+            "JOIN events_outboxevent e ON e.id = r.event_id "
+            "WHERE r.handler = 'edge.purge' AND e.type = 'treatment.withdrawn' "
+            "ORDER BY e.id DESC LIMIT 1"
+        )
+        return rows[0] if rows else ("", 0, "")
+
+    _wait(lambda: int(str(purge_run()[1])) >= 2, "the purge to fail twice with Varnish down")
+    status, _, error = purge_run()
+    assert status == "pending" and "Connection refused" in str(error)
+    # Published state is right at the origin meanwhile.
+    assert request(edge.origin, "GET", DETAIL).status == 410
+
+    edge.start_varnish()
+    _wait(lambda: purge_run()[0] == "succeeded", "the retried purge to succeed", 30)
+    assert edge.get(DETAIL).status == 410
+    _withdraw_or_publish(edge, "publish")
+    _wait(lambda: edge.get(DETAIL).status == 200, "the restored treatment through the edge", 10)
