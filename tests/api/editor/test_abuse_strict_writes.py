@@ -54,3 +54,31 @@ def test_a_well_formed_if_match_with_a_version_never_issued_is_a_412(
     assert response["ETag"] == current
     assert "9" * 10 not in response.json()["detail"], "the unknown version is not echoed"
     assert etag_of(seed_draft) == current
+
+
+def test_guessed_editor_tokens_are_charged_to_the_address_before_any_lookup(
+    clients: dict[str, Any], seed_draft: Treatment, settings: Any
+) -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from knox.models import AuthToken
+
+    cache.clear()  # no failures charged yet (Redis too)
+    settings.API_KEY_FAILURE_RATE = "3/minute"
+    guesser = Client(REMOTE_ADDR="203.0.113.60")
+    url = f"{BASE}/treatments/"
+    for _ in range(3):  # valid tokens are never charged
+        assert clients["editor"].request("GET", url).status_code == 200
+    statuses = [
+        guesser.get(url, headers={"Authorization": f"Token {'f' * 64}"}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [401, 401, 401]
+    with CaptureQueriesContext(connection) as queries:
+        refused = guesser.get(url, headers={"Authorization": f"Token {'e' * 64}"})
+    assert refused.status_code == 429 and refused.json()["reason"] == "too-many-failed-keys"
+    table = AuthToken._meta.db_table
+    assert not [q for q in queries.captured_queries if table in q["sql"]], "no token lookup"
+    cache.clear()
