@@ -1,16 +1,42 @@
-"""Authentication and permissions of the editor API (the rules are treatments.permissions)."""
+"""Authentication and permissions of the editor API (the rules are treatments.permissions).
+
+Guessing tokens is not free: a request that carries a `Token` is charged to its address against
+the failed-credentials budget (`API_KEY_FAILURE_RATE`, shared with partner keys) before the
+token is looked up, and the charge is taken back when the token is valid; past the budget it is
+a 429 without any lookup (api/partner_keys.py).
+"""
 
 from typing import Any
 
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
+from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import BasePermission
 
 from treatments.permissions import Action, can
 
+from .partner_keys import (
+    charge_failed_credentials,
+    note_failed_credentials,
+    refund_failed_credentials,
+)
+
 
 class EditorTokenAuthentication(TokenAuthentication):
     """Knox tokens (hashed at rest, revocable); a malformed token is a 401, never a 500."""
+
+    def authenticate(self, request: Any) -> Any:
+        scheme = get_authorization_header(request).split()[:1]
+        if not scheme or scheme[0].lower() != self.authenticate_header(request).encode().lower():
+            return None  # no token: another authenticator's business, or anonymous
+        charge = charge_failed_credentials(request.META)  # 429 past the budget: no lookup
+        try:
+            found = super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            note_failed_credentials(request.META, charge)
+            raise
+        refund_failed_credentials(charge)
+        return found
 
     def authenticate_credentials(self, token: bytes) -> Any:
         try:

@@ -19,6 +19,7 @@ from treatments.services import (
     StateError,
 )
 
+from .live.documents import quiet_gone
 from .live.memories import serve_last_served
 from .outage import database_unavailable, retry_after, unavailable_response
 from .problems import PROBLEM_CONTENT_TYPE, problem_body
@@ -138,6 +139,9 @@ def problem_exception_handler(
         **getattr(exc, "extra", {}),
     )
     set_rollback()
-    return Response(
+    response = Response(
         body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE
     )
+    if exc.status_code == 410:
+        quiet_gone(response, instance or "")  # polled by fleets: logged once per interval
+    return response

@@ -209,7 +209,14 @@ def page_key(request: HttpRequest, collection: str) -> tuple[Any, ...] | None:
     """
     meta = request.META
     query = meta.get("QUERY_STRING", "")
-    pairs = tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else ()
+    try:
+        pairs = (
+            tuple(sorted(parse_qsl(query, keep_blank_values=True, errors="strict")))
+            if query
+            else ()
+        )
+    except UnicodeDecodeError:
+        return None  # not UTF-8: a 400 from DRF, and never the key of a kept page
     if any(name == "review_status" for name, _ in pairs):
         return None
     return (collection, pairs, *(meta.get(name) for name in _url_meta()))

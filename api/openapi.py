@@ -204,3 +204,34 @@ def postprocess_for_client_generators(
             if isinstance(operation, dict) and {} in operation.get("security", [None]):
                 del operation["security"]
     return result
+
+
+# Answered by the server in front of Django (gunicorn with config/gunicorn.py, as problem+json:
+# config/gunicorn_workers.py) before any view runs, so every operation can get them.
+REQUEST_LIMIT_RESPONSES = {
+    "414": "URI Too Long: the request line (method, path and query) is longer than the server "
+    "accepts (4094 bytes with config/gunicorn.py); shorten the URL or its query.",
+    "431": "Request Header Fields Too Large: too many headers (more than 100) or one longer "
+    "than 8190 bytes; send fewer or shorter headers.",
+}
+
+
+def document_request_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation may answer 414 and 431."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "put", "patch", "post", "delete", "head"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status_code, description in REQUEST_LIMIT_RESPONSES.items():
+                responses.setdefault(
+                    status_code,
+                    {
+                        "description": description,
+                        "content": {
+                            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        },
+                    },
+                )
+            operation["responses"] = dict(sorted(responses.items()))
+    return result

@@ -96,6 +96,15 @@ class StrictJSONParser(JSONParser):
         return data
 
 
+def body_required(request: Any) -> None:
+    """400 for a write sent without a body (DRF would read no body as `{}`, a silent no-op)."""
+    if request.stream is None:
+        raise ParseError(
+            "The request body is empty; send the JSON document (or merge patch) to write, "
+            "with Content-Type application/json."
+        )
+
+
 class MergePatchJSONParser(StrictJSONParser):
     """RFC 7396 JSON Merge Patch bodies."""
 

@@ -269,11 +269,13 @@ def key_failures_policy() -> Policy | None:
     return parse_rate(KEY_FAILURES_POLICY, rate) if rate else None
 
 
-def _charge_failure(meta: dict[str, Any]) -> tuple[str, Policy, Decision] | None:
+def charge_failed_credentials(meta: dict[str, Any]) -> tuple[str, Policy, Decision] | None:
     """Charge one failed (or not yet verified) authentication to the caller's address.
 
+    Shared by partner keys and the editor API's tokens (api/auth.py): one budget per address.
+
     Raises TooManyKeyFailures (429) when the address has no budget left. Returns what to pass
-    to `_refund_failure` if the key turns out valid (None when no budget is configured).
+    to `refund_failed_credentials` if the key turns out valid (None when no budget is configured).
     """
     policy = key_failures_policy()
     if policy is None:
@@ -286,17 +288,24 @@ def _charge_failure(meta: dict[str, Any]) -> tuple[str, Policy, Decision] | None
     return client, policy, decision
 
 
-def _refund_failure(charge: tuple[str, Policy, Decision] | None) -> None:
+def refund_failed_credentials(charge: tuple[str, Policy, Decision] | None) -> None:
+    """Take back a charge: the credentials turned out valid."""
     if charge is not None:
         client, policy, _ = charge
         store().refund(client, policy)
 
 
-def _failed(meta: dict[str, Any], detail: str, *, reason: str) -> KeyRefused:
-    """A 401 for a failed authentication, charged to the address (or a 429 past its budget)."""
-    charge = _charge_failure(meta)
+def note_failed_credentials(
+    meta: dict[str, Any], charge: tuple[str, Policy, Decision] | None
+) -> None:
+    """Show what is left of the budget on the failure's answer (RateLimit fields)."""
     if charge is not None:
         record(meta, charge[2])
+
+
+def _failed(meta: dict[str, Any], detail: str, *, reason: str) -> KeyRefused:
+    """A 401 for a failed authentication, charged to the address (or a 429 past its budget)."""
+    note_failed_credentials(meta, charge_failed_credentials(meta))
     return KeyRefused(detail, reason=reason)
 
 
@@ -330,13 +339,12 @@ def _verify(raw: str, meta: dict[str, Any]) -> Remembered:
     if remembered is None:
         # The database would be asked: charge the address first, so that an address out of
         # budget costs nothing; a valid key gets its charge back.
-        charge = _charge_failure(meta)
+        charge = charge_failed_credentials(meta)
         remembered = _remember(prefix)
         if remembered is not None and key_matches(raw, remembered.key.hashed_key):
-            _refund_failure(charge)
+            refund_failed_credentials(charge)
             return remembered
-        if charge is not None:
-            record(meta, charge[2])
+        note_failed_credentials(meta, charge)
         raise KeyRefused(unknown, reason="unknown")
     if not key_matches(raw, remembered.key.hashed_key):
         raise _failed(meta, unknown, reason="unknown")

@@ -2,7 +2,8 @@
 
 The header is evaluated as RFC 9110 §13.1.1 says: `*` or a list of entity-tags, compared
 strongly against the working copy's current ETag. Missing → 428, not an If-Match field value →
-400, a well-formed value that does not match → 412 with the current ETag.
+400, a well-formed value that does not match → 412 with the current ETag (whatever it names,
+even a version longer than any this API could issue: it is well-formed, just unknown).
 """
 
 import re
@@ -22,7 +23,8 @@ ENTITY_TAG = re.compile(_ENTITY_TAG)
 ENTITY_TAG_LIST = re.compile(rf"[ \t,]*{_ENTITY_TAG}(?:[ \t]*,[ \t,]*{_ENTITY_TAG})*[ \t,]*")
 OURS = re.compile(r"wc-([0-9a-f]{32})-v([0-9]+)")
 # Versions are database integers; a tag of our shape with a longer number cannot be one this
-# API issued, so it is a client bug (a truncated or generated tag) and answered as malformed.
+# API issued. It is still a well-formed entity-tag that does not match (412); its number is
+# never converted, nor echoed back.
 MAX_VERSION_DIGITS = 9
 WHITESPACE = " \t\r\n"
 
@@ -53,10 +55,7 @@ class PreconditionFailed(APIException):
 def if_match_tags(header: str | None) -> list[tuple[bool, str]] | None:
     """The (weak, opaque-tag) pairs an If-Match header lists; None for `*` (428 / 400 otherwise).
 
-    The opaque-tag keeps its quotes, so it compares directly with an ETag this API sends. A tag
-    of this API's shape (`"wc-<id>-v<version>"`, weak or strong, in any position of the list)
-    whose version has more than `MAX_VERSION_DIGITS` digits is a 400, like malformed syntax:
-    no such tag was ever issued, and the number is never converted.
+    The opaque-tag keeps its quotes, so it compares directly with an ETag this API sends.
     """
     value = (header or "").strip(WHITESPACE)
     if value == "":
@@ -69,17 +68,7 @@ def if_match_tags(header: str | None) -> list[tuple[bool, str]] | None:
             "(RFC 9110 §13.1.1); send the ETag exactly as GET returned it, e.g. "
             f"{working_copy_etag(uuid.UUID(int=0), 3)}."
         )
-    tags = [(weak == "W/", f'"{opaque}"') for weak, opaque in ENTITY_TAG.findall(value)]
-    for _, tag in tags:
-        match = OURS.fullmatch(tag[1:-1].removesuffix(GZIP_SUFFIX))
-        digits = match.group(2) if match else ""
-        if len(digits) > MAX_VERSION_DIGITS:
-            raise ParseError(
-                f"The version in If-Match has {len(digits)} digits; versions have at most "
-                f"{MAX_VERSION_DIGITS}, so this ETag was not issued by this API. Send the ETag "
-                "exactly as GET returned it."
-            )
-    return tags
+    return [(weak == "W/", f'"{opaque}"') for weak, opaque in ENTITY_TAG.findall(value)]
 
 
 def if_match_version(header: str | None, *, treatment_id: uuid.UUID, current_version: int) -> int:
@@ -89,8 +78,8 @@ def if_match_version(header: str | None, *, treatment_id: uuid.UUID, current_ver
     (or the ETag of its gzip variant, which names the same version). Comparison is strong, so
     weak tags (W/…) never match. The answer is always `current_version`, the version this
     request read: the write's `UPDATE … WHERE version=N` still refuses it if someone saves in
-    between. Missing or empty → 428; not valid If-Match syntax, or a tag of ours with an
-    oversized version (see `if_match_tags`) → 400; no match → 412 carrying the current ETag.
+    between. Missing or empty → 428; not valid If-Match syntax → 400; no match (a tag of ours
+    with a version longer than any issued included) → 412 carrying the current ETag.
     """
     tags = if_match_tags(header)
     current = working_copy_etag(treatment_id, current_version)
@@ -106,9 +95,12 @@ def _mismatch_detail(tags: list[tuple[bool, str]], treatment_id: uuid.UUID, vers
     ours = [(weak, m) for weak, m in named if m is not None and m.group(1) == treatment_id.hex]
     for weak, match in ours:
         if not weak:
+            named_version = match.group(2)
+            if len(named_version) > MAX_VERSION_DIGITS:
+                named_version = f"of {len(named_version)} digits, which this API never issued"
             return (
                 f"The working copy is at version {version}; your If-Match names version "
-                f"{match.group(2)}. {retry}"
+                f"{named_version}. {retry}"
             )
     if ours and all(weak for weak, _ in ours):
         return (

@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound
 
 from api.conditional import is_not_modified, not_modified, stamp
 from api.hot import AnonymousReader
-from api.live.documents import Gone, LiveDocument, live_document
+from api.live.documents import Gone, LiveDocument, live_document, quiet_gone
 from api.live.headers import live_cache_control
 from api.live.rendered import Renderings
 from api.problems import problem_response
@@ -202,6 +202,7 @@ def _card_response(request: HttpRequest, key: str) -> HttpResponse:
             message=f"{exc.detail} It is no longer published here.",
             options=options,
         )
+        quiet_gone(page, request.path)
         return _headers(page, ancestors)
     except NotFound:
         page = status_page(

@@ -3,7 +3,9 @@
 - `hot_documents()`: live documents as served, by the key they were asked for;
 - `hot_pages()`: list pages and searches as served, by `api.hot.page_key`;
 - `parsed_documents()`: parsed live documents (`api.live.documents.LiveDocument`), which the
-  renditions, the card and oEmbed render from.
+  renditions, the card and oEmbed render from;
+- `withdrawn_documents()`: keys found withdrawn (their slug and when), so that a 410 is
+  answered without a query once known, until the change log moves on.
 
 Created here, rebuilt when the settings change (tests), and cleared on a publication in this
 process by `api.live.receivers`. The mechanism (`WorkerMemory`, the change-log head, serving
@@ -38,6 +40,7 @@ def _configured_parsed() -> WorkerMemory:
 
 _hot, _pages = _configured()
 _parsed = _configured_parsed()
+_withdrawn = live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS)
 
 
 def hot_documents() -> WorkerMemory:
@@ -55,14 +58,20 @@ def parsed_documents() -> WorkerMemory:
     return _parsed
 
 
+def withdrawn_documents() -> WorkerMemory:
+    """This worker's memory of withdrawn treatments: (slug, withdrawn at), by the key asked for."""
+    return _withdrawn
+
+
 @receiver(setting_changed)
 def _reconfigure(setting: str, **kwargs: Any) -> None:
-    global _hot, _pages, _parsed
+    global _hot, _pages, _parsed, _withdrawn
     if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS", "PUBLIC_MEMORY_MAX_PAGES"):
         change_log_head().forget()
         _hot, _pages = _configured()
     if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):
         _parsed = _configured_parsed()
+        _withdrawn = live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS)
 
 
 DETAIL_ROUTE = "treatment-detail"

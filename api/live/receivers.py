@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from api.hot import change_log_head
 from treatments.signals import publication_changed
 
-from .memories import hot_documents, hot_pages, parsed_documents
+from .memories import hot_documents, hot_pages, parsed_documents, withdrawn_documents
 
 # The head moved: this worker re-reads it on its next request and drops every entry kept for
 # the older head (in every memory made by `api.hot.live_memory`).
@@ -28,3 +28,4 @@ def forget_changed(sender: Any, slugs: tuple[str, ...] = (), **kwargs: Any) -> N
     hot_documents().discard(*slugs)
     hot_pages().clear()
     parsed_documents().clear()  # publishes are rare; keys may be slugs, ids or former slugs
+    withdrawn_documents().clear()  # a withdrawn treatment may be live again

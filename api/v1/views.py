@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from api.hot import WorkerMemory, page_key
-from api.live.documents import locate_live
+from api.live.documents import locate_live, raise_if_known_withdrawn
 from api.live.headers import live_cache_control
 from api.live.memories import hot_documents, hot_pages
 from api.openapi import (
@@ -278,6 +278,7 @@ class TreatmentDetailView(PublicView):
         if isinstance(request.accepted_renderer, FhirJsonRenderer):
             return fhir_response(self, request, key)
         generation = hot_documents().generation()
+        raise_if_known_withdrawn(key)  # a withdrawn key, once known, costs no query
         fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True

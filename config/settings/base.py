@@ -335,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.renditions.hooks.document_detail_jsonld",
         "api.outage.document_service_unavailable",
+        # Hardening (issue 22): 414 and 431, answered by gunicorn before any view.
+        "api.openapi.document_request_limits",
         "api.openapi.postprocess_for_client_generators",
         # API evolution: `deprecated: true` and the Deprecation/Sunset headers, from one registry.
         "api.deprecation.mark_deprecated",

@@ -383,7 +383,7 @@ def test_a_long_but_allowed_integer_is_refused_by_the_contract_at_its_pointer(
         ("POST", "revert/", {"revision": 1}),
     ],
 )
-def test_an_if_match_version_with_too_many_digits_is_a_400(
+def test_an_if_match_version_with_too_many_digits_is_a_412(
     editor: Editor,
     treatment: Treatment,
     seed_data: dict[str, Any],
@@ -395,8 +395,10 @@ def test_an_if_match_version_with_too_many_digits_is_a_400(
     etag = f'"wc-{treatment.pk.hex}-v{version}"'
     payload = seed_data if method == "PUT" else body
     response = editor.send(method, _item(treatment) + suffix, payload, **{"If-Match": etag})
-    problem = _problem(response, 400)
+    # Well-formed, just never issued (RFC 9110 §13.1.1): a failed precondition, not a 400.
+    problem = _problem(response, 412)
     assert f"{len(version)} digits" in problem["detail"]
+    assert response["ETag"] == _etag(treatment)
 
 
 def test_an_if_match_version_with_nine_digits_is_merely_stale(
@@ -408,13 +410,13 @@ def test_an_if_match_version_with_nine_digits_is_merely_stale(
     assert response["ETag"] == _etag(treatment)
 
 
-def test_an_import_with_an_oversized_if_match_is_a_400_and_writes_nothing(
+def test_an_import_with_an_oversized_if_match_is_a_412_and_writes_nothing(
     editor: Editor, treatment: Treatment, seed_data: dict[str, Any]
 ) -> None:
     changed = {**seed_data, "summary": "Imported summary."}
     etag = f'"wc-{treatment.pk.hex}-v{"9" * 5000}"'
     response = editor.send("POST", f"{EDITOR}/import/", changed, **{"If-Match": etag})
-    _problem(response, 400)
+    _problem(response, 412)
 
 
 # --- 6. Action bodies ------------------------------------------------------------------------

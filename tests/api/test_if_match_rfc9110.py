@@ -42,7 +42,7 @@ CASES = [
     IfMatch("the current ETag, weak", "W/{etag}", 412),
     IfMatch("a version that does not exist yet", "{next}", 412),
     IfMatch("not an entity tag", "nonsense", 400),
-    IfMatch("a version longer than any issued", '"wc-{hex}-v' + "9" * 40 + '"', 400),
+    IfMatch("a version longer than any issued: well-formed", '"wc-{hex}-v' + "9" * 40 + '"', 412),
     IfMatch("an unbalanced quote", '"wc-{hex}-v1', 400),
     IfMatch("star inside a list", "*, {etag}", 400),
     IfMatch("missing", None, 428),

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from api import openapi
 from api.auth import EditorPermission, EditorTokenAuthentication
 from api.pagination import CURSOR_DESCRIPTION, CURSOR_SCHEMA, StrictCursorPagination
-from api.parsers import MergePatchJSONParser, StrictJSONParser
+from api.parsers import MergePatchJSONParser, StrictJSONParser, body_required
 from api.preconditions import (
     PreconditionFailed,
     if_match_tags,
@@ -403,6 +403,7 @@ class TreatmentItemView(EditorView):
 
     def replace(self, request: Request, treatment_id: uuid.UUID, *, merge: bool) -> Response:
         """Replace the content (a whole document, or a merge patch onto the current one)."""
+        body_required(request)
         treatment = self.get_treatment(treatment_id)
         version = self.expected(request, treatment)
         base = build_content(treatment) if merge else None
