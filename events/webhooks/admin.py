@@ -41,6 +41,9 @@ class EndpointForm(forms.ModelForm[WebhookEndpoint]):
             raise forms.ValidationError(str(error)) from None
 
 
+ADMIN_CSS = {"all": ["webhooks/admin.css"]}
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     form = EndpointForm
@@ -56,6 +59,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
         "created_at",
     ]
     actions = ["send_ping", "rotate_secret"]
+
+    class Media:
+        css = ADMIN_CSS
 
     def save_model(
         self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool
@@ -150,6 +156,9 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     inlines = [AttemptInline]
     actions = ["redeliver"]
 
+    class Media:
+        css = ADMIN_CSS
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -185,5 +194,6 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
             "queues": queue_stats(),
             "hooks": webhook_stats(),
             "states": DeliveryState.values,
+            "media": self.media,
         }
         return TemplateResponse(request, "admin/webhooks/overview.html", context)
