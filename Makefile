@@ -28,6 +28,10 @@ seed: migrate
 # The API and the background worker together (Procfile, run by honcho); Ctrl-C stops both.
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/), with the worker"
+	@echo "First admin user (in another terminal): $(PY) manage.py createsuperuser"
+	@echo "  Admin users need staff status; put each in a role group made by 'manage.py ensure_roles':"
+	@echo "  editors, publishers, clinical reviewers (admin > Users > the user > Groups)."
+	@echo "  The editors' guide: docs/editors/guide.md"
 	WEB_ADDRESS=$(HOST):$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
 
 # The edge cache: Varnish on EDGE_PORT (config/edge/default.vcl) in front of gunicorn on PORT,

@@ -20,6 +20,9 @@ through these phases, each `--phase-seconds` long:
     postgres restarted  pg_ctl stop -m fast, `--outage-seconds` down, pg_ctl start
     postgres back       after the restart
 
+then the edge-cache phases (bench/faults_edge.py: Varnish paused or killed while treatments are
+withdrawn; `--no-edge` skips them, `--edge-only` runs them alone)
+
 and prints, per phase, the requests answered, the throughput as a ratio of the normal phase,
 and the answers by class: 2xx/3xx, 503 (counted apart), other 5xx, 4xx, and requests that got
 no answer at all (connection refused or reset, or no answer in --timeout seconds). The load is
@@ -49,6 +52,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script (bench/faults.py): the project is importable
+    sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 PY = sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -350,6 +355,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--treatments", type=int, default=300)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument(
+        "--edge-changes", type=int, default=5, help="withdrawals per edge phase (faults_edge.py)"
+    )
+    parser.add_argument("--no-edge", action="store_true", help="skip the edge-cache phases")
+    parser.add_argument("--edge-only", action="store_true", help="only the edge-cache phases")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the private PostgreSQL is started as the postgres user")
@@ -377,13 +387,29 @@ def main() -> None:
         manage(seed_env, "migrate", "--noinput")
         manage(seed_env, "bench_generate", "--count", str(args.treatments))
         env = site_env(database_url, redis_url, "config.settings.production")
-        with gunicorn(env, args.workers, OUT / "faults-gunicorn.log") as port:
-            run_phases(args, port, postgres, redis)
+        if not args.edge_only:
+            with gunicorn(env, args.workers, OUT / "faults-gunicorn.log") as port:
+                run_phases(args, port, postgres, redis)
+        if not args.no_edge:
+            from bench.faults_edge import run_edge_phases
+
+            args.scratch = str(scratch)
+            run_edge_phases(args, env, _live_slugs(database_url), gunicorn)
     finally:
         redis.kill()
         with contextlib.suppress(subprocess.CalledProcessError):
             postgres.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _live_slugs(database_url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT slug FROM treatments_publication WHERE withdrawn_at IS NULL ORDER BY slug"
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 def run_phases(args: argparse.Namespace, port: int, postgres: Any, redis: Any) -> None:

@@ -3,6 +3,7 @@
     make bench                                   # sizes 10, 1 000, 10 000 (~15 minutes)
     make bench BENCH_ARGS="--full"               # adds 100 000 (+ ~6 min generation)
     make bench BENCH_ARGS="--sizes 1000 --duration 3 --rounds 1 --reuse"
+    make bench BENCH_ARGS="--edge"               # adds the detail and list through Varnish
 
 For each size: a fresh PostgreSQL database (cloned from a migrated template) is filled by
 ``manage.py bench_generate``, the project is served by gunicorn with
@@ -39,7 +40,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script (bench/run.py): the project root is importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.driver.endpoints import ENDPOINTS
+from bench.driver.endpoints import EDGE, ENDPOINTS
 from bench.driver.environment import (
     BENCH,
     OUT,
@@ -91,8 +92,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--gzip", action="store_true", help="Send Accept-Encoding: gzip in every load request."
     )
     parser.add_argument(
+        "--edge",
+        action="store_true",
+        help="Also measure the detail and the list through Varnish (bench/driver/edge.py).",
+    )
+    parser.add_argument(
         "--endpoints",
-        default=",".join(ENDPOINTS),
+        default=",".join(n for n in ENDPOINTS if n not in EDGE),
         help="Comma-separated subset of: " + ", ".join(ENDPOINTS),
     )
     parser.add_argument("--seed", type=int, default=1, help="Data generator seed (1).")
@@ -120,6 +126,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         sizes.append(FULL_SIZE)
     args.size_list = sorted(set(sizes))
     args.endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
+    if args.edge:
+        args.endpoints += [n for n in EDGE if n not in args.endpoints]
+        args.endpoints += [n for n in ("detail", "list", "limit") if n not in args.endpoints]
     unknown = set(args.endpoints) - set(ENDPOINTS)
     if unknown:
         parser.error(f"unknown endpoints: {', '.join(sorted(unknown))}")
@@ -132,6 +141,15 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     OUT.mkdir(parents=True, exist_ok=True)
     wrk = ensure_wrk()
+    if any(n in EDGE for n in args.endpoints):
+        from bench.driver.edge import edge_missing, edge_port
+
+        reason = edge_missing()
+        if reason:
+            sys.exit(f"--edge: {reason}.")
+        # The origin marks its answers for an edge only when one is named (api/edge.py).
+        args.edge_url = f"http://127.0.0.1:{edge_port()}/"
+        os.environ["EDGE_PURGE_URL"] = args.edge_url
     try:
         machine = machine_info(args.pg, wrk)
     except Exception as exc:
@@ -166,6 +184,7 @@ def main(argv: list[str]) -> int:
             "worker_class": args.worker_class,
             "threads_per_worker": args.threads_per_worker,
             "gzip": args.gzip,
+            "edge": any(n in EDGE for n in args.endpoints),
             "rounds": args.rounds,
             "seed": args.seed,
         },

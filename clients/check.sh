@@ -2,7 +2,7 @@
 # Client contract check (`make clients`, run by .ci/run): generate a TypeScript client and a
 # Python client from openapi.yaml, type-check both strictly, and run a small program with each
 # against a live server: list -> detail -> conditional 304 -> editor PATCH with If-Match ->
-# publish -> the public document changed. Any generator warning, type error, parse error or
+# review requested -> a clinical reviewer approves -> publish -> the public document changed. Any generator warning, type error, parse error or
 # unexpected answer fails. Packages come from the npm registry and PyPI only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,8 +47,14 @@ unset REDIS_URL
 from django.contrib.auth.models import Group, User
 user = User.objects.create_user('contract-check')
 user.groups.set(Group.objects.filter(name__in=['editors', 'publishers']))
+reviewer = User.objects.create_user('contract-reviewer')
+reviewer.groups.set(Group.objects.filter(name='clinical reviewers'))
 "
+"$PY" manage.py reviewer_profile contract-reviewer --display-name "Contract Reviewer" \
+  --credentials "test account" >/dev/null
 TOKEN=$("$PY" manage.py issue_token contract-check 2>/dev/null)
+# Four eyes: the editor's change is approved by a second person, a clinical reviewer.
+REVIEWER_TOKEN=$("$PY" manage.py issue_token contract-reviewer 2>/dev/null)
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$PY" manage.py runserver "127.0.0.1:$PORT" --noreload >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -59,7 +65,7 @@ for _ in $(seq 1 60); do
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
   sleep 0.5
 done
-export API_BASE="http://127.0.0.1:$PORT" API_TOKEN="$TOKEN"
+export API_BASE="http://127.0.0.1:$PORT" API_TOKEN="$TOKEN" REVIEWER_TOKEN="$REVIEWER_TOKEN"
 
 status=0
 echo "== TypeScript program"

@@ -35,7 +35,10 @@ def published_version(treatment: Treatment) -> int:
     """The working-copy version of the last publish (0 when never published)."""
     entry = (
         AuditEntry.objects.filter(
-            treatment=treatment, action__in=PUBLISH_ACTIONS, revision_number__isnull=False
+            treatment=treatment,
+            action__in=PUBLISH_ACTIONS,
+            revision_number__isnull=False,
+            version_after__isnull=False,
         )
         .order_by("-id")
         .values_list("version_after", flat=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from treatments.choices import AuditAction
 from treatments.documents.build import build_content, content_hash
-from treatments.errors import ContentInvalidError, ForbiddenError, StateError
+from treatments.errors import ContentInvalidError, ForbiddenError, NotFoundError, StateError
 from treatments.models import Treatment
 from treatments.permissions import Action, can, require
 from treatments.services import ConflictError, audit_record, treatment_get_for_edit
@@ -315,11 +315,13 @@ def review_comment_add(
 
 
 @transaction.atomic
-def review_comment_resolve(*, comment_id: int, actor: Any, request_id: str = "") -> ReviewComment:
+def review_comment_resolve(*, treatment_id: Any, comment_id: int, actor: Any) -> ReviewComment:
     """Mark a comment resolved (the author fixed it, or it no longer applies)."""
     if not (can(actor, Action.EDIT) or can(actor, Action.APPROVE)):
         require(actor, Action.EDIT)
-    note = ReviewComment.objects.select_for_update().get(pk=comment_id)
+    note = ReviewComment.objects.select_for_update().filter(pk=comment_id).first()
+    if note is None or note.treatment_id != treatment_id:
+        raise NotFoundError("This treatment has no such comment; reload the review page.")
     if not note.resolved:
         note.resolved = True
         note.resolved_at = timezone.now()

@@ -34,6 +34,9 @@ class Change:
     migration: str = ""
     # Pages of the docs site that explain it: (title, path under docs/).
     see: tuple[tuple[str, str], ...] = ()
+    # The operation ids (openapi.yaml) it adds or concerns. Every operation added since the
+    # last release must be named by an entry (tests/api/test_changelog.py).
+    operations: tuple[str, ...] = ()
 
     @property
     def link(self) -> str:
@@ -47,12 +50,94 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-clinical-review",
+        D(2026, 12, 5),
+        "added",
+        "**Clinical review** in the editor API: `GET …/treatments/{id}/review/` (state, "
+        "whether publishing needs an approval, the latest approval and whether it still "
+        "holds), `POST …/review/request/`, `…/review/approve/` (a clinical reviewer, at the "
+        "version `If-Match` names; `403 own_change` for your own change) and "
+        "`…/review/request-changes/`, and review comments at `GET|POST …/comments/`.",
+        operations=(
+            "editor_treatments_review",
+            "editor_treatments_review_request",
+            "editor_treatments_review_approve",
+            "editor_treatments_review_request_changes",
+            "editor_treatments_comments",
+            "editor_treatments_comments_create",
+        ),
+    ),
+    Change(
+        "2026-12-05-scheduling-and-releases",
+        D(2026, 12, 5),
+        "added",
+        "**Scheduled actions and releases** in the editor API: schedule a publish or a "
+        "withdrawal of a working copy (`GET|POST …/treatments/{id}/schedule/`, "
+        "`GET|DELETE …/schedule/{action_id}/`), everything coming up (`GET …/editor/schedule/`), "
+        "and releases that go live together (`…/editor/releases/`: create, list, read, add and "
+        "remove members, publish now, schedule, unschedule).",
+        see=(("Scheduling and releases", "editors/scheduling.md"),),
+        operations=(
+            "editor_treatments_schedule_list",
+            "editor_treatments_schedule_create",
+            "editor_treatments_schedule_retrieve",
+            "editor_treatments_schedule_cancel",
+            "editor_schedule_upcoming",
+            "editor_releases_list",
+            "editor_releases_create",
+            "editor_releases_retrieve",
+            "editor_releases_members_add",
+            "editor_releases_members_remove",
+            "editor_releases_publish",
+            "editor_releases_schedule",
+            "editor_releases_unschedule",
+        ),
+    ),
+    Change(
+        "2026-12-05-diffs-and-preview-links",
+        D(2026, 12, 5),
+        "added",
+        "Editor API: a readable diff between the working copy, the live revision and any "
+        "revision (`GET …/treatments/{id}/diff/?from=live&to=working`, sections plus the JSON "
+        "Patch), and preview links to a draft (`GET|POST …/preview-links/`, "
+        "`DELETE …/preview-links/{link_id}/`): signed, expiring and revocable.",
+        see=(("Previews and diffs", "editors/previews.md"),),
+        operations=(
+            "editor_treatments_diff",
+            "editor_treatments_preview_links_list",
+            "editor_treatments_preview_links_create",
+            "editor_treatments_preview_links_revoke",
+        ),
+    ),
+    Change(
+        "2026-12-05-webhooks",
+        D(2026, 12, 5),
+        "added",
+        "**Partner webhooks** (Standard Webhooks signatures): register and manage https "
+        "endpoints with a secret key at `/api/v1/webhooks/endpoints/` (list, create, read, "
+        "update, delete, `ping`, `rotate-secret`, `deliveries`), for `treatment.published`, "
+        "`treatment.updated`, `treatment.withdrawn`, `treatment.restored` and "
+        "`release.published`.",
+        see=(("Webhooks", "partners/webhooks.md"),),
+        operations=(
+            "webhooks_endpoints_list",
+            "webhooks_endpoints_create",
+            "webhooks_endpoints_retrieve",
+            "webhooks_endpoints_update",
+            "webhooks_endpoints_destroy",
+            "webhooks_endpoints_ping",
+            "webhooks_endpoints_rotate_secret",
+            "webhooks_endpoints_deliveries",
+        ),
+    ),
+    Change(
         "2026-12-05-changelog",
         D(2026, 12, 5),
         "added",
         "`GET /api/v1/changelog/`: this changelog as JSON (date, kind, what, migration hint, "
         "link), and every active deprecation with its `Deprecation` and `Sunset` dates.",
         see=(("API evolution", "reference/api-evolution.md"),),
+        operations=("changelog",),
     ),
     Change(
         "2026-12-05-deprecation-headers",
@@ -88,6 +173,35 @@ CHANGES: tuple[Change, ...] = (
         "`links.next` and `links.previous` on every page of a list (treatments, categories, "
         "revisions, working copies): relative links, like every other link of the API.",
         see=(("Reading the API", "mobile-apps/reading.md"),),
+    ),
+    Change(
+        "2026-12-05-four-eyes-publish",
+        D(2026, 12, 5),
+        "changed",
+        "Publishing a working copy that a person edited needs a valid approval from a "
+        "clinical reviewer (four eyes): otherwise `POST …/publish/` answers `409` with "
+        "`approval_missing`, or `approval_void` when the copy was edited after the approval. "
+        "Publishes by the system (content files) are unchanged. On by default "
+        "(`EDITORIAL_FOUR_EYES`).",
+        "Request a review and have a clinical reviewer approve the version you publish.",
+    ),
+    Change(
+        "2026-12-05-signed-cursors",
+        D(2026, 12, 5),
+        "changed",
+        "List cursors are signed: a cursor the API did not issue, an edited one, or one used "
+        "with another `ordering` is a `400`. Links from `next`/`links.next` work as before.",
+        "Take cursors from the page links as they are; do not build or edit them.",
+    ),
+    Change(
+        "2026-12-05-keyed-answers-private",
+        D(2026, 12, 5),
+        "changed",
+        "Public answers to requests that carry an API key (or any `Authorization`) are "
+        "`Cache-Control: private` and vary on the key headers; repeated failed key "
+        "authentications from one address are a `429` with `reason: too-many-failed-keys`; the "
+        "embed card is rate-limited like the API.",
+        see=(("Rate limits", "partners/rate-limits.md"),),
     ),
     Change(
         "2026-12-05-import-keeps-id",

@@ -24,6 +24,9 @@ class ChangeEntry(BaseModel):
     what: str = Field(description="What changed (Markdown).")
     migration: str | None = Field(description="What a client should do, if anything (Markdown).")
     link: str = Field(description="This entry: the changelog's path and the entry's anchor.")
+    operations: list[str] = Field(
+        description="The operation ids (openapi.yaml) it adds or concerns, where it names them."
+    )
 
 
 class DeprecationEntry(BaseModel):
@@ -61,6 +64,7 @@ def change_data(change: Change) -> dict[str, Any]:
         "what": change.what,
         "migration": change.migration or None,
         "link": change.link,
+        "operations": list(change.operations),
     }
 
 

@@ -36,7 +36,11 @@ ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "bundle": ("GET /api/v1/bundle/ + Accept-Encoding: gzip (every live document)", None),
     "plan": (f"GET /api/v1/treatments/<slug>/recovery-plan/?{PLAN_QUERY}", None),
     "plan_ics": (f"GET /api/v1/treatments/<slug>/recovery-plan.ics?{PLAN_QUERY}", None),
+    # With --edge only (bench/driver/edge.py): cache hits through Varnish in front of the API.
+    "edge_detail": ("edge: GET /api/v1/treatments/<slug>/ through Varnish (hits)", None),
+    "edge_list": ("edge: GET /api/v1/treatments/ through Varnish (hits)", None),
 }
+EDGE = ["edge_detail", "edge_list"]
 OURS = [
     "detail",
     "detail_304",

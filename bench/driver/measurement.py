@@ -15,6 +15,7 @@ from bench.driver.endpoints import (
     AFTER_CHANGES,
     AFTER_CHANGES_REFERENCES,
     CHANGES,
+    EDGE,
     NOT_MODIFIED,
     PLAN_QUERY,
 )
@@ -238,12 +239,14 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
     try:
         targets = discover(server, database_url)
         for name in args.endpoints:
-            if "unavailable" in targets[name]:
+            if "unavailable" in targets.get(name, {}):
                 cells[name] = {
                     "unavailable": targets[name]["unavailable"],
                     "path": targets[name]["paths"][0],
                 }
-        first = [n for n in args.endpoints if n not in cells and n not in AFTER_CHANGES]
+        first = [
+            n for n in args.endpoints if n not in cells and n not in AFTER_CHANGES and n not in EDGE
+        ]
         later = [n for n in args.endpoints if n not in cells and n in AFTER_CHANGES]
         scripts = {}
         for name in first:
@@ -252,6 +255,11 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
             for name in first:
                 measured = run_wrk(args, wrk, server.base, scripts[name], slice_s, args.gzip)
                 rounds.setdefault(name, []).append(measured)
+        edge = [n for n in args.endpoints if n in EDGE]
+        if edge:
+            from bench.driver.edge import measure_edge
+
+            measure_edge(args, wrk, server, count, slice_s, targets, cells, rounds, edge)
         if later:
             changes = measure_after_changes(
                 args,
@@ -288,7 +296,7 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
             log(f"  {count:>6} {name:<14} not available: {c['path']} {c['unavailable']}")
 
     probes = []
-    for name in [n for n in args.endpoints if n in rounds]:
+    for name in [n for n in args.endpoints if n in rounds and n not in EDGE]:
         target = targets[name]
         headers = dict(target.get("headers") or {})
         if "if_none_match" in target:

@@ -53,6 +53,9 @@ TARGETS = [
     ),
     ("plan_vs_detail", "plan JSON ≥ 0.5× detail", "plan", "detail", 0.5),
     ("plan_ics_vs_detail", "plan .ics ≥ 0.5× detail", "plan_ics", "detail", 0.5),
+    # --edge only (n/a without): cache hits through Varnish against the origin's bare bytes.
+    ("edge_detail_vs_limit", "detail through the edge ≥ 5× limit", "edge_detail", "limit", 5.0),
+    ("edge_list_vs_limit", "list through the edge ≥ 5× limit", "edge_list", "limit", 5.0),
 ]
 BUNDLE_TARGET_SIZE = 10000
 

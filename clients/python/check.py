@@ -1,8 +1,10 @@
 """The client contract check in Python: a client generated from openapi.yaml by
 openapi-python-client, installed with pip, type-checked with mypy --strict and run against a
-live server: list, detail, conditional 304, editor PATCH with If-Match, publish, changed document.
+live server: list, detail, conditional 304, editor PATCH with If-Match, review request and a
+clinical reviewer's approval, publish, changed document.
 
-    API_BASE=http://127.0.0.1:8000 API_TOKEN=<editor token> python check.py
+    API_BASE=http://127.0.0.1:8000 API_TOKEN=<editor token> REVIEWER_TOKEN=<reviewer token> \
+        python check.py
 """
 
 import os
@@ -16,13 +18,18 @@ from treatment_knowledge_api_client.api.editor import (
     editor_treatments_partial_update,
     editor_treatments_publish,
     editor_treatments_retrieve,
+    editor_treatments_review_approve,
+    editor_treatments_review_request,
 )
 from treatment_knowledge_api_client.api.treatments import treatments_list, treatments_retrieve
 from treatment_knowledge_api_client.models import (
     ActionRequest,
+    ApproveRequest,
+    AskForReviewRequest,
     PaginatedTreatmentSummaryList,
     PatchedTreatmentContentRequest,
     PublishOutcome,
+    ReviewStatus,
     TreatmentDocument,
     WorkingCopy,
 )
@@ -63,6 +70,12 @@ def main() -> None:
     public = Client(base_url=base_url, raise_on_unexpected_status=True)
     editor = AuthenticatedClient(
         base_url=base_url, token=token, prefix="Token", raise_on_unexpected_status=True
+    )
+    reviewer = AuthenticatedClient(
+        base_url=base_url,
+        token=os.environ["REVIEWER_TOKEN"],
+        prefix="Token",
+        raise_on_unexpected_status=True,
     )
 
     # 1. The list, then the first treatment's document.
@@ -106,12 +119,29 @@ def main() -> None:
     check(header(patched, "Write-Outcome") == "updated", "PATCH wrote nothing")
     print(f"PATCH: version {patched.parsed.version}, {patched.parsed.state}, updated")
 
-    # 4. Publish it (If-Match: the ETag the PATCH answered with).
+    # 4. Four eyes: the editor asks for a review, a clinical reviewer approves this version.
+    requested = editor_treatments_review_request.sync_detailed(
+        document.id,
+        client=editor,
+        body=AskForReviewRequest(message="Contract check (Python)."),
+        if_match=header(patched, "ETag"),
+    )
+    check(isinstance(requested.parsed, ReviewStatus), f"review: {requested.status_code}")
+    approved = editor_treatments_review_approve.sync_detailed(
+        document.id, client=reviewer, body=ApproveRequest(), if_match=header(requested, "ETag")
+    )
+    status = approved.parsed
+    check(isinstance(status, ReviewStatus), f"approve: {approved.status_code}")
+    assert isinstance(status, ReviewStatus)
+    check(status.approval is not None and status.approval.valid, "the approval does not hold")
+    print(f"review: {status.state.value}, approved at version {status.version}")
+
+    # 5. Publish it (If-Match: the working copy's ETag, unchanged by the review).
     published = editor_treatments_publish.sync_detailed(
         document.id,
         client=editor,
         body=ActionRequest(change_note="Contract check (Python)."),
-        if_match=header(patched, "ETag"),
+        if_match=header(approved, "ETag"),
     )
     outcome = published.parsed
     check(isinstance(outcome, PublishOutcome), f"publish: {published.status_code}")
@@ -119,7 +149,7 @@ def main() -> None:
     check(outcome.created, "publishing created no revision")
     print(f"publish: revision {outcome.revision}, live {outcome.working_copy.live_revision}")
 
-    # 5. The public document changed. A worker may serve its in-memory copy for up to
+    # 6. The public document changed. A worker may serve its in-memory copy for up to
     # PUBLIC_MEMORY_TTL seconds (1 s by default), so the old ETag is revalidated for a while.
     deadline = time.monotonic() + 10
     while True:

@@ -122,3 +122,13 @@ sub vcl_deliver {
         }
     }
 }
+
+sub vcl_backend_error {
+    # The origin cannot be reached (and no copy in grace): a problem+json 503 like the API's own.
+    set beresp.http.Content-Type = "application/problem+json";
+    set beresp.http.Cache-Control = "no-store";
+    set beresp.http.Retry-After = "5";
+    set beresp.ttl = 0s;
+    synthetic({"{"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "The API cannot be reached from the edge cache; try again in a few seconds." }"});
+    return (deliver);
+}

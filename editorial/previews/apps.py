@@ -10,3 +10,11 @@ class PreviewsConfig(AppConfig):
     label = "previews"
     verbose_name = "Preview links"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from treatments.admin.panels import change_page_panel_register
+
+        from .panels import compare_panel, preview_links_panel
+
+        change_page_panel_register(compare_panel)
+        change_page_panel_register(preview_links_panel)

@@ -236,10 +236,22 @@ class ReleaseMemberInline(admin.TabularInline):
     """The release's members; they change only while it is a draft."""
 
     model = ReleaseMember
-    fields = ["treatment", "action", "version", "added_at"]
-    readonly_fields = ["version", "added_at"]
+    fields = ["treatment", "action", "version", "working_copy", "added_at"]
+    readonly_fields = ["version", "working_copy", "added_at"]
     autocomplete_fields = ["treatment"]
     extra = 1
+
+    @admin.display(description="working copy now")
+    def working_copy(self, member: ReleaseMember) -> str:
+        if member.pk is None:
+            return "–"
+        current = member.treatment.version
+        if member.action == "publish" and current != member.version:
+            return (
+                f"version {current}: changed since it was added; tick Delete and add it again "
+                "in a new row"
+            )
+        return f"version {current}"
 
     def _editable(self, request: HttpRequest, obj: Any) -> bool:
         return can(request.user, Action.PUBLISH) and (

@@ -12,11 +12,14 @@ class ReleasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from treatments.admin.panels import change_page_panel_register
         from treatments.publication import publication_hooks
 
         from . import tasks  # noqa: F401 - registers the task and the worker start hook
+        from .panels import schedule_panel
         from .releasing import collect_public_change
 
+        change_page_panel_register(schedule_panel)
         hooks = publication_hooks()
         if collect_public_change not in hooks:
             hooks.append(collect_public_change)

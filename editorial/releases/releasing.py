@@ -30,8 +30,10 @@ class ReleaseRefusedError(services.PublishRefusedError):
 
     title = "Release refused"
 
-    def __init__(self, detail: str, *, members: list[dict[str, Any]]) -> None:
-        super().__init__(detail)
+    def __init__(
+        self, detail: str, *, members: list[dict[str, Any]], code: str = "release_refused"
+    ) -> None:
+        super().__init__(detail, code=code)
         self.members = members
 
 
@@ -49,7 +51,9 @@ class MemberProblem:
             "slug": treatment.slug,
             "title": treatment.title,
             "action": self.member.action,
-            "problems": self.problems,
+            "problems": [str(p) for p in self.problems],
+            # Machine-readable reasons, e.g. approval_missing, member_changed.
+            "codes": [getattr(p, "code", "") or "publish_refused" for p in self.problems],
         }
 
 
@@ -62,16 +66,29 @@ def member_problems(member: ReleaseMember) -> list[str]:
     """Why this member cannot go live now (empty when it can)."""
     treatment = Treatment.objects.get(pk=member.treatment_id)
     if treatment.deleted_at is not None:
-        return ["The treatment is deleted; restore it or remove it from the release."]
+        return [
+            services.PublishProblem(
+                "The treatment is deleted; restore it or remove it from the release.",
+                code="member_deleted",
+            )
+        ]
     if member.action == ChangeKind.WITHDRAW:
         if not is_live(treatment):
-            return ["The treatment is not live, so there is nothing to withdraw."]
+            return [
+                services.PublishProblem(
+                    "The treatment is not live, so there is nothing to withdraw.",
+                    code="member_not_live",
+                )
+            ]
         return []
     if treatment.version != member.version:
         return [
-            f"The working copy changed after it was added to the release (version "
-            f"{member.version}, now {treatment.version}). Have the change approved, then add "
-            "the treatment again to release the current working copy."
+            services.PublishProblem(
+                f"The working copy changed after it was added to the release (version "
+                f"{member.version}, now {treatment.version}). Have the change approved, then "
+                "add the treatment again to release the current working copy.",
+                code="member_changed",
+            )
         ]
     return services.publish_problems(
         treatment=services.treatment_get_for_edit(treatment_id=treatment.pk)
@@ -89,7 +106,9 @@ def release_refusal(release: Release) -> ReleaseRefusedError | None:
     """The error that says why `release` cannot go live now, or None when it can."""
     if not release.members.exists():
         return ReleaseRefusedError(
-            "The release has no members; add the treatments to publish or withdraw.", members=[]
+            "The release has no members; add the treatments to publish or withdraw.",
+            members=[],
+            code="release_empty",
         )
     problems = release_problems(release)
     if not problems:

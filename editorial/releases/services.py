@@ -95,8 +95,10 @@ def schedule_create(
             treatment=services.treatment_get_for_edit(treatment_id=treatment.pk)
         )
         if problems:
+            codes = [getattr(p, "code", "") for p in problems]
             raise services.PublishRefusedError(
-                "This working copy cannot be scheduled for publishing: " + " ".join(problems)
+                "This working copy cannot be scheduled for publishing: " + " ".join(problems),
+                code=next((c for c in codes if c), ""),
             )
     action = ScheduledAction.objects.create(
         treatment=treatment,

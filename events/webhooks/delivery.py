@@ -154,8 +154,8 @@ def delivery_attempt(*, delivery_id: int, due: str) -> str:
             return "gone"
         if delivery.state != DeliveryState.PENDING:
             return str(delivery.state)
-        if delivery.next_attempt_at is None or delivery.next_attempt_at.isoformat() != due:
-            return "superseded"
+        if delivery.next_attempt_at != dt.datetime.fromisoformat(due):
+            return "superseded"  # rescheduled since (a retry, a redelivery): another task runs
         if delivery.leased_until is not None and delivery.leased_until > now:
             # Another task is sending it (or died sending it): look again when its lease ends.
             enqueue_at(delivery_attempt, delivery.leased_until, delivery_id=delivery.pk, due=due)
@@ -183,17 +183,29 @@ def _send(url: str, delivery: Delivery, secrets: list[str]) -> Outcome:
         target = url_target(url)  # checked again at every delivery: DNS may have changed
     except UnsafeUrl as refusal:
         return Outcome(status_code=None, latency_ms=0, error=f"refused: {refusal}"[:500])
-    body = delivery.body.encode()
-    headers = signed_headers(
-        secrets=secrets, message_id=delivery.message_id, timestamp=timezone.now(), body=body
-    )
-    return webhook_post(target, headers=headers, body=body)
+    try:
+        body = delivery.body.encode()
+        headers = signed_headers(
+            secrets=secrets, message_id=delivery.message_id, timestamp=timezone.now(), body=body
+        )
+        return webhook_post(target, headers=headers, body=body)
+    except Exception as error:  # a bug must not leave the delivery leased and unscheduled
+        logger.exception("Webhook delivery %s could not be sent", delivery.pk)
+        return Outcome(
+            status_code=None, latency_ms=0, error=f"{type(error).__name__}: {error}"[:500]
+        )
 
 
 @transaction.atomic
 def _record(*, delivery_id: int, outcome: Outcome) -> str:
-    delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+    if delivery is None:
+        return "gone"  # its endpoint was deleted while the attempt was under way
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update()
+        .select_related("partner")
+        .get(pk=delivery.endpoint_id)
+    )
     now = timezone.now()
     Attempt.objects.create(
         delivery=delivery,

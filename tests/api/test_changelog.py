@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.test import Client
 from django.urls import reverse
 
@@ -73,6 +74,7 @@ def test_get_changelog_serves_every_entry_and_deprecation_as_json(client: Client
         "what": bundle["what"],
         "migration": "Read `next_sync_token`; it holds the same token.",
         "link": "/api/v1/changelog/#2026-12-05-bundle-sync-token",
+        "operations": [],
     }
     deprecation = next(d for d in body["deprecations"] if d["operation"] == "bundle")
     assert deprecation == {
@@ -107,3 +109,21 @@ def test_each_entry_has_its_anchor_in_the_docs_page() -> None:
     page = (ROOT / "docs" / "changelog.md").read_text()
     for change in CHANGES:
         assert page.count(f'<a id="{change.id}"></a>') == 1
+
+
+def _operation_ids(path: Path) -> set[str]:
+    spec = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    return {op["operationId"] for item in spec["paths"].values() for op in item.values()}
+
+
+def test_every_operation_added_since_the_last_release_has_a_changelog_entry() -> None:
+    released = _operation_ids(ROOT / "tests" / "api" / "compat" / "openapi-1.1.yaml")
+    current = _operation_ids(ROOT / "openapi.yaml")
+    named = {operation for change in CHANGES for operation in change.operations}
+    missing = sorted(current - released - named)
+    assert missing == [], (
+        f"operations added since the last release without a changelog entry: {missing}. Add "
+        "an `added` Change(..., operations=(...)) to api/v1/changelog.py, then run "
+        "`.venv/bin/python -m api.v1.changelog > docs/changelog.md`."
+    )
+    assert named <= current, f"entries name operations openapi.yaml lacks: {named - current}"

@@ -70,6 +70,11 @@ def axe_blocking_violations(page: Any) -> list[tuple[str, str, str, list[str]]]:
     ]
 
 
+def scroll_to(page: Any, selector: str, block: str = "start") -> None:
+    """Scroll so that the element is at the top (or centre) of the window, for a screenshot."""
+    page.locator(selector).first.evaluate(f"e => e.scrollIntoView({{block: '{block}'}})")
+
+
 def check_page(page: Any, screenshot: str | None = None) -> None:
     """The checks every admin page passes: fits 1280 px, no serious axe violation."""
     assert_no_horizontal_scroll(page)

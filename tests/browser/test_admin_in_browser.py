@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tests.browser.admin_support import admin_page, check_page, guide_screenshot, login
+from tests.browser.admin_support import (
+    admin_page,
+    check_page,
+    guide_screenshot,
+    login,
+    scroll_to,
+)
+from tests.editorial.support import approve
+from treatments import services
 from treatments.documents.build import build_content
 from treatments.models import Publication, Treatment
 from treatments.services import treatment_get_for_edit
@@ -52,7 +60,7 @@ def test_an_editor_edits_a_step_adds_one_removes_one_and_sees_the_saved_values(
         login(page, live_server.url, "editor")
         page.goto(change_url(live_server, seed_published))
         check_page(page, screenshot="change-page")
-        page.locator("#steps-group").scroll_into_view_if_needed()
+        scroll_to(page, "#steps-group")
         guide_screenshot(page, "steps")
 
         page.locator("#id_steps-0-detail").fill(EDITED_DETAIL)
@@ -99,10 +107,11 @@ def test_a_refused_save_shows_the_error_on_the_field_it_concerns(
         ]:
             error = page.locator(f"#id_{field}_error")
             assert error.is_visible() and message in error.inner_text()
+            assert not error.inner_text().startswith("Value error")
             described_by = page.locator(f"#id_{field}").get_attribute("aria-describedby") or ""
             assert f"id_{field}_error" in described_by.split()
             assert page.locator(f"#id_{field}").get_attribute("aria-invalid") == "true"
-        page.locator("#steps-0").scroll_into_view_if_needed()
+        scroll_to(page, "#id_steps-0-quantity_min_error", block="center")
         check_page(page, screenshot="errors")
     finally:
         context.close()
@@ -121,6 +130,13 @@ def test_a_publisher_saves_then_publishes_from_the_change_page_and_the_api_answe
         assert any("was changed successfully" in m for m in success_messages(page))
 
         publishing = page.locator(".treatment-publishing")
+        publishing.get_by_role("button", name="Publish", exact=True).click()
+        page.wait_for_load_state()
+        refusal = " ".join(page.locator("ul.messagelist li.error").all_inner_texts())
+        assert "approv" in refusal.lower(), "four eyes: no publish before a clinical approval"
+
+        approve(Treatment.objects.get())  # a clinical reviewer signs the saved version off
+        page.reload()
         publishing.scroll_into_view_if_needed()
         publishing.get_by_label("Change note").fill("Summary reworded.")
         guide_screenshot(page, "publishing")
@@ -151,6 +167,8 @@ def test_the_list_and_the_add_page_fit_the_window_and_a_new_treatment_saves(
         login(page, live_server.url, "editor")
         page.goto(live_server.url + reverse("admin:treatments_treatment_changelist"))
         assert page.get_by_role("link", name="Bone Marrow Stem Cell Injection").count() == 1
+        scroll, width = page.locator(".results").evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert scroll <= width, "every column of the list shows without scrolling the table"
         check_page(page, screenshot="list")
 
         page.goto(live_server.url + reverse("admin:treatments_treatment_add"))
@@ -169,3 +187,54 @@ def test_the_list_and_the_add_page_fit_the_window_and_a_new_treatment_saves(
         context.close()
     created = Treatment.objects.get(slug="a-new-treatment")
     assert created.version == 1 and created.summary == "Draft summary."
+
+
+def test_a_page_opened_before_someone_elses_save_is_refused_with_a_message(
+    live_server: Any, seed_published: Any, roles: dict[str, Any], browser: Any
+) -> None:
+    context, first = admin_page(browser)
+    try:
+        login(first, live_server.url, "editor")
+        second = context.new_page()
+        first.goto(change_url(live_server, seed_published))
+        second.goto(change_url(live_server, seed_published))
+        first.locator("#id_steps-0-detail").fill(EDITED_DETAIL)
+        save_and_continue(first)
+        assert any("was changed successfully" in m for m in success_messages(first))
+
+        second.locator("#id_steps-1-detail").fill("An edit made on a page opened too early.")
+        save_and_continue(second)
+        note = second.locator(".errornote")
+        assert note.is_visible()
+        stale = second.locator("ul.errorlist.nonfield").first
+        assert "Someone saved this treatment after you opened it" in stale.inner_text()
+        check_page(second)
+    finally:
+        context.close()
+    details = [detail for _, detail in step_details(seed_published)]
+    assert details[0] == EDITED_DETAIL, "the first save is kept"
+    assert not any("opened too early" in detail for detail in details), "the stale one is not"
+
+
+def test_the_history_pages_and_a_deleted_treatments_page_fit_and_pass_axe(
+    live_server: Any, seed_published: Any, roles: dict[str, Any], browser: Any
+) -> None:
+    services.treatment_delete(
+        treatment_id=seed_published.pk, expected_version=seed_published.version, actor=None
+    )
+    context, page = admin_page(browser)
+    try:
+        login(page, live_server.url, "publisher")
+        page.goto(change_url(live_server, seed_published))
+        assert page.get_by_role("button", name="Restore").is_visible()
+        check_page(page)
+        for name, args in [
+            ("treatments_treatment_history", [seed_published.pk]),
+            ("treatments_auditentry_changelist", []),
+            ("treatments_revision_changelist", []),
+            ("treatments_category_changelist", []),
+        ]:
+            page.goto(live_server.url + reverse(f"admin:{name}", args=args))
+            check_page(page)
+    finally:
+        context.close()

@@ -89,7 +89,10 @@ def test_the_diff_page_shows_the_draft_against_live_side_by_side_and_any_two_rev
     try:
         page = context.new_page()
         _log_in(page, live_server.url)
-        page.goto(f"{live_server.url}/admin/previews/previewlink/compare/{history.pk}/")
+        # From the treatment's change page, as an editor gets there.
+        page.goto(f"{live_server.url}/admin/treatments/treatment/{history.pk}/change/")
+        page.click("text=Compare with live")
+        page.wait_for_url(f"**/admin/previews/previewlink/compare/{history.pk}/")
         heads = page.locator("table.diff thead th")
         # (The admin's CSS upper-cases table heads: compare the text, not how it looks.)
         assert heads.nth(1).text_content() == "Live (revision 2)"
@@ -135,11 +138,14 @@ def test_a_preview_link_made_in_the_admin_opens_for_anyone_until_it_is_revoked(
     live_server: Any, browser: Any, roles: dict[str, Any], history: Any, artifacts: Any
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    reviewer = browser.new_context()  # no admin account, no session
+    # No admin account, no session. (axe is injected as a script: the page's CSP would refuse it.)
+    reviewer = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     try:
         page = context.new_page()
         _log_in(page, live_server.url)
-        page.goto(f"{live_server.url}/admin/previews/previewlink/treatment/{history.pk}/")
+        page.goto(f"{live_server.url}/admin/treatments/treatment/{history.pk}/change/")
+        page.click(".treatment-panel >> text=Preview links")
+        page.wait_for_url(f"**/admin/previews/previewlink/treatment/{history.pk}/")
         page.fill("#id_note", "Dr Reviewer")
         page.select_option("#id_days", "3")
         page.click("input[value='Create preview link']")
@@ -156,6 +162,8 @@ def test_a_preview_link_made_in_the_admin_opens_for_anyone_until_it_is_revoked(
         card = outside.frame_locator("iframe")
         assert card.locator("p.summary").inner_text() == DRAFT_SUMMARY
         assert NEW_STEP in card.locator("ol.steps").inner_text()
+        _no_horizontal_scroll(outside)
+        assert _axe(outside) == []
 
         page.goto(f"{live_server.url}/admin/previews/previewlink/treatment/{history.pk}/")
         page.click("input[value='Revoke']")

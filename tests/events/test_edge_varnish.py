@@ -28,6 +28,9 @@ DETAIL = f"/api/v1/treatments/{SLUG}/"
 REQUIRED = os.environ.get("EDGE_TESTS_REQUIRED") == "1"
 # The promise of the issue: a withdrawn treatment answers 410 through the edge within 1 s.
 PURGE_WITHIN_SECONDS = 1.0
+# The worker polls every 0.1 s, as `make edge` runs it (run_worker's default is 1 s); set
+# EDGE_TEST_WORKER_INTERVAL to measure another (the timings are printed with -s).
+WORKER_INTERVAL = os.environ.get("EDGE_TEST_WORKER_INTERVAL", "0.1")
 
 
 def _wait(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
@@ -99,10 +102,16 @@ def _skip_or_fail_without_varnish() -> None:
 
 @contextlib.contextmanager
 def _worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    # The worker polls every 0.1 s, as `make edge` runs it (the default is 1 s).
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker", "--interval", "0.1", "--no-reload"],
+            [
+                sys.executable,
+                "manage.py",
+                "run_worker",
+                "--interval",
+                WORKER_INTERVAL,
+                "--no-reload",
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -274,16 +283,28 @@ def test_a_withdrawn_treatment_answers_410_through_the_edge_within_a_second(
 
 
 def _record_worker_timings(edge: Edge) -> None:
-    """Where the time went: commit -> task claimed by the worker -> purge run finished."""
-    row = edge.query(
-        "SELECT e.created_at, r.finished_at FROM events_outboxevent e "
+    """Where the time went: event written (in the withdrawal's transaction) -> purge task
+    claimed by the worker (its poll) -> purge run finished (the PURGE round trip)."""
+    event = edge.query(
+        "SELECT e.id, e.created_at, r.finished_at FROM events_outboxevent e "
         "JOIN events_handlerrun r ON r.event_id = e.id AND r.handler = 'edge.purge' "
         "WHERE e.type = 'treatment.withdrawn' ORDER BY e.id DESC LIMIT 1"
     )
-    if not row or row[0][1] is None:
+    if not event or event[0][2] is None:
         return
-    created, finished = (_epoch(str(value)) for value in row[0])
-    edge.timings["outbox event written -> purge run finished"] = finished - created
+    event_id, created, finished = event[0]
+    claimed = [
+        started
+        for started, arguments in edge.query(
+            "SELECT started_at, args_kwargs FROM django_tasks_database_dbtaskresult "
+            "WHERE task_path = 'events.tasks.handle_event' ORDER BY enqueued_at"
+        )
+        if json.loads(str(arguments))["kwargs"] == {"event_id": event_id, "handler": "edge.purge"}
+    ]
+    written = _epoch(str(created))
+    edge.timings["event written -> purge run finished"] = _epoch(str(finished)) - written
+    if claimed:
+        edge.timings["event written -> purge task claimed"] = _epoch(str(claimed[0])) - written
 
 
 def _epoch(value: str) -> float:
@@ -320,3 +341,29 @@ def test_with_varnish_down_publishing_works_and_the_purge_is_retried(edge: Edge)
     assert edge.get(DETAIL).status == 410
     _withdraw_or_publish(edge, "publish")
     _wait(lambda: edge.get(DETAIL).status == 200, "the restored treatment through the edge", 10)
+
+
+def test_an_unreachable_origin_is_a_problem_json_503_at_the_edge(tmp_path: Path) -> None:
+    _skip_or_fail_without_varnish()
+    port = free_port()
+    vcl = varnish.prepare(origin=f"127.0.0.1:{free_port()}", workdir=tmp_path)  # nothing there
+    command = varnish.command(listen=f"127.0.0.1:{port}", vcl=vcl, workdir=tmp_path)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        answer: Answer | None = None
+
+        def answered() -> bool:
+            nonlocal answer
+            assert process.poll() is None, "varnishd exited"
+            with contextlib.suppress(OSError):
+                answer = request(port, "GET", "/api/v1/")
+            return answer is not None
+
+        _wait(answered, "varnishd to answer")
+        assert answer is not None and answer.status == 503
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.headers["Retry-After"] == "5"
+        assert json.loads(answer.body)["status"] == 503
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -24,8 +24,30 @@ def _silent_panel(request: Any, treatment: Any) -> None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def _no_other_panels() -> Iterator[None]:
+    """Hide the panels the installed rooms register (schedules, review, ...) during each test."""
+    installed = change_page_panels()
+    for panel in installed:
+        change_page_panel_unregister(panel)
+    yield
+    for panel in installed:
+        change_page_panel_register(panel)
+
+
 @pytest.fixture
-def panels() -> Iterator[None]:
+def no_panels() -> Iterator[None]:
+    """None of the panels the rooms above registered (e.g. editorial's review), for this test."""
+    registered = change_page_panels()
+    for panel in registered:
+        change_page_panel_unregister(panel)
+    yield
+    for panel in registered:
+        change_page_panel_register(panel)
+
+
+@pytest.fixture
+def panels(no_panels: None) -> Iterator[None]:
     change_page_panel_register(_schedule_panel)
     change_page_panel_register(_silent_panel)
     change_page_panel_register(_schedule_panel)  # twice: shown once
@@ -47,7 +69,7 @@ def test_a_registered_panel_is_shown_escaped_on_the_change_page(
 
 
 def test_without_panels_the_page_has_no_panel_box(
-    client: Client, superuser: Any, seed_published: Any
+    client: Client, superuser: Any, seed_published: Any, no_panels: None
 ) -> None:
     client.force_login(superuser)
     page = client.get(reverse("admin:treatments_treatment_change", args=[seed_published.pk]))

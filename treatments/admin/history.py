@@ -12,15 +12,17 @@ from treatments.models import (
     SlugAlias,
 )
 
+from .styles import StyledAdmin
+
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StyledAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(StyledAdmin):
     """History is shown, never added to, changed or deleted by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -126,7 +126,8 @@ def show_contract_errors(
     """Put each contract error on the form and field it came from (JSON Pointer -> row)."""
     rows = {relation: child.rows for relation, child in children.items()}
     for error in errors:
-        message = str(error.get("message") or "Invalid.")
+        # pydantic starts a validator's message with "Value error, ": noise next to a field.
+        message = str(error.get("message") or "Invalid.").removeprefix("Value error, ")
         where = locate_pointer(str(error.get("pointer") or ""), rows)
         if where.relation is None:
             _add_error(form, where.column, message)

@@ -51,18 +51,14 @@ from .saving import (
     show_contract_errors,
     stale_message,
 )
+from .styles import StyledAdmin
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(admin.ModelAdmin):
+class TreatmentAdmin(StyledAdmin):
     form = TreatmentAdminForm
     formfield_overrides = URL_FIELDS
     change_form_template = "admin/treatments/treatment/change_form.html"
-
-    class Media:
-        # Fits the pages into a 1280 px window and fixes what axe-core finds (a file, not inline
-        # styles: the admin's Content-Security-Policy allows style sheets from 'self').
-        css = {"all": ["treatments/admin/treatment.css"]}
 
     list_display = [
         "title",

@@ -89,8 +89,8 @@ def link_info(link: PreviewLink) -> dict[str, Any]:
 
 
 def _body(request: Request) -> PreviewLinkRequest:
-    data = request.data if request.data is not None else {}
-    if not isinstance(data, dict):
+    data = request.data
+    if not isinstance(data, dict):  # `null` too: send `{}` for the defaults
         raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
     try:
         return PreviewLinkRequest.model_validate(data)

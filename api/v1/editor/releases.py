@@ -10,12 +10,13 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import openapi
-from api.problems import problem_type
+from api.problems import PROBLEM_CONTENT_TYPE as PROBLEM
+from api.problems import problem_body
 from editorial.releases import selectors
 from editorial.releases.models import Release, ReleaseState
 from editorial.releases.releasing import ReleaseRefusedError
@@ -50,21 +51,6 @@ MEMBER_IF_MATCH = OpenApiParameter(
     "the version you reviewed (412 if it changed). Without it, the current version is bound.",
 )
 WRITE_ERRORS = (400, 401, 403, 404, 409, 415, 429)
-
-
-class ReleaseRefused(APIException):
-    """409: members of the release cannot go live; `members` says which and why."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "release-refused"
-
-    def __init__(self, refusal: ReleaseRefusedError) -> None:
-        super().__init__(refusal.detail)
-        self.extra = {
-            "title": refusal.title,
-            "type": problem_type("release-refused"),
-            "members": refusal.members,
-        }
 
 
 def _links(release_id: int) -> dict[str, str]:
@@ -167,12 +153,23 @@ class ReleaseView(ScheduleEditorView):
     def answer(self, release_id: int, *, status_code: int = 200) -> Response:
         return Response(release_data(self.get_release(release_id)), status=status_code)
 
-    def refused(self, call: Any) -> Any:
-        """Run a release service; a refusal becomes the 409 that names the members."""
+    def refused(self, call: Any) -> Response | None:
+        """Run a release service; a refusal is answered by the 409 that names the members."""
         try:
-            return call()
+            call()
         except ReleaseRefusedError as exc:
-            raise ReleaseRefused(exc) from None
+            body = problem_body(
+                status=status.HTTP_409_CONFLICT,
+                code=exc.code.replace("_", "-"),
+                title=exc.title,
+                detail=exc.detail,
+                instance=self.request.path,
+                members=exc.members,
+            )
+            body["code"] = exc.code  # as every refusal with a precise reason says it
+            # An answer of 400 or more rolls the request's transaction back (EditorView).
+            return Response(body, status=status.HTTP_409_CONFLICT, content_type=PROBLEM)
+        return None
 
 
 class ReleaseCollectionView(ReleaseView):
@@ -328,8 +325,10 @@ class ReleasePublishView(ReleaseView):
     )
     def post(self, request: Request, release_id: int) -> Response:
         self.get_release(release_id)
-        self.refused(lambda: release_publish(release_id=release_id, **self.audit_context(request)))
-        return self.answer(release_id)
+        refusal = self.refused(
+            lambda: release_publish(release_id=release_id, **self.audit_context(request))
+        )
+        return refusal or self.answer(release_id)
 
 
 class ReleaseScheduleView(ReleaseView):
@@ -349,12 +348,12 @@ class ReleaseScheduleView(ReleaseView):
     def post(self, request: Request, release_id: int) -> Response:
         self.get_release(release_id)
         body: ReleaseScheduleRequest = self.body(request, ReleaseScheduleRequest)
-        self.refused(
+        refusal = self.refused(
             lambda: release_schedule(
                 release_id=release_id, run_at=body.at, **self.audit_context(request)
             )
         )
-        return self.answer(release_id)
+        return refusal or self.answer(release_id)
 
     @editor_operation(
         operation_id="editor_releases_unschedule",

@@ -25,12 +25,12 @@ from treatments.models import Treatment
 from treatments.permissions import Action as EditorAction
 
 from .review_schemas import (
-    CommentBody,
-    ReviewApproveBody,
-    ReviewChangesBody,
+    Approve,
+    AskForReview,
+    NewComment,
+    RequestChanges,
     ReviewComment,
     ReviewCommentList,
-    ReviewRequestBody,
     ReviewStatus,
 )
 from .views import ID, IF_MATCH, EditorView, editor_operation
@@ -216,7 +216,7 @@ class ReviewRequestView(ReviewView):
     """An author asks clinical reviewers to review the working copy."""
 
     editor_action = EditorAction.EDIT
-    body_model = ReviewRequestBody
+    body_model = AskForReview
 
     @review_operation(
         operation_id="editor_treatments_review_request",
@@ -225,7 +225,7 @@ class ReviewRequestView(ReviewView):
         "names; the named reviewers (else every clinical reviewer) are emailed. 409 "
         "`already_in_review` or `already_approved`; 400 for a named user who cannot approve "
         "it (not a clinical reviewer, or one of its authors).",
-        request=ReviewRequestBody,
+        request=AskForReview,
         ok=ReviewStatus,
         errors=STATE_ERRORS,
         parameters=[ID, IF_MATCH],
@@ -245,7 +245,7 @@ class ReviewApproveView(ReviewView):
     """A clinical reviewer approves exactly this version of the working copy."""
 
     editor_action = EditorAction.APPROVE
-    body_model = ReviewApproveBody
+    body_model = Approve
 
     @review_operation(
         operation_id="editor_treatments_review_approve",
@@ -254,7 +254,7 @@ class ReviewApproveView(ReviewView):
         "reviewer only). Four eyes: 403 `own_change` when you changed it since the last "
         "published revision. 409 `not_in_review` when no review is requested. Any later edit "
         "voids the approval; publishing then answers 409 `approval_void`.",
-        request=ReviewApproveBody,
+        request=Approve,
         ok=ReviewStatus,
         errors=STATE_ERRORS,
         parameters=[ID, IF_MATCH],
@@ -272,7 +272,7 @@ class ReviewRequestChangesView(ReviewView):
     """A clinical reviewer sends the working copy back with a comment."""
 
     editor_action = EditorAction.APPROVE
-    body_model = ReviewChangesBody
+    body_model = RequestChanges
 
     @review_operation(
         operation_id="editor_treatments_review_request_changes",
@@ -280,7 +280,7 @@ class ReviewRequestChangesView(ReviewView):
         description="Send the working copy back to its author with a comment (required), "
         "optionally at a JSON Pointer into the content; the author is emailed. 409 "
         "`not_in_review` when no review is requested.",
-        request=ReviewChangesBody,
+        request=RequestChanges,
         ok=ReviewStatus,
         errors=STATE_ERRORS,
         parameters=[ID, IF_MATCH],
@@ -301,7 +301,7 @@ class ReviewCommentsView(ReviewView):
 
     # Readers may list; the service lets editors and clinical reviewers add (403 otherwise).
     editor_action = EditorAction.VIEW
-    body_model = CommentBody
+    body_model = NewComment
 
     @review_operation(
         operation_id="editor_treatments_comments",
@@ -322,7 +322,7 @@ class ReviewCommentsView(ReviewView):
         description="Comment on the working copy at the version If-Match names (so a pointer "
         "means the part you saw), optionally at a JSON Pointer such as `/risks/items/2`; a "
         "pointer that names no part of it is a 400. Editors and clinical reviewers may comment.",
-        request=CommentBody,
+        request=NewComment,
         ok=ReviewComment,
         ok_status=201,
         errors=STATE_ERRORS,

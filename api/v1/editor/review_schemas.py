@@ -30,7 +30,7 @@ Pointer = Annotated[
 Username = Annotated[str, Field(min_length=1, max_length=150)]
 
 
-class ReviewRequestBody(BaseModel):
+class AskForReview(BaseModel):
     """Ask for a clinical review; name reviewers, or leave it to every clinical reviewer."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -43,7 +43,7 @@ class ReviewRequestBody(BaseModel):
     message: Note = ""
 
 
-class ReviewApproveBody(BaseModel):
+class Approve(BaseModel):
     """Approve the working copy at the version If-Match names."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -51,7 +51,7 @@ class ReviewApproveBody(BaseModel):
     message: Note = ""
 
 
-class ReviewChangesBody(BaseModel):
+class RequestChanges(BaseModel):
     """Send the working copy back with a comment on what to change (and where)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -60,7 +60,7 @@ class ReviewChangesBody(BaseModel):
     pointer: Pointer = ""
 
 
-class CommentBody(BaseModel):
+class NewComment(BaseModel):
     """A comment on the working copy, optionally pointing at a part of it."""
 
     model_config = ConfigDict(strict=True, extra="forbid")

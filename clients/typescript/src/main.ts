@@ -2,7 +2,8 @@
 // openapi-typescript, requests through openapi-fetch, compiled with `tsc --strict`.
 // Every field the API always sends is used without `!` or `?.`: if the schema stopped marking
 // one required, this file would no longer compile. Run against a live server:
-//   API_BASE=http://127.0.0.1:8000 API_TOKEN=<editor token> node build/src/main.js
+//   API_BASE=http://127.0.0.1:8000 API_TOKEN=<editor token> REVIEWER_TOKEN=<reviewer token> \
+//     node build/src/main.js
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/api.js";
 
@@ -59,6 +60,10 @@ async function main(): Promise<void> {
     baseUrl,
     headers: { Authorization: `Token ${env("API_TOKEN")}` },
   });
+  const reviewer = createClient<paths, "application/json">({
+    baseUrl,
+    headers: { Authorization: `Token ${env("REVIEWER_TOKEN")}` },
+  });
 
   // 1. The list, then the first treatment's document.
   const list = await api.GET("/api/v1/treatments/", { params: { query: { page_size: 20 } } });
@@ -102,11 +107,37 @@ async function main(): Promise<void> {
   check(outcomes.some((o) => o === outcome) && outcome === "updated", `Write-Outcome ${outcome}`);
   console.log(`PATCH: version ${patched.data.version}, ${patched.data.state}, ${outcome}`);
 
-  // 4. Publish it (If-Match: the ETag the PATCH answered with).
+  // 4. Four eyes: the editor asks for a review, a clinical reviewer approves this version.
+  const requested = await editor.POST(
+    "/api/v1/editor/treatments/{treatment_id}/review/request/",
+    {
+      params: {
+        path: { treatment_id: id },
+        header: { "If-Match": header(patched.response, ETAG) },
+      },
+      body: { message: "Contract check (TypeScript)." },
+    },
+  );
+  check(requested.data !== undefined, `review request answered ${requested.response.status}`);
+  const approved = await reviewer.POST(
+    "/api/v1/editor/treatments/{treatment_id}/review/approve/",
+    {
+      params: {
+        path: { treatment_id: id },
+        header: { "If-Match": header(requested.response, ETAG) },
+      },
+      body: { message: "Checked by the contract check." },
+    },
+  );
+  check(approved.data !== undefined, `approve answered ${approved.response.status}`);
+  check(approved.data.approval?.valid === true, "the approval does not hold");
+  console.log(`review: ${approved.data.state}, approved at version ${approved.data.version}`);
+
+  // 5. Publish it (If-Match: the working copy's ETag, unchanged by the review).
   const published = await editor.POST("/api/v1/editor/treatments/{treatment_id}/publish/", {
     params: {
       path: { treatment_id: id },
-      header: { "If-Match": header(patched.response, ETAG) },
+      header: { "If-Match": header(approved.response, ETAG) },
     },
     body: { change_note: "Contract check (TypeScript)." },
   });
@@ -115,7 +146,7 @@ async function main(): Promise<void> {
   const revision = published.data.revision;
   console.log(`publish: revision ${revision}, live ${published.data.working_copy.live_revision}`);
 
-  // 5. The public document changed. A worker may serve its in-memory copy for up to
+  // 6. The public document changed. A worker may serve its in-memory copy for up to
   // PUBLIC_MEMORY_TTL seconds (1 s by default), so the old ETag is revalidated for a while.
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -1,11 +1,20 @@
-"""`manage.py reviewer_profile <username> --credentials "..."`: set how a reviewer is published."""
+"""`manage.py reviewer_profile <username> --credentials "..."`: set how a reviewer is published.
+
+`--create` makes the account (no password: set one with `changepassword`, or issue an API
+token) and `--grant` (implied by `--create`) adds it to the 'clinical reviewers' group.
+"""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from editorial.services import reviewer_profile_set
+from treatments.roles import ensure_roles
+
+REVIEWERS_GROUP = "clinical reviewers"
 
 
 class Command(BaseCommand):
@@ -18,11 +27,30 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--credentials", help='e.g. "MD, consultant in pain medicine"')
         parser.add_argument("--display-name", help="the name to publish (default: full name)")
+        parser.add_argument("--email", help="where review requests are sent")
+        parser.add_argument(
+            "--create", action="store_true", help="create the user (implies --grant) if missing"
+        )
+        parser.add_argument(
+            "--grant", action="store_true", help=f"add the user to the '{REVIEWERS_GROUP}' group"
+        )
 
+    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["username"]).first()
+        users = get_user_model().objects
+        user = users.filter(username=options["username"]).first()
+        if user is None and not options["create"]:
+            raise CommandError(
+                f"No user is called {options['username']!r}; create it first, or add --create."
+            )
         if user is None:
-            raise CommandError(f"No user is called {options['username']!r}; create it first.")
+            user = users.create_user(username=options["username"], email=options["email"] or "")
+        elif options["email"] is not None:
+            user.email = options["email"]
+            user.save(update_fields=["email"])
+        if options["create"] or options["grant"]:
+            ensure_roles()
+            user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
         profile = reviewer_profile_set(
             user=user, credentials=options["credentials"], display_name=options["display_name"]
         )

@@ -85,9 +85,10 @@ def test_a_member_that_may_not_go_live_is_a_409_naming_it_and_nothing_changes(
 
     assert response.status_code == 409
     problem = response.json()
-    assert problem["type"].endswith(":release-refused")
+    assert problem["type"].endswith(":release-refused") and problem["code"] == "release_refused"
     assert [m["treatment"] for m in problem["members"]] == [str(drafts[1].pk)]
     assert problem["members"][0]["problems"] == ["No valid approval for this version."]
+    assert problem["members"][0]["codes"] == ["publish_refused"]
     assert ChangeLogEntry.objects.count() == log
     assert not Publication.objects.exists()
     assert Release.objects.get().state == "draft"
@@ -113,6 +114,7 @@ def test_a_member_edited_since_it_was_added_shows_as_stale_and_is_refused(
 
     assert response.status_code == 409
     assert "changed after it was added" in response.json()["members"][0]["problems"][0]
+    assert response.json()["members"][0]["codes"] == ["member_changed"]
     assert ScheduledAction.objects.count() == 0
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from editorial.releases.models import ScheduledAction
 from editorial.releases.running import scheduled_action_run
 from tests.editorial.releases.support import backdate, refusing_gate_install
+from tests.editorial.support import approve
 from treatments.models import Publication, Treatment
 
 from .conftest import BASE, TokenClient, etag_of
@@ -180,3 +181,29 @@ def test_a_run_shows_in_the_api_and_the_treatment_goes_live(
     assert Publication.objects.filter(treatment=seed_draft, withdrawn_at__isnull=True).exists()
     public = clients["anonymous"].request("GET", f"/api/v1/treatments/{seed_draft.slug}/")
     assert public.status_code == 200 and public.json()["revision"] == 1
+
+
+def test_a_human_edit_is_scheduled_only_once_approved(
+    clients: dict[str, TokenClient], seed_draft: Treatment
+) -> None:
+    edited = clients["editor"].request(
+        "PATCH",
+        f"{BASE}/treatments/{seed_draft.pk}/",
+        {"summary": "An editor's new summary."},
+        content_type="application/merge-patch+json",
+        **{"If-Match": etag_of(seed_draft)},
+    )
+    assert edited.status_code == 200
+    body = {"action": "publish", "at": _at(hours=1)}
+
+    refused = clients["publisher"].request(
+        "POST", _schedule(seed_draft), body, **{"If-Match": etag_of(seed_draft)}
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "approval_missing"
+
+    approve(seed_draft)
+    accepted = clients["publisher"].request(
+        "POST", _schedule(seed_draft), body, **{"If-Match": etag_of(seed_draft)}
+    )
+    assert accepted.status_code == 201

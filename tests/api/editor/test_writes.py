@@ -418,14 +418,14 @@ def test_export_then_import_round_trips_losslessly(
     exported = publisher.request("GET", f"{_item(seed_published)}export/").json()
     dry = publisher.request("POST", f"{BASE}/import/?dry_run=true", exported)
     assert dry.json()["action"] == "unchanged"
-    # An export carries the treatment's id (an import keeps it): a copy is one without it.
-    assert exported["id"] == str(seed_published.pk)
-    renamed = {**{k: v for k, v in exported.items() if k != "id"}, "slug": "imported-copy"}
+    # A copy of its own: without the id (with it, the import would rename this treatment).
+    renamed = {key: value for key, value in exported.items() if key != "id"}
+    renamed["slug"] = "imported-copy"
     created = publisher.request("POST", f"{BASE}/import/", renamed)
     assert created.status_code == 201 and created.json()["action"] == "created"
     copy_id = created.json()["working_copy"]["id"]
     again = publisher.request("GET", f"{BASE}/treatments/{copy_id}/export/").json()
-    assert again == {**renamed, "id": copy_id}
+    assert again == {"id": copy_id, **renamed}
     changed = {**exported, "summary": "Changed by import."}
     needs_etag = publisher.request("POST", f"{BASE}/import/", changed)
     assert needs_etag.status_code == 428

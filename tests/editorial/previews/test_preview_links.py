@@ -360,3 +360,14 @@ def test_revoking_an_unknown_link_or_another_treatments_link_is_a_404(
     other_links = f"{BASE}/treatments/{other.json()['id']}/preview-links/"
     assert editor.delete(f"{other_links}{link['id']}/").status_code == 404
     assert PreviewLink.objects.get().revoked_at is None
+
+
+@pytest.mark.parametrize("raw", ["null", "[]", '"a note"'])
+def test_a_body_that_is_not_an_object_is_a_400(
+    editor: Editor, draft_edit: Treatment, raw: str
+) -> None:
+    response = editor.client.post(
+        links_url(draft_edit), data=raw, content_type="application/json", headers=editor.headers
+    )
+    assert response.status_code == 400
+    assert not PreviewLink.objects.exists()

@@ -16,8 +16,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from editorial.releases import services
 from editorial.releases.models import Release, ScheduledAction
-from treatments.models import Publication, Treatment
+from treatments.models import Publication, Revision, Treatment
+
+from .support import edit
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parents[2] / "browser" / "js" / "node_modules" / "axe-core"
@@ -151,7 +154,12 @@ def test_a_publisher_schedules_a_release_and_cancels_the_schedule(
 def test_a_publisher_schedules_a_treatment_and_cancels_it_from_the_upcoming_list(
     page: Any, live_server: Any, drafts: list[Treatment]
 ) -> None:
-    page.goto(f"{live_server.url}/admin/releases/scheduledaction/treatment/{drafts[0].pk}/")
+    change = f"{live_server.url}/admin/treatments/treatment/{drafts[0].pk}/change/"
+    page.goto(change)
+    panel = page.locator(".treatment-panel", has_text="Schedule")
+    assert "Nothing scheduled." in panel.inner_text()
+    panel.locator("a", has_text="Schedule").click()
+    page.wait_for_url(f"**/admin/releases/scheduledaction/treatment/{drafts[0].pk}/")
     _fits(page)
     page.select_option("#id_action", "publish")
     when = timezone.localtime() + dt.timedelta(hours=3)
@@ -161,6 +169,10 @@ def test_a_publisher_schedules_a_treatment_and_cancels_it_from_the_upcoming_list
     page.wait_for_selector("text=Scheduled: publish")
     action = ScheduledAction.objects.get()
     assert (action.kind, action.version, action.note) == ("publish", 1, "After the announcement.")
+    page.goto(change)
+    assert (
+        f"Next: publish at {when:%Y-%m-%d %H:%M}" in page.locator(".treatment-panels").inner_text()
+    )
 
     page.goto(f"{live_server.url}/admin/releases/scheduledaction/")
     _fits(page)
@@ -171,3 +183,33 @@ def test_a_publisher_schedules_a_treatment_and_cancels_it_from_the_upcoming_list
     action.refresh_from_db()
     assert action.state == "cancelled"
     assert not _live(drafts[0])
+
+
+def test_a_member_edited_since_it_was_added_is_re_added_in_one_save_and_then_released(
+    page: Any, live_server: Any, drafts: list[Treatment], publisher: User
+) -> None:
+    release = services.release_create(name="Rebind", actor=publisher)
+    services.release_member_set(
+        release_id=release.pk,
+        treatment_id=drafts[0].pk,
+        action="publish",
+        expected_version=None,
+        actor=publisher,
+    )
+    edit(drafts[0], summary="The approved later wording.")
+
+    page.goto(f"{live_server.url}/admin/releases/release/{release.pk}/change/")
+    page.wait_for_selector("text=changed since it was added")
+    _fits(page)
+    page.check("input[name=members-0-DELETE]")
+    _choose_treatment(page, 1, drafts[0].title)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("text=was changed successfully")
+    assert release.members.get().version == Treatment.objects.get(pk=drafts[0].pk).version
+
+    page.click("text=Publish now…")
+    page.click("input[value='Publish now']")
+    page.wait_for_selector("text=is live")
+    assert Revision.objects.get(treatment=drafts[0]).document["summary"] == (
+        "The approved later wording."
+    )

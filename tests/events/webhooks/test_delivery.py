@@ -253,3 +253,58 @@ def test_a_ping_is_signed_and_tried_once(
     assert body["type"] == "webhook.ping"
     endpoint.refresh_from_db()
     assert endpoint.enabled and endpoint.consecutive_failures == 0, "a ping judges nothing"
+
+
+def test_a_later_event_fanned_out_first_waits_for_the_earlier_ones_fan_out(
+    seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver
+) -> None:
+    from events.models import OutboxEvent
+    from events.tasks import handle_event
+    from events.webhooks.delivery import FAN_OUT_HANDLER
+
+    _publish(seed_draft.pk)
+    edit_and_publish(seed_draft.pk, lambda content: content.update(summary="Second."))
+    first, second = OutboxEvent.objects.order_by("id")
+    # A worker happens to fan out the second event before the first (parallel workers).
+    handle_event.call(event_id=second.pk, handler=FAN_OUT_HANDLER)
+    assert Delivery.objects.get().event == second
+
+    run_tasks()
+
+    assert _types(receiver) == ["treatment.published", "treatment.updated"]
+    assert [json.loads(r.body)["data"]["sequence"] for r in receiver.requests] == [
+        first.sequence,
+        second.sequence,
+    ]
+
+
+def test_a_release_reaches_the_partner_as_one_release_message_with_its_changes(
+    seed_published: Any, endpoint: WebhookEndpoint, receiver: Receiver, roles: dict[str, Any]
+) -> None:
+    from editorial.releases.services import release_create, release_member_set, release_publish
+
+    publisher = roles["publisher"]
+    release = release_create(name="Winter update", actor=publisher)
+    release_member_set(
+        release_id=release.pk,
+        treatment_id=seed_published.pk,
+        action="withdraw",
+        expected_version=None,
+        actor=publisher,
+    )
+    release_publish(release_id=release.pk, actor=publisher)
+    run_tasks()
+
+    bodies = {
+        json.loads(r.body)["type"]: Webhook(endpoint.secret).verify(r.body, r.headers)
+        for r in receiver.requests
+    }
+    # (The seed's own publication was not fanned out yet when the endpoint came: sent too.)
+    assert set(bodies) == {"treatment.published", "treatment.withdrawn", "release.published"}
+    data = bodies["release.published"]["data"]
+    assert data["release"] == {"id": str(release.pk), "name": "Winter update"}
+    (change,) = data["changes"]
+    assert change["type"] == "treatment.withdrawn"
+    assert change["treatment"] == {"id": str(seed_published.pk), "slug": seed_published.slug}
+    assert change["sequence"] == bodies["treatment.withdrawn"]["data"]["sequence"]
+    assert change["links"]["treatment"]["path"] == f"/api/v1/treatments/{seed_published.slug}/"
