@@ -147,3 +147,46 @@ def _fresh_rate_limits() -> None:
     from api.ratelimit import reset_store
 
     reset_store()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one for the whole run.
+
+    One only: Playwright's sync API runs an event loop in this thread, and a second
+    `sync_playwright()` opened while the first is alive fails ("inside the asyncio loop"), so
+    every browser test (tests/browser, the admin pages of each app) shares this one.
+    Without Chromium or Playwright it skips, or fails under BROWSER_TESTS_REQUIRED=1 (CI).
+    """
+    from pathlib import Path
+
+    chromium_path = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    missing = (
+        None if chromium_path.exists() else f"{chromium_path} is missing: apt-get install chromium"
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "playwright (Python) is not installed: make install"
+    if missing:
+        if os.environ.get("BROWSER_TESTS_REQUIRED", "") == "1":
+            pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {missing}", pytrace=False)
+        pytest.skip(missing)
+    # The ORM calls of the tests themselves stay synchronous beside Playwright's loop.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    args = [
+        "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
+        "--disable-background-networking",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+    ]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_path), headless=True, args=args
+        )
+        yield chromium
+        chromium.close()

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -52,6 +53,13 @@ def treatment_schedule_context(request: HttpRequest, treatment: Treatment) -> di
     }
 
 
+class _StyledAdmin(admin.ModelAdmin):
+    """Loads releases/admin/releases.css (target sizes, wrapping) on this app's pages."""
+
+    class Media:
+        css = {"all": ["releases/admin/releases.css"]}
+
+
 class StateFilter(admin.SimpleListFilter):
     """Pending actions unless asked otherwise: the list is first of all what is coming up."""
 
@@ -75,7 +83,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ScheduledAction)
-class ScheduledActionAdmin(admin.ModelAdmin):
+class ScheduledActionAdmin(_StyledAdmin):
     """Upcoming (and past) scheduled actions; cancel the pending ones."""
 
     list_display = ["run_at", "kind", "target", "state", "created_by", "outcome"]
@@ -232,14 +240,43 @@ class ScheduledActionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(back)
 
 
+class _MemberFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Each row's Delete box has a name a screen reader reads (a table cell has no label)."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            row = "the new member" if index is None else f"member {index + 1}"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete {row}"
+
+
 class ReleaseMemberInline(admin.TabularInline):
     """The release's members; they change only while it is a draft."""
 
     model = ReleaseMember
+    formset = _MemberFormSet
+
+    class Media:
+        js = ["releases/admin/members.js"]
+
     fields = ["treatment", "action", "version", "working_copy", "added_at"]
     readonly_fields = ["version", "working_copy", "added_at"]
     autocomplete_fields = ["treatment"]
     extra = 1
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Name the row's controls for screen readers: table cells carry no <label>."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is None:
+            return field
+        widget = getattr(field.widget, "widget", field.widget)  # inside the related-field wrapper
+        if db_field.name == "treatment":
+            # Select2 names its box by the shown text: an empty row shows this placeholder.
+            widget.attrs["data-placeholder"] = "Choose a treatment"
+            widget.attrs["aria-label"] = "Treatment"
+        elif db_field.name == "action":
+            widget.attrs["aria-label"] = "Action"
+        return field
 
     @admin.display(description="working copy now")
     def working_copy(self, member: ReleaseMember) -> str:
@@ -284,7 +321,7 @@ RELEASE_FACTS = [
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(_StyledAdmin):
     """Releases: a name, members, and buttons to publish now or schedule."""
 
     list_display = ["name", "state", "member_count", "scheduled_for", "published_at", "created_by"]

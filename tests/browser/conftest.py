@@ -20,16 +20,6 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 REQUIRED = os.environ.get("BROWSER_TESTS_REQUIRED", "") == "1"
-LAUNCH_ARGS = [
-    "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-sync",
-]
 
 # The Playwright sync API runs an event loop in this thread; the test's own ORM calls (fixtures
 # creating partners and keys) are still synchronous, so Django's async guard is told so.
@@ -56,18 +46,6 @@ def pytest_runtest_setup(item: Any) -> None:
         if REQUIRED:
             pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {missing}", pytrace=False)
         pytest.skip(f"browser test: {missing}")
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

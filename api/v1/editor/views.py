@@ -225,7 +225,16 @@ class EditorView(StrictQueryParametersMixin, APIView):
             raise ValidationError(
                 {key: ["This field is read-only; remove it from the body."] for key in read_only}
             )
-        return services.content_validate(merge_patch(base, data) if base is not None else data)
+        if base is not None:
+            # A merge patch names content fields only: an unknown key (a typo such as
+            # `"sumary": null`) would otherwise be a silent no-op, not the edit the author meant.
+            unknown = sorted(key for key in data if key not in TreatmentContent.model_fields)
+            if unknown:
+                raise ValidationError(
+                    {key or "(empty key)": ["Unknown field of the content."] for key in unknown}
+                )
+            return services.content_validate(merge_patch(base, data))
+        return services.content_validate(data)
 
     def working_copy(self, treatment: Treatment) -> dict[str, Any]:
         return working_copy_data(treatment)

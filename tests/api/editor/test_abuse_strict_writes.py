@@ -39,6 +39,23 @@ def test_a_merge_patch_with_a_body_still_writes(
     assert response.status_code == 200, response.content[:300]
 
 
+@pytest.mark.parametrize("patch", [{"": None}, {"sumary": None}, {"sumary": "Typo."}])
+def test_a_merge_patch_naming_an_unknown_field_is_a_400_not_a_silent_no_op(
+    clients: dict[str, Any], seed_draft: Treatment, patch: dict[str, Any]
+) -> None:
+    before = etag_of(seed_draft)
+    response = clients["editor"].request(
+        "PATCH",
+        f"{BASE}/treatments/{seed_draft.pk}/",
+        body=json.dumps(patch),
+        **{"If-Match": before},
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    assert "Unknown field" in response.content.decode()
+    assert etag_of(seed_draft) == before
+
+
 @pytest.mark.parametrize("digits", [10, 40, 5000])
 def test_a_well_formed_if_match_with_a_version_never_issued_is_a_412(
     clients: dict[str, Any], seed_draft: Treatment, digits: int

@@ -9,7 +9,6 @@ critical violation.
 import datetime as dt
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,39 +17,17 @@ from django.utils import timezone
 
 from editorial.releases import services
 from editorial.releases.models import Release, ScheduledAction
+from tests.browser.admin_support import assert_no_horizontal_scroll, axe_blocking_violations
 from treatments.models import Publication, Revision, Treatment
 
 from .support import edit
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-AXE = Path(__file__).resolve().parents[2] / "browser" / "js" / "node_modules" / "axe-core"
-REQUIRED = os.environ.get("BROWSER_TESTS_REQUIRED", "") == "1"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 PASSWORD = "a-long-test-password"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = None if CHROMIUM.exists() else f"{CHROMIUM} is missing (apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "playwright is not installed: make install"
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {missing}", pytrace=False)
-        pytest.skip(missing)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -69,18 +46,10 @@ def page(browser: Any, live_server: Any, publisher: User) -> Iterator[Any]:
 
 
 def _fits(page: Any) -> None:
-    """No horizontal scrolling at this width, and no serious axe violation (if axe is here)."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 1280, f"{page.url} is {width}px wide at a 1280px window"
-    script = AXE / "axe.min.js"
-    if not script.exists():
-        return
-    page.add_script_tag(path=str(script))
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-    )
-    bad = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{page.url}: axe finds {bad}"
+    """No horizontal scrolling at this width, and no serious axe violation (as every admin page)."""
+    assert_no_horizontal_scroll(page)
+    found = axe_blocking_violations(page)
+    assert found == [], "\n".join(map(repr, found))
 
 
 def _choose_treatment(page: Any, row: int, title: str) -> None:

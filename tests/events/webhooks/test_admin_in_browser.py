@@ -7,7 +7,6 @@ scrolling, and axe-core (when installed, tests/browser/js) must find no serious 
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,34 +20,12 @@ from tests.events.support import run_tasks
 
 from .receiver import Receiver
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-REQUIRED = os.environ.get("BROWSER_TESTS_REQUIRED", "") == "1"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 PASSWORD = "a-long-test-password"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls stay synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = None if CHROMIUM.exists() else f"{CHROMIUM} is missing (apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "playwright is not installed: make install"
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {missing}", pytrace=False)
-        pytest.skip(missing)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

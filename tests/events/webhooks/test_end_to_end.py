@@ -87,8 +87,10 @@ def test_a_withdrawal_reaches_a_local_partner_within_5_s_and_a_down_receiver_lat
 
             receiver.always = 503  # the partner's server goes down
             manage("shell", "-c", CHANGE.format(slug=SLUG, service="treatment_publish"), env=env)
-            assert _wait(lambda: len(receiver.requests) >= 3, 30) < 30, "tried while down"
-            assert _received(receiver, "treatment.restored") and receiver.always == 503
+            # At least once: count the restored attempts themselves (a withdrawal may arrive twice).
+            tried = _wait(lambda: len(_received(receiver, "treatment.restored")) >= 2, 30)
+            assert tried < 30, "tried again while down"
+            assert receiver.always == 503
             receiver.always = 200  # back up
             count = len(receiver.requests)
             assert _wait(lambda: len(receiver.requests) > count, 30) < 30
