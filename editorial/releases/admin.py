@@ -269,7 +269,7 @@ class ReleaseMemberInline(admin.TabularInline):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is None:
             return field
-        widget = getattr(field.widget, "widget", field.widget)  # inside the related-field wrapper
+        widget: Any = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
         if db_field.name == "treatment":
             # Select2 names its box by the shown text: an empty row shows this placeholder.
             widget.attrs["data-placeholder"] = "Choose a treatment"
