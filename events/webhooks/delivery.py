@@ -7,8 +7,10 @@
   delivery whose earlier event has not been fanned out yet waits for that fan-out, too.
 - `delivery_attempt` (a task) signs and POSTs the body once. A failed attempt is retried after
   WEBHOOKS_RETRY_SCHEDULE[n] seconds (with WEBHOOKS_RETRY_JITTER); when the schedule is spent
-  the delivery fails. After WEBHOOKS_DISABLE_AFTER_FAILURES consecutive failed attempts, or a
-  delivery that gave up, the endpoint is disabled and its partner told by email.
+  the delivery fails. After WEBHOOKS_DISABLE_AFTER_FAILURES consecutive failed attempts, a
+  delivery that gave up, or one answer 410 Gone (the receiver's "stop sending", per Standard
+  Webhooks), the endpoint is disabled and its partner told by email. Its pending deliveries
+  are kept, and sent in order when it is enabled again.
 - At least once: a worker that dies mid-attempt leaves its task to be run again (events/worker).
   The `webhook-id` stays the same on every attempt, so receivers can drop duplicates.
 
@@ -41,6 +43,8 @@ WEBHOOKS_QUEUE = "webhooks"
 FAN_OUT_HANDLER = "webhooks.fan_out"
 # An attempt holds its delivery this long beyond its timeouts (a duplicate task waits for it).
 LEASE_MARGIN_SECONDS = 30
+# A receiver's "no more messages" (Standard Webhooks: the sender disables the endpoint).
+GONE = 410
 
 
 def retry_delay(attempts: int) -> float | None:
@@ -239,7 +243,13 @@ def _record(*, delivery_id: int, outcome: Outcome) -> str:
             endpoint.consecutive_failures += 1
             endpoint.save(update_fields=["consecutive_failures"])
             limit = int(settings.WEBHOOKS_DISABLE_AFTER_FAILURES)
-            if delay is None:
+            if outcome.status_code == GONE:
+                endpoint_disable(
+                    endpoint,
+                    reason=f"The receiver answered HTTP 410 Gone to delivery "
+                    f"{delivery.message_id}: it wants no more messages.",
+                )
+            elif delay is None:
                 endpoint_disable(
                     endpoint,
                     reason=f"Delivery {delivery.message_id} failed {delivery.attempts} times "

@@ -163,6 +163,41 @@ def test_a_failing_endpoint_is_disabled_its_partner_emailed_and_resumed_when_ena
     assert (endpoint.disabled_reason, endpoint.consecutive_failures) == ("", 0)
 
 
+def test_a_410_gone_disables_the_endpoint_at_once_and_keeps_its_messages(
+    seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver
+) -> None:
+    # Standard Webhooks: 410 means "no more messages"; the sender disables the endpoint.
+    receiver.statuses = [410]
+    _publish(seed_draft.pk)
+    run_tasks()
+
+    endpoint.refresh_from_db()
+    assert not endpoint.enabled, "one 410 is enough (WEBHOOKS_DISABLE_AFTER_FAILURES is 100)"
+    assert "410 Gone" in endpoint.disabled_reason
+    assert len(receiver.requests) == 1, "not retried while disabled"
+    assert len(mail.outbox) == 1
+    assert list(Delivery.objects.values_list("state", flat=True)) == ["pending"], "kept"
+
+    endpoint_update(endpoint, enabled=True)
+    run_tasks()
+    assert _types(receiver) == ["treatment.published", "treatment.published"]
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {
+        Delivery.objects.get().message_id
+    }
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
+
+
+def test_a_500_is_retried_and_does_not_disable_the_endpoint(
+    seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver
+) -> None:
+    receiver.statuses = [500]
+    _publish(seed_draft.pk)
+    run_tasks()
+    endpoint.refresh_from_db()
+    assert endpoint.enabled
+    assert [a.status_code for a in Attempt.objects.all()] == [500, 200]
+
+
 def test_a_delivery_that_spends_its_schedule_fails_and_disables_the_endpoint(
     seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver, settings: Any
 ) -> None:
