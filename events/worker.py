@@ -74,6 +74,12 @@ def worker_unregister(worker_id: str, *, requeue_running: bool) -> None:
         WorkerProcess.objects.filter(worker_id=worker_id).delete()
 
 
+def worker_requeue_running(worker_id: str) -> int:
+    """Put this worker's RUNNING tasks back in the queue (their end was never recorded)."""
+    with transaction.atomic():
+        return _requeue(_running_of({worker_id}))
+
+
 def _running_of(worker_ids: set[str]) -> list[DBTaskResult]:
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
     return [t for t in running if t.worker_ids and t.worker_ids[-1] in worker_ids]

@@ -2,16 +2,26 @@
 
 Takes every option of `db_worker` (see --help); processes all queues unless --queue-name
 says otherwise. Run as many as you like, on as many machines as share the database.
+
+It lives through a database outage (a PostgreSQL restart, a failover): db_worker's loop would
+end on the first OperationalError and the process exit; this one waits for the database,
+trying again with a growing pause (at most DATABASE_RETRY_MAX_SECONDS), puts back in the queue
+the task whose end it could not record, and goes on.
 """
 
 import atexit
+import datetime as dt
 import logging
 import os
+import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.db import connections
+from django.db.utils import InterfaceError, OperationalError
+from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
@@ -22,6 +32,7 @@ from events.worker import (
     Heartbeat,
     lost_tasks_recover,
     worker_register,
+    worker_requeue_running,
     worker_start_hooks,
     worker_unregister,
 )
@@ -31,6 +42,12 @@ logger = logging.getLogger("django_tasks_db")
 # A task "failed" with these was cut off by a forced stop (a second Ctrl-C/SIGTERM), not by
 # its own fault: it is queued again instead.
 INTERRUPTIONS = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
+# Nor is a task whose database went away under it: it is queued again, a little later, as long
+# as it was not claimed DATABASE_RETRY_CLAIMS times already (a cap against a lasting fault).
+DATABASE_ERRORS = frozenset({"django.db.utils.OperationalError", "django.db.utils.InterfaceError"})
+DATABASE_RETRY_CLAIMS = 10
+DATABASE_RETRY_MAX_SECONDS = 10.0
+UNREACHABLE = (OperationalError, InterfaceError)
 
 
 class HeartbeatWorker(Worker):
@@ -54,24 +71,58 @@ class HeartbeatWorker(Worker):
                 logger.warning("Recovered %d task(s) of lost workers", recovered)
             for hook in worker_start_hooks():
                 hook()
-            super().run()
+            self._run_through_outages()
         finally:
             self.leave()
 
+    def _run_through_outages(self) -> None:
+        """db_worker's loop, entered again after the database came back from an outage."""
+        while self.running:
+            try:
+                super().run()
+                return
+            except UNREACHABLE as error:
+                logger.warning("The database is unreachable (%s); waiting for it", error)
+                self._wait_for_database()
+
+    def _wait_for_database(self) -> None:
+        """Pause until the database answers (or a stop signal), then queue our lost task again."""
+        pause = 0.5
+        while self.running:
+            connections.close_all()
+            time.sleep(pause)
+            try:
+                requeued = worker_requeue_running(self.worker_id)
+            except UNREACHABLE:
+                pause = min(pause * 2, DATABASE_RETRY_MAX_SECONDS)
+                continue
+            logger.warning("The database is back; %d unfinished task(s) queued again", requeued)
+            return
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        """Run one task; one cut off by a forced stop goes back to the queue, not to failed."""
+        """Run one task; one cut off by a forced stop or a lost database goes back to the queue."""
         super().run_task(db_task_result)
-        if db_task_result.exception_class_path in INTERRUPTIONS:
-            DBTaskResult.objects.filter(
-                pk=db_task_result.pk, status=TaskResultStatus.FAILED
-            ).update(
-                status=TaskResultStatus.READY,
-                started_at=None,
-                finished_at=None,
-                exception_class_path="",
-                traceback="",
-            )
+        cause = db_task_result.exception_class_path
+        if cause in INTERRUPTIONS:
+            self._requeue_failed(db_task_result, run_after=None)
             logger.warning("Task %s was interrupted; it is queued again", db_task_result.pk)
+        elif (
+            cause in DATABASE_ERRORS
+            and len(db_task_result.worker_ids or []) < DATABASE_RETRY_CLAIMS
+        ):
+            self._requeue_failed(db_task_result, run_after=timezone.now() + dt.timedelta(seconds=1))
+            logger.warning("Task %s lost its database; it is queued again", db_task_result.pk)
+
+    def _requeue_failed(self, db_task_result: DBTaskResult, *, run_after: Any) -> None:
+        changes: dict[str, Any] = {"run_after": run_after} if run_after is not None else {}
+        DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.FAILED).update(
+            status=TaskResultStatus.READY,
+            started_at=None,
+            finished_at=None,
+            exception_class_path="",
+            traceback="",
+            **changes,
+        )
 
     def leave(self) -> None:
         """Stop beating and unregister, once; a task cut off by force goes back to the queue."""
@@ -79,7 +130,10 @@ class HeartbeatWorker(Worker):
             return
         self._left = True
         self._heartbeat.stop()
-        worker_unregister(self.worker_id, requeue_running=self.running_task)
+        try:
+            worker_unregister(self.worker_id, requeue_running=self.running_task)
+        except UNREACHABLE:  # stopped during an outage: the next worker's sweep clears us
+            logger.warning("Could not unregister worker %s: no database", self.worker_id)
 
 
 class Command(DbWorkerCommand):
