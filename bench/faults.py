@@ -23,6 +23,11 @@ through these phases, each `--phase-seconds` long:
 then the edge-cache phases (bench/faults_edge.py: Varnish paused or killed while treatments are
 withdrawn; `--no-edge` skips them, `--edge-only` runs them alone)
 
+then the webhook and worker phases (bench/faults_webhooks.py: a partner's receiver down, slow,
+answering 500 or 410, the worker killed mid-delivery, PostgreSQL restarted with events pending;
+events written vs delivered, lost, duplicates, publish latency; `--no-webhooks` skips them,
+`--webhooks-only` runs them alone)
+
 and prints, per phase, the requests answered, the throughput as a ratio of the normal phase,
 and the answers by class: 2xx/3xx, 503 (counted apart), other 5xx, 4xx, and requests that got
 no answer at all (connection refused or reset, or no answer in --timeout seconds). The load is
@@ -360,6 +365,19 @@ def main() -> None:
     )
     parser.add_argument("--no-edge", action="store_true", help="skip the edge-cache phases")
     parser.add_argument("--edge-only", action="store_true", help="only the edge-cache phases")
+    parser.add_argument(
+        "--webhook-changes",
+        type=int,
+        default=3,
+        help="treatments withdrawn and restored per webhook phase (faults_webhooks.py)",
+    )
+    parser.add_argument(
+        "--fault-seconds", type=float, default=5.0, help="how long each receiver fault lasts"
+    )
+    parser.add_argument("--no-webhooks", action="store_true", help="skip the webhook phases")
+    parser.add_argument(
+        "--webhooks-only", action="store_true", help="only the webhook and worker phases"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the private PostgreSQL is started as the postgres user")
@@ -387,14 +405,18 @@ def main() -> None:
         manage(seed_env, "migrate", "--noinput")
         manage(seed_env, "bench_generate", "--count", str(args.treatments))
         env = site_env(database_url, redis_url, "config.settings.production")
-        if not args.edge_only:
+        if not (args.edge_only or args.webhooks_only):
             with gunicorn(env, args.workers, OUT / "faults-gunicorn.log") as port:
                 run_phases(args, port, postgres, redis)
-        if not args.no_edge:
+        if not (args.no_edge or args.webhooks_only):
             from bench.faults_edge import run_edge_phases
 
             args.scratch = str(scratch)
             run_edge_phases(args, env, _live_slugs(database_url), gunicorn)
+        if not (args.no_webhooks or args.edge_only):
+            from bench.faults_webhooks import run_webhook_phases
+
+            run_webhook_phases(args, env, _live_slugs(database_url), gunicorn, postgres)
     finally:
         redis.kill()
         with contextlib.suppress(subprocess.CalledProcessError):
