@@ -25,8 +25,10 @@ of the phase reached the receiver, or `LOST_AFTER_SECONDS`:
     hooks back          as hooks normal, after the faults
 
 Per phase: events written to the outbox, events the receiver acknowledged (2xx, in time), lost
-(written, never acknowledged: must be 0), duplicates (requests beyond the first per event:
-at-least-once allows them; the receiver drops them by `webhook-id`), events acknowledged out
+(written, never acknowledged: must be 0; events written while the endpoint was disabled by a
+410 are not queued for it, by design, and are counted apart), the requests it got, duplicates
+(events it took, i.e. answered 200, more than once: at-least-once allows them, e.g. after a
+timeout or a killed worker; the receiver drops them by `webhook-id`), events acknowledged out
 of order per treatment, requests with a bad signature, the publish latency (median and max)
 and how long after the fault ended the last event arrived. Raw figures go to
 bench/out/faults-webhooks.json.
@@ -402,7 +404,8 @@ class Run:
             if len(got) + len(events.not_queued) >= len(events.ids) or time.time() > deadline:
                 break
             time.sleep(0.2)
-        time.sleep(1.0)  # late duplicates of this phase land in it
+        time.sleep(1.0)  # late duplicates of this phase land in it, and the last records
+        events = _events(self.database_url, first, last, self.endpoint_id)
         report = self.measure(name, events, changes, started, ended)
         log(f"phase done: {name}")
         return report
@@ -419,7 +422,9 @@ class Run:
         with self.receiver.lock:
             receipts = [r for r in self.receiver.receipts if r.webhook_id in events.message]
             bad = sum(1 for r in self.receiver.receipts if started <= r.at and not r.valid)
-        per_event = Counter(events.message[r.webhook_id] for r in receipts)
+        # A duplicate: the receiver took (answered 200 to) an event it had taken already. Its
+        # 500s and 410s are refusals, not duplicates.
+        taken = Counter(events.message[r.webhook_id] for r in receipts if r.status == 200)
         # In order per treatment: the first acknowledgements follow the outbox order.
         by_treatment: dict[str, list[int]] = defaultdict(list)
         for event in sorted(got, key=lambda e: got[e]):
@@ -437,7 +442,7 @@ class Run:
             "not_queued_endpoint_disabled": len(events.not_queued - set(got)),
             "lost": len(events.ids) - len(got) - len(events.not_queued - set(got)),
             "requests": len(receipts),
-            "duplicates": sum(n - 1 for n in per_event.values() if n > 1),
+            "duplicates": sum(n - 1 for n in taken.values() if n > 1),
             "answers": dict(Counter(str(r.status) for r in receipts)),
             "out_of_order": out_of_order,
             "bad_signatures": bad,
@@ -445,7 +450,10 @@ class Run:
             "publish_median_ms": round(statistics.median(seconds) * 1000, 1) if seconds else None,
             "publish_max_ms": round(max(seconds) * 1000, 1) if seconds else None,
             "event_to_ack_median_s": round(statistics.median(arrival), 2) if arrival else None,
-            "last_ack_after_fault_s": round(max(got.values()) - ended, 2) if got else None,
+            # 0: the last one came while the fault was being ended (the 410 phase's re-enabling)
+            "last_ack_after_fault_s": round(max(0.0, max(got.values()) - ended), 2)
+            if got
+            else None,
             "deliveries": dict(events.states),
             "endpoint_enabled": enabled,
             "endpoint_disabled_reason": reason,
@@ -560,7 +568,8 @@ def _phases(run: Run) -> list[dict[str, Any]]:
 def _print(rows: list[dict[str, Any]]) -> None:
     print()
     head = (
-        f"{'webhook phase':<20}{'events':>7}{'acked':>7}{'lost':>6}{'dups':>6}{'order':>7}"
+        f"{'webhook phase':<20}{'events':>7}{'acked':>7}{'lost':>6}{'requests':>9}{'dups':>6}"
+        f"{'order':>7}"
         f"{'publish p50/max ms':>20}{'back after s':>14}  answers"
     )
     print(head)
@@ -569,7 +578,7 @@ def _print(rows: list[dict[str, Any]]) -> None:
         latency = f"{r['publish_median_ms']}/{r['publish_max_ms']}"
         print(
             f"{r['phase']:<20}{r['events']:>7}{r['acknowledged']:>7}{r['lost']:>6}"
-            f"{r['duplicates']:>6}{r['out_of_order']:>7}{latency:>20}"
+            f"{r['requests']:>9}{r['duplicates']:>6}{r['out_of_order']:>7}{latency:>20}"
             f"{r['last_ack_after_fault_s']!s:>14}  {r['answers']}"
         )
         notes = []
@@ -597,7 +606,8 @@ def _print(rows: list[dict[str, Any]]) -> None:
         if notes:
             print(f"{'':<20}{'; '.join(notes)}")
     print(
-        "acked: events the receiver answered 2xx in time; lost = events - acked; dups: requests "
-        "beyond the first per event; order: acknowledgements out of order per treatment; "
-        "back after s: last acknowledgement after the fault ended."
+        "acked: events the receiver answered 2xx in time; lost: events never acked (those not "
+        "queued while the endpoint was disabled apart); requests: all it got for them; dups: "
+        "events it took (answered 200) more than once, beyond the first; order: events acked "
+        "out of order per treatment; back after s: last ack after the fault ended."
     )
