@@ -1,7 +1,8 @@
 """Load under faults: what clients see while Redis pauses or dies and PostgreSQL restarts.
 
-    make faults                                        # ~1.5 minutes
+    make faults                                        # ~1.5 minutes, then edge and webhooks
     make faults FAULTS_ARGS="--phase-seconds 20 --connections 32 --treatments 1000"
+    make faults FAULTS_ARGS="--webhooks-only --webhook-changes 3 --fault-seconds 5"  # ~4 min
 
 Everything runs on private servers started here, on free ports, and removed afterwards: a
 PostgreSQL 15 cluster (initdb as the postgres user, data in a temporary directory) and a
