@@ -17,17 +17,19 @@ With `DATABASE_REPLICA_URL` set, the settings add the `replica` database alias a
 Public reads are eventually consistent anyway (each worker's memory may be `PUBLIC_MEMORY_TTL`
 old, the edge is purged by the worker); the replica adds its replication lag to that bound.
 The change-log head is read where the request reads, so a worker's memory generation and the
-data it keeps under it come from the same database. Without the setting nothing is routed (the
-context below sets a flag no router reads).
+data it keeps under it come from the same database. Without the setting nothing is routed, and
+`public_reads` is a shared no-op.
 """
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import functools
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 from api.edge import EDGE_FETCH_META
@@ -38,22 +40,46 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _public_read: contextvars.ContextVar[bool] = contextvars.ContextVar("public_read", default=False)
 
 
+@functools.cache
+def has_replica() -> bool:
+    """Whether the settings name a replica (read once; again when a test changes them)."""
+    return REPLICA in settings.DATABASES
+
+
+@receiver(setting_changed)
+def _databases_changed(setting: str, **kwargs: Any) -> None:
+    if setting == "DATABASES":
+        has_replica.cache_clear()
+
+
 def reads_replica(request: HttpRequest) -> bool:
     """Whether this request's reads may use the replica (see the module docstring)."""
     return request.method in SAFE_METHODS and EDGE_FETCH_META not in request.META
 
 
-@contextlib.contextmanager
-def public_reads(request: HttpRequest) -> Iterator[None]:
-    """Within it, the reads of a public read request go to the replica (when there is one)."""
-    if not reads_replica(request):
-        yield
-        return
-    token = _public_read.set(True)
-    try:
-        yield
-    finally:
-        _public_read.reset(token)
+class _ReplicaReads:
+    """Sets the flag the router reads for the length of a `with` block."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _public_read.set(True)
+
+    def __exit__(self, *exc: object) -> None:
+        _public_read.reset(self._token)
+
+
+_PRIMARY = contextlib.nullcontext()
+
+
+def public_reads(request: HttpRequest) -> contextlib.AbstractContextManager[None]:
+    """Within it, the reads of a public read request go to the replica, when there is one.
+
+    Without a replica it is a shared no-op, almost free on the hot path.
+    """
+    if has_replica() and reads_replica(request):
+        return _ReplicaReads()
+    return _PRIMARY
 
 
 class PrimaryReplicaRouter:
@@ -62,7 +88,7 @@ class PrimaryReplicaRouter:
     def db_for_read(self, model: Any, **hints: Any) -> str:
         if (
             _public_read.get()
-            and REPLICA in settings.DATABASES
+            and has_replica()
             and not connections[DEFAULT_DB_ALIAS].in_atomic_block
         ):
             return REPLICA
