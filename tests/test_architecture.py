@@ -21,6 +21,8 @@ of the same rank:
   `publication_changed` for read memories) and `api/v1/base.py` (the base of every public view).
 - `embed/` (the HTML card) is served from the API's read path, so it sits above `api/`;
   `api/` never imports it (the oEmbed route is mounted in `config/urls.py`).
+- `api/replica.py` routes the public read path's reads to a read replica when there is one;
+  only the public read kit (`api/v1/base.py`, `api/v1/hot_reads.py`) enters it.
 - `config/` wires rooms together (settings, URL map, servers); `bench/` and `manage.py` drive
   the whole.
 
@@ -239,6 +241,24 @@ def test_api_never_imports_embed() -> None:
         if _room(name) == "api" and any(_room(t) == "embed" for t in targets)
     )
     assert offenders == [], "embed/ is built on api/, not the reverse; mount its URLs in config/"
+
+
+# The modules that may send reads to the read replica (api/replica.py): the public read kit only,
+# so that no editor, admin or write path reads a lagging replica by accident.
+REPLICA_READERS = frozenset({"api.v1.base", "api.v1.hot_reads"})
+
+
+def test_only_the_public_read_kit_reads_the_replica() -> None:
+    entering = sorted(
+        name
+        for name, path in _project().items()
+        for imp in _imports(path)
+        if imp.module == "api.replica" and "public_reads" in imp.names
+    )
+    assert entering == sorted(REPLICA_READERS), (
+        "only the public read kit (PublicView, the hot path) enters `public_reads`; build a "
+        f"public view on api.v1.base.PublicView instead (found: {entering})"
+    )
 
 
 def _private(name: str) -> bool:

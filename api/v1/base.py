@@ -31,6 +31,7 @@ from api.live.headers import live_cache_control
 from api.pagination import StrictCursorPagination
 from api.partner_keys import ApiKeyAuthentication, hot_api_key
 from api.querystrict import StrictQueryParametersMixin
+from api.replica import public_reads
 from api.throttles import refund_free_answers
 from treatments.documents.build import etag_for, to_json
 
@@ -52,8 +53,9 @@ class PublicView(StrictQueryParametersMixin, APIView):
         return None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        hot = self.answer_from_memory(request, kwargs)
-        return hot if hot is not None else super().dispatch(request, *args, **kwargs)
+        with public_reads(request):  # on the read replica, when there is one (api.replica)
+            hot = self.answer_from_memory(request, kwargs)
+            return hot if hot is not None else super().dispatch(request, *args, **kwargs)
 
     def answer_from_memory(
         self, request: HttpRequest, kwargs: dict[str, Any]

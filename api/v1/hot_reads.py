@@ -15,6 +15,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
+from api.replica import public_reads
+
 from . import views
 from .base import PublicView
 
@@ -51,7 +53,8 @@ class HotReadMiddleware:
             route = hot_route(request.path_info)
             if route is not None:
                 view_class, kwargs = route
-                response = view_class().answer_from_memory(request, kwargs)
+                with public_reads(request):  # as the view's own dispatch does
+                    response = view_class().answer_from_memory(request, kwargs)
                 if response is not None:
                     return response
         return self.get_response(request)

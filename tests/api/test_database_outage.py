@@ -13,14 +13,21 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.processes import Answer, free_port, gunicorn, manage, request, site_env
+from tests.processes import (
+    Answer,
+    free_port,
+    gunicorn,
+    manage,
+    request,
+    scratch_database,
+    site_env,
+)
 
 RETRY_AFTER = "7"
 SLUG = "bone-marrow-stem-cell-injection"
@@ -232,28 +239,10 @@ class Relay:
             sock.close()
 
 
-@contextlib.contextmanager
-def _scratch_database(url: str) -> Iterator[str]:
-    """A fresh database beside DATABASE_URL's, dropped afterwards; yields its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_outage"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.mark.postgres
 def test_a_lost_postgresql_connection_answers_503_with_retry_after_and_recovers() -> None:
     url = os.environ["DATABASE_URL"]
-    with _scratch_database(url) as scratch:
+    with scratch_database(url, "_outage") as scratch:
         parts = urlsplit(scratch)
         relay = Relay((parts.hostname or "127.0.0.1", parts.port or 5432))
         relay.start()
