@@ -9,7 +9,7 @@ from treatments.models import Treatment
 from treatments.permissions import Action, can
 
 from .models import ReviewState
-from .selectors import review_summary
+from .selectors import review_summary, reviewer_label
 
 _STATES = {"draft": "Draft", **dict(ReviewState.choices)}
 
@@ -21,7 +21,8 @@ def review_panel(request: HttpRequest, treatment: Treatment) -> dict[str, Any] |
     summary = review_summary(treatment)
     parts = [str(_STATES.get(summary.state, summary.state))]
     if summary.status.approval is not None and summary.status.valid:
-        parts.append(f"approved by {summary.status.approval.reviewer_label}")
+        # As the review block will name them (profile name and credentials), not the username.
+        parts.append(f"approved by {reviewer_label(summary.status.approval.reviewer)}")
     elif summary.status.approval is not None and summary.state == "draft":
         parts.append("the last approval is void (edited after it)")
     if summary.approval_required and not summary.status.valid:

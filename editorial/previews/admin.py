@@ -35,6 +35,10 @@ class PreviewLinkAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
     ]
+    # The treatment column links to the treatment's preview-links page; were it also the row's
+    # link to this change page (Django links the first column), the two anchors would nest and
+    # the browser would leave an empty link behind (axe link-name).
+    list_display_links = ["created_at"]
     list_filter = ["treatment"]
     search_fields = ["note", "created_by_label", "treatment__title"]
     list_select_related = ["treatment"]

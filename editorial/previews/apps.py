@@ -12,9 +12,10 @@ class PreviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from treatments.admin.panels import change_page_panel_register
+        from treatments.admin.panels import change_page_panel_register, compare_page_register
 
-        from .panels import compare_panel, preview_links_panel
+        from .panels import compare_page, compare_panel, preview_links_panel
 
         change_page_panel_register(compare_panel)
         change_page_panel_register(preview_links_panel)
+        compare_page_register(compare_page)

@@ -12,6 +12,11 @@ from treatments.selectors import working_copy_has_unpublished_changes, working_c
 from .models import PreviewLink
 
 
+def compare_page(treatment: Treatment) -> str:
+    """Where the revisions page sends "compare" links (`?from=…&to=…` is added there)."""
+    return reverse("admin:previews_compare", args=[treatment.pk])
+
+
 def compare_panel(request: HttpRequest, treatment: Treatment) -> dict[str, Any] | None:
     """ "Compare with live": the working copy against the live revision, side by side."""
     if treatment._state.adding or not can(request.user, Action.VIEW):

@@ -78,7 +78,9 @@ def scroll_to(page: Any, selector: str, block: str = "start") -> None:
 def check_page(page: Any, screenshot: str | None = None) -> None:
     """The checks every admin page passes: fits 1280 px, no serious axe violation."""
     assert_no_horizontal_scroll(page)
-    assert axe_blocking_violations(page) == []
+    found = axe_blocking_violations(page)
+    # Not a test module, so pytest does not rewrite this assert: say what axe found.
+    assert found == [], f"axe on {page.url}: " + "\n".join(map(repr, found))
     if screenshot:
         guide_screenshot(page, screenshot)
 

@@ -1,6 +1,7 @@
 """The clinical review through its services: four eyes, approvals bound to a version, the gate."""
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -344,6 +345,19 @@ def test_the_reviewer_profile_command_sets_the_published_credentials(db: Any) ->
     )
     with pytest.raises(management.CommandError, match="No user"):
         call_command("reviewer_profile", "nobody-at-all", "--credentials", "x")
+
+
+def test_the_reviewer_profile_command_can_make_a_reviewer_who_signs_in_to_the_admin(
+    db: Any,
+) -> None:
+    out = io.StringIO()
+    call_command("reviewer_profile", "dr-api", "--create", stdout=out)
+    assert not User.objects.get(username="dr-api").is_staff, "API-only by default"
+    assert "add --staff to use the admin" in out.getvalue()
+
+    call_command("reviewer_profile", "dr-admin", "--create", "--staff", stdout=io.StringIO())
+    user = User.objects.get(username="dr-admin")
+    assert user.is_staff and user.groups.filter(name="clinical reviewers").exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -68,3 +68,22 @@ def change_page_panel_contents(request: HttpRequest, treatment: Treatment) -> li
             content["text"] = str(shown["text"])
         contents.append(content)
     return contents
+
+
+# The revisions page links any two revisions to the readable diff, a page of a room above this
+# one (editorial.previews). That room tells us where the page is, as it registers its panels:
+# `compare_page_register(lambda treatment: reverse(...))`; the page takes `?from=…&to=…`, each
+# a revision number or "working".
+ComparePage = Callable[[Treatment], str]
+_COMPARE_PAGE: list[ComparePage] = []
+
+
+def compare_page_register(page: ComparePage) -> ComparePage:
+    """Name the page that compares two versions of a treatment (the last registered wins)."""
+    _COMPARE_PAGE[:] = [page]
+    return page
+
+
+def compare_page_url(treatment: Treatment) -> str | None:
+    """The URL of the compare page for this treatment, or None if no room offers one."""
+    return _COMPARE_PAGE[0](treatment) if _COMPARE_PAGE else None

@@ -42,7 +42,7 @@ from .inlines import (
     StepInline,
     TimelineEventInline,
 )
-from .panels import change_page_panel_contents
+from .panels import change_page_panel_contents, compare_page_url
 from .saving import (
     EDIT_MESSAGE,
     admin_edit,
@@ -439,7 +439,13 @@ class TreatmentAdmin(StyledAdmin):
         rows = []
         for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
             patch = revision_diff(old=older, new=newer) if older else []
-            rows.append({"revision": newer, "patch": [json.dumps(op) for op in patch]})
+            rows.append(
+                {
+                    "revision": newer,
+                    "previous": older.number if older else None,
+                    "patch": [json.dumps(op) for op in patch],
+                }
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -448,6 +454,8 @@ class TreatmentAdmin(StyledAdmin):
             "rows": rows,
             "audit": treatment.audit_entries.all()[:200],
             "can_revert": can(request.user, Action.REVERT),
+            "compare_url": compare_page_url(treatment),
+            "numbers": [revision.number for revision in revisions],
             "media": self.media,
         }
         return TemplateResponse(request, "admin/treatments/treatment/revisions.html", context)

@@ -1,7 +1,8 @@
 """`manage.py reviewer_profile <username> --credentials "..."`: set how a reviewer is published.
 
 `--create` makes the account (no password: set one with `changepassword`, or issue an API
-token) and `--grant` (implied by `--create`) adds it to the 'clinical reviewers' group.
+token), `--grant` (implied by `--create`) adds it to the 'clinical reviewers' group, and
+`--staff` gives it staff status, without which the admin's sign-in page refuses it.
 """
 
 from typing import Any
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--grant", action="store_true", help=f"add the user to the '{REVIEWERS_GROUP}' group"
         )
+        parser.add_argument(
+            "--staff",
+            action="store_true",
+            help="give the user staff status, to review in the admin (/admin/)",
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,6 +54,9 @@ class Command(BaseCommand):
         elif options["email"] is not None:
             user.email = options["email"]
             user.save(update_fields=["email"])
+        if options["staff"] and not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
         if options["create"] or options["grant"]:
             ensure_roles()
             user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
@@ -57,4 +66,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{user.get_username()}: {profile.display_name or '(full name)'}; "
             f"credentials: {profile.credentials or '(none)'}"
+            + ("" if user.is_staff else " (no staff status: add --staff to use the admin)")
         )
