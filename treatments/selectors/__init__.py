@@ -19,10 +19,12 @@ from .public import (
 )
 from .search import MAX_QUERY_LENGTH, publication_search
 from .sync import (
+    LogEntryMark,
     SyncScope,
     SyncState,
     change_log_head,
     change_log_head_marker,
+    change_log_since,
     publication_withdrawn,
     sync_changed_page,
     sync_first_change_after,
@@ -34,11 +36,13 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "WORKING_COPY_STATES",
     "Located",
+    "LogEntryMark",
     "SyncScope",
     "SyncState",
     "category_live_list",
     "change_log_head",
     "change_log_head_marker",
+    "change_log_since",
     "publication_document",
     "publication_live_list",
     "publication_locate",
