@@ -17,7 +17,7 @@ from .public import (
     revision_public_get,
     revision_public_list,
 )
-from .search import MAX_QUERY_LENGTH, publication_search
+from .search import MAX_QUERY_LENGTH, SEARCH_ORDERINGS, publication_search
 from .sync import (
     LogEntryMark,
     SyncScope,
@@ -34,6 +34,7 @@ from .sync import (
 
 __all__ = [
     "MAX_QUERY_LENGTH",
+    "SEARCH_ORDERINGS",
     "WORKING_COPY_STATES",
     "Located",
     "LogEntryMark",
