@@ -12,6 +12,13 @@ and drops everything it kept when the head moved. So:
 - one made by another worker (or another machine) is seen within `PUBLIC_MEMORY_TTL` seconds;
 - nothing expires while nothing is published, however many documents a fleet rotates over.
 
+A move of the head forgets only what it changed: the head is re-read together with the entries
+since the last one seen (the same one query), and a memory drops the entries *tagged* with a
+treatment those entries name (or kept under one of their slugs), and every untagged entry (list
+pages and searches, which any change may alter). When the worker cannot tell what changed (more
+than `MAX_TRACKED_CHANGES` entries at once, a rolled-back number, a race between two reads),
+everything is dropped, as before.
+
 Set `PUBLIC_MEMORY_TTL` to 0 to turn the memory off (every request then reads the database).
 The memories themselves (documents, pages, parsed documents) are `api.live.memories`.
 """
@@ -21,7 +28,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -43,6 +51,44 @@ logger = logging.getLogger(__name__)
 # The time is part of it because SQLite can hand a rolled-back sequence number out again.
 Generation = tuple[int, dt.datetime | None]
 
+# At most this many entries are read with the head; more at once, and memories drop everything.
+MAX_TRACKED_CHANGES = 256
+# The head remembers this many of its last moves, for memories that were not asked since.
+MOVES_KEPT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """What a move of the head changed: the treatments (tags) and the slugs they were under."""
+
+    tags: frozenset[Hashable]
+    keys: frozenset[Hashable]
+
+    def __or__(self, other: "Changed") -> "Changed":
+        return Changed(tags=self.tags | other.tags, keys=self.keys | other.keys)
+
+
+# (from, to, what changed in between; None: unknown, so everything).
+Move = tuple[Generation, Generation, Changed | None]
+
+
+def read_head_since(known: Generation) -> tuple[Generation, Changed | None]:
+    """The change-log head, and what changed since `known` (None when that cannot be told)."""
+    if known[0] == 0:
+        return selectors.change_log_head_marker(), None
+    rows = selectors.change_log_since(sequence=known[0], limit=MAX_TRACKED_CHANGES + 1)
+    if not rows:
+        return (0, None), None
+    head: Generation = (rows[0].sequence, rows[0].created_at)
+    oldest = rows[-1]
+    if len(rows) > MAX_TRACKED_CHANGES or (oldest.sequence, oldest.created_at) != known:
+        return head, None
+    newer = rows[:-1]
+    return head, Changed(
+        tags=frozenset(row.treatment_id for row in newer),
+        keys=frozenset(row.slug for row in newer),
+    )
+
 
 class ChangeLogHead:
     """This worker's view of the change-log head, re-read at most every `interval()` seconds."""
@@ -56,9 +102,13 @@ class ChangeLogHead:
     ) -> None:
         self._interval = interval  # None: settings.PUBLIC_MEMORY_TTL, read on every use
         self.timer = timer  # replaceable in tests
-        self._read = read or selectors.change_log_head_marker
+        # A `read` of the head alone cannot tell what changed: its moves forget everything.
+        self._read: Callable[[Generation], tuple[Generation, Changed | None]] = (
+            read_head_since if read is None else lambda known: (read(), None)
+        )
         self._value: Generation = (0, None)
         self._read_at = -math.inf
+        self._moves: deque[Move] = deque(maxlen=MOVES_KEPT)
         self._lock = threading.Lock()
 
     def interval(self) -> float:
@@ -80,8 +130,10 @@ class ChangeLogHead:
         if value is None:
             # Stamped with the time *before* the read: the value is at least that fresh.
             started = self.timer()
+            known = self._value
+            changed: Changed | None = None
             try:
-                value = self._read()
+                value, changed = self._read(known)
             except DatabaseError:
                 if connection.in_atomic_block:
                     raise  # the caller's transaction is broken: let it fail as it must
@@ -89,11 +141,34 @@ class ChangeLogHead:
                 # worker holds is still served while the outage lasts (requests that need
                 # the database fail as they would anyway); try again after the interval.
                 logger.warning("Cannot read the change-log head; serving from memory.")
-                value = self._value
+                value = known
             with self._lock:
                 if started >= self._read_at:
+                    if value != self._value:
+                        # What was read covers `known` -> `value`; if another read moved the
+                        # head meanwhile, this move's changes are not known exactly.
+                        exact = changed if known == self._value else None
+                        self._moves.append((self._value, value, exact))
                     self._value, self._read_at = value, started
         return value
+
+    def changed_between(self, old: Generation | None, new: Generation) -> Changed | None:
+        """What changed from generation `old` to `new`, or None when this head cannot tell."""
+        if old is None:
+            return None
+        with self._lock:
+            moves = list(self._moves)
+        changed = Changed(tags=frozenset(), keys=frozenset())
+        at = old
+        for start, end, what in moves:
+            if start != at:
+                continue  # an earlier move (the deque keeps the last few, in order)
+            if what is None:
+                return None
+            changed, at = changed | what, end
+            if at == new:
+                return changed
+        return None
 
     def forget(self, **kwargs: Any) -> None:
         """Re-read the head on the next request (a change was committed in this process)."""
@@ -109,11 +184,19 @@ def change_log_head() -> ChangeLogHead:
     return _head
 
 
+@dataclass(frozen=True, slots=True)
+class _Tagged:
+    value: Any
+    tag: Hashable | None
+
+
 class WorkerMemory:
     """A thread-safe, bounded cache in this worker.
 
-    With `head`, entries are valid for one change-log generation and all of them are dropped
-    when the head moves (LRU within a generation). Without it: a TTL cache (`ttl`) or LRU only.
+    With `head`, entries are valid until the change log changes what they show (LRU in
+    between): when the head moves, an entry put with the `tag` of a treatment the move changed,
+    or under a key that is one of the changed slugs, is dropped, and so is every entry put
+    without a tag. Without `head`: a TTL cache (`ttl`) or LRU only.
     """
 
     def __init__(
@@ -142,11 +225,16 @@ class WorkerMemory:
         """
         if self.head is None or not self.enabled:
             return None
-        generation = self.head.generation()
+        head = self.head
+        generation = head.generation()
         if generation != self._generation:
             with self._lock:
                 if generation != self._generation:
-                    self._cache.clear()
+                    changed = head.changed_between(self._generation, generation)
+                    if changed is None:
+                        self._cache.clear()
+                    else:
+                        self._drop(changed.tags, changed.keys)
                     self._generation = generation
         return generation
 
@@ -155,20 +243,48 @@ class WorkerMemory:
             return None
         self.generation()
         with self._lock:
-            return self._cache.get(key)
+            entry: _Tagged | None = self._cache.get(key)
+        return None if entry is None else entry.value
 
-    def put(self, key: Hashable, value: Any, *, generation: Generation | None = None) -> None:
+    def put(
+        self,
+        key: Hashable,
+        value: Any,
+        *,
+        generation: Generation | None = None,
+        tag: Hashable | None = None,
+    ) -> None:
+        """Keep `value`; `tag` names the one treatment it shows (None: it may show any)."""
         if not self.enabled:
             return
         with self._lock:
             if generation is not None and generation != self._generation:
                 return  # built from an older state than this worker has seen since
-            self._cache[key] = value
+            self._cache[key] = _Tagged(value, tag)
 
     def discard(self, *keys: Hashable) -> None:
         with self._lock:
             for key in keys:
                 self._cache.pop(key, None)
+
+    def forget_changed(self, *, tags: Iterable[Hashable], keys: Iterable[Hashable]) -> None:
+        """Drop the entries tagged with one of `tags` or kept under one of `keys`, and every
+        entry kept without a tag."""
+        with self._lock:
+            self._drop(frozenset(tags), frozenset(keys))
+
+    def _drop(self, tags: frozenset[Hashable], keys: frozenset[Hashable]) -> None:
+        cache = self._cache
+        # Cache.__getitem__ reads without refreshing the LRU order (LRUCache's would).
+        doomed = [
+            key
+            for key in list(cache.keys())
+            if key in keys
+            or (entry := Cache.__getitem__(cache, key)).tag is None
+            or entry.tag in tags
+        ]
+        for key in doomed:
+            del cache[key]
 
     def clear(self) -> None:
         with self._lock:

@@ -19,6 +19,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from treatments.selectors import SEARCH_ORDERINGS
+
 # A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
 # its alphabet: DRF writes the position as standard base64 (padding included).
 CURSOR_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -242,6 +244,19 @@ class TreatmentCursorPagination(StrictCursorPagination):
         "published_at": ("published_at", "treatment_id"),
         "-published_at": ("-published_at", "-treatment_id"),
     }
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        ordering = super().get_ordering(request, queryset, view)
+        # A PostgreSQL search carries index-free copies of the ordering columns: order by them
+        # (same values, same order; see treatments.selectors.search.SEARCH_ORDERINGS).
+        annotations = getattr(getattr(queryset, "query", None), "annotations", {})
+        return tuple(_search_field(field, annotations) for field in ordering)
+
+
+def _search_field(field: str, annotations: Any) -> str:
+    sign, name = ("-", field[1:]) if field.startswith("-") else ("", field)
+    copy = SEARCH_ORDERINGS.get(name)
+    return f"{sign}{copy}" if copy is not None and copy in annotations else field
 
 
 class CategoryCursorPagination(StrictCursorPagination):

@@ -33,6 +33,7 @@ _gone_lock = threading.Lock()
 
 # What a live document's answers need of its publication row.
 LIVE_DOCUMENT_FIELDS = (
+    "treatment_id",
     "published_at",
     "document_json",
     "slug",
@@ -77,8 +78,9 @@ def locate_live(key: str) -> selectors.Located:
     if located is None:
         withdrawn = selectors.publication_withdrawn(key=key)
         if withdrawn is not None:
-            memory.put(key, withdrawn, generation=generation)
-            raise _gone(*withdrawn)
+            treatment_id, slug, since = withdrawn
+            memory.put(key, (slug, since), generation=generation, tag=treatment_id)
+            raise _gone(slug, since)
         raise NotFound(f"No published treatment is known as '{key}'.")
     return located
 
@@ -111,10 +113,12 @@ class LiveDocument:
 
 def live_document(key: str) -> LiveDocument:
     """The live document known as `key`: from memory, or one query by slug (more by id)."""
-    live: LiveDocument | None = parsed_documents().get(key)
+    memory = parsed_documents()
+    live: LiveDocument | None = memory.get(key)
     if live is not None:
         return live
     raise_if_known_withdrawn(key)
+    generation = memory.generation()  # before the queries: see WorkerMemory.generation
     row = selectors.publication_document(slug=key, fields=LIVE_DOCUMENT_FIELDS)
     canonical = row is not None
     if row is None:
@@ -131,5 +135,5 @@ def live_document(key: str) -> LiveDocument:
         language=row["language"],
         canonical=canonical,
     )
-    parsed_documents().put(key, live)
+    memory.put(key, live, generation=generation, tag=row["treatment_id"])
     return live

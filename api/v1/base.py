@@ -94,8 +94,13 @@ class PublicView(StrictQueryParametersMixin, APIView):
         cache_control: str,
         language: str = "",
         kwargs: dict[str, Any] | None = None,
+        tag: Hashable | None = None,
     ) -> None:
-        """Keep an answer in `hot_memory()` for the generation read before it was built."""
+        """Keep an answer in `hot_memory()` for the generation read before it was built.
+
+        `tag`: the one treatment the answer shows, so that only a change of it drops the
+        answer; None (a page of many) drops it on any change.
+        """
         memory = self.hot_memory()
         key = self.hot_key(request, kwargs or {})
         if memory is None or key is None or not memory.enabled:
@@ -107,7 +112,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
             cache_control=cache_control,
             language=language,
         )
-        memory.put(key, entry, generation=generation)
+        memory.put(key, entry, generation=generation, tag=tag)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -279,7 +279,15 @@ class TreatmentDetailView(PublicView):
             return fhir_response(self, request, key)
         generation = hot_documents().generation()
         raise_if_known_withdrawn(key)  # a withdrawn key, once known, costs no query
-        fields = ("etag", "published_at", "document_json", "slug", "revision_number", "language")
+        fields = (
+            "treatment_id",
+            "etag",
+            "published_at",
+            "document_json",
+            "slug",
+            "revision_number",
+            "language",
+        )
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
@@ -307,6 +315,7 @@ class TreatmentDetailView(PublicView):
                 cache_control=live_cache_control(),
                 language=row["language"],
                 kwargs={"key": key},
+                tag=row["treatment_id"],
             )
         else:
             response["Link"] = f'<{treatment_path(row["slug"])}>; rel="canonical"'

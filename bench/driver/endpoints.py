@@ -9,7 +9,17 @@ ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "detail": ("GET /api/v1/treatments/<slug>/", "naive_detail"),
     "detail_304": ("GET /api/v1/treatments/<slug>/ + If-None-Match", "naive_detail"),
     "detail_key": ("GET /api/v1/treatments/<slug>/ + X-Api-Key (a partner's key)", "naive_detail"),
+    "detail_miss": (
+        "GET /api/v1/treatments/<slug>/ (cache misses: a distinct slug per request, cycling "
+        "over the whole catalogue in a fixed shuffled order)",
+        "naive_detail",
+    ),
     "list": ("GET /api/v1/treatments/ (page 1)", "naive_list"),
+    "list_miss": (
+        "GET /api/v1/treatments/?cursor=…&page_size=… (cache misses: distinct pages, up to "
+        "the 300th, each at 20 page sizes)",
+        "naive_list",
+    ),
     "list_deep": ("GET /api/v1/treatments/?cursor=… (deep page)", "naive_list"),
     "list_filtered": (
         "GET /api/v1/treatments/?restricted_activity=running&category=pain-treatments",
@@ -45,8 +55,10 @@ OURS = [
     "detail",
     "detail_304",
     "detail_key",
+    "detail_miss",
     "list",
     "list_deep",
+    "list_miss",
     "list_filtered",
     "search",
     "search_first",

@@ -9,7 +9,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from bench.driver.endpoints import (
     AFTER_CHANGES,
@@ -42,6 +42,10 @@ SYNC_PAGE_SIZE = 100  # discovery follows a full sync in pages this large
 # a run requests, each asked once: every request misses the workers' memory of searches.
 SEARCH_SITES = ["hip", "knee", "shoulder", "spine", "ankle", "wrist", "elbow", "neck"]
 SEARCH_WORDS = 60
+# Cache misses: detail paths over the catalogue (at most this many), list pages × page sizes.
+MISS_PATHS = 50000
+MISS_PAGES = 300
+MISS_PAGE_SIZES = range(5, 25)
 
 
 def timed_bundle(server: Server) -> dict[str, Any]:
@@ -136,6 +140,8 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
             break
         url, depth = following, depth + 1
     deep_path = path_of(url)
+    detail_misses = every_slug_path(database_url)
+    list_misses = distinct_pages(server)
     search_first = first_time_searches(server)
     # The token a client holds after a full sync; "the delta of N changes" reuses it later.
     sync_token, sync_pages = full_sync(server)
@@ -144,7 +150,9 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
         "detail": {"paths": detail_paths},
         "detail_304": {"paths": detail_paths, "if_none_match": etags},
         "detail_key": {"paths": detail_paths, "headers": {"X-Api-Key": partner_key(database_url)}},
+        "detail_miss": {"paths": detail_misses, "distinct": True},
         "list": {"paths": ["/api/v1/treatments/"]},
+        "list_miss": {"paths": list_misses, "distinct": True},
         "list_deep": {"paths": [deep_path], "depth": depth},
         "list_filtered": {
             "paths": ["/api/v1/treatments/?restricted_activity=running&category=pain-treatments"]
@@ -167,6 +175,46 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
         "plan": plan_target(server, slugs, "/"),
         "plan_ics": plan_target(server, slugs, ".ics"),
     }
+
+
+def every_slug_path(database_url: str) -> list[str]:
+    """Detail paths of live treatments (at most MISS_PATHS), in a fixed shuffled order.
+
+    Asked in turn, none twice before all were asked: once the catalogue holds more documents
+    than the workers remember (PUBLIC_MEMORY_MAX_DOCUMENTS each), every request misses.
+    """
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT slug FROM treatments_publication WHERE withdrawn_at IS NULL "
+            "ORDER BY md5(slug || 'miss') LIMIT %s",
+            (MISS_PATHS,),
+        )
+        return [f"/api/v1/treatments/{row[0]}/" for row in rows]
+
+
+def distinct_pages(server: Server) -> list[str]:
+    """List pages nobody asked for: the cursors of the first MISS_PAGES pages (following
+    `next`, as a client does), each at MISS_PAGE_SIZES page sizes, in a fixed shuffled order."""
+    import random
+
+    cursors: list[str] = []
+    url: str | None = server.base + "/api/v1/treatments/"
+    while url and len(cursors) < MISS_PAGES:
+        status, _, body = fetch(url)
+        if status != 200:
+            raise SystemExit(f"{path_of(url)} answered {status}; cannot benchmark page misses.")
+        url = json.loads(body).get("next")
+        if url:
+            cursors.append(parse_qs(urlsplit(url).query)["cursor"][0])
+    paths = [
+        f"/api/v1/treatments/?cursor={quote(cursor, safe='')}&page_size={size}"
+        for cursor in cursors
+        for size in MISS_PAGE_SIZES
+    ]
+    random.Random(3).shuffle(paths)
+    return paths
 
 
 def first_time_searches(server: Server) -> list[str]:
@@ -197,6 +245,19 @@ def first_time_searches(server: Server) -> list[str]:
     ]
     random.Random(2).shuffle(queries)
     return [f"/api/v1/treatments/?q={quote(q)}" for q in queries]
+
+
+def search_plans(
+    database_url: str, targets: dict[str, Any], endpoints: list[str]
+) -> dict[str, Any] | None:
+    """PostgreSQL's plan (EXPLAIN ANALYZE) of two first-time searches, as the API runs them."""
+    if "search_first" not in endpoints or "search_first" not in targets:
+        return None
+    paths = targets["search_first"]["paths"][:2]
+    plans: dict[str, Any] = json.loads(
+        manage(database_url, "bench_explain", stdin=json.dumps(paths))
+    )
+    return plans
 
 
 def response_facts(server: Server, target: dict[str, Any]) -> dict[str, Any]:
@@ -317,6 +378,7 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
             cells[name]["probe_status_mismatch"] = probe["status"]
     bundle = targets["bundle"]
     return {
+        "search_plans": search_plans(database_url, targets, args.endpoints),
         "count": count,
         "database_url": database_url,
         "probes": probes,

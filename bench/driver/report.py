@@ -219,5 +219,31 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
                 "not available" if n in missing else fmt(row["values"].get(n), 2) for n in counts
             ]
         lines.append(f"| {row['target']} | " + " | ".join(cells) + f" | **{row['verdict']}** |")
+    lines += search_plan_lines(sizes)
     lines.append("")
     path.write_text("\n".join(lines))
+
+
+def search_plan_lines(sizes: list[dict[str, Any]]) -> list[str]:
+    """PostgreSQL's plans of first-time searches (`manage.py bench_explain`), per size."""
+    measured = [s for s in sizes if s.get("search_plans")]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "## Search plans",
+        "",
+        "`EXPLAIN (ANALYZE, BUFFERS)` of the page query of two first-time searches, exactly as "
+        "the API runs it, in a fresh process after the load (`manage.py bench_explain`).",
+    ]
+    for s in measured:
+        for search, found in s["search_plans"].items():
+            lines += [
+                "",
+                f"### {s['count']:,} treatments: `{search}`",
+                "",
+                "```",
+                found["plan"],
+                "```",
+            ]
+    return lines

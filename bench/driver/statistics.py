@@ -39,6 +39,8 @@ TARGETS = [
     ("list_vs_limit", "list page of 20 ≥ 0.5× limit", "list", "limit", 0.5),
     ("search_vs_limit", "repeated search ≥ 0.4× limit", "search", "limit", 0.4),
     ("search_first_vs_limit", "first-time search ≥ 0.1× limit", "search_first", "limit", 0.1),
+    ("detail_miss_vs_limit", "detail cache miss ≥ 0.5× limit", "detail_miss", "limit", 0.5),
+    ("list_miss_vs_limit", "list page cache miss ≥ 0.4× limit", "list_miss", "limit", 0.4),
     ("detail_vs_naive", "detail ≥ 8× naive detail", "detail", "naive_detail", 8.0),
     ("list_vs_naive", "list ≥ 25× naive list", "list", "naive_list", 25.0),
     ("304_vs_limit", "304 ≥ 0.9× limit", "detail_304", "limit", 0.9),

@@ -17,12 +17,14 @@ from .public import (
     revision_public_get,
     revision_public_list,
 )
-from .search import MAX_QUERY_LENGTH, publication_search
+from .search import MAX_QUERY_LENGTH, SEARCH_ORDERINGS, publication_search
 from .sync import (
+    LogEntryMark,
     SyncScope,
     SyncState,
     change_log_head,
     change_log_head_marker,
+    change_log_since,
     publication_withdrawn,
     sync_changed_page,
     sync_first_change_after,
@@ -32,13 +34,16 @@ from .sync import (
 
 __all__ = [
     "MAX_QUERY_LENGTH",
+    "SEARCH_ORDERINGS",
     "WORKING_COPY_STATES",
     "Located",
+    "LogEntryMark",
     "SyncScope",
     "SyncState",
     "category_live_list",
     "change_log_head",
     "change_log_head_marker",
+    "change_log_since",
     "publication_document",
     "publication_live_list",
     "publication_locate",

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Subquery
 
 from treatments.models import ChangeKind, ChangeLogEntry, Publication
 
@@ -42,6 +42,33 @@ def change_log_head_marker() -> tuple[int, dt.datetime | None]:
     newest = ChangeLogEntry.objects.order_by("-sequence").values_list("sequence", "created_at")
     row = newest.first()
     return (row[0], row[1]) if row else (0, None)
+
+
+@dataclass(frozen=True)
+class LogEntryMark:
+    """One change-log entry as a worker memory needs it: where it is, and whom it changed."""
+
+    sequence: int
+    created_at: dt.datetime
+    treatment_id: uuid.UUID
+    slug: str
+
+
+def change_log_since(*, sequence: int, limit: int) -> list[LogEntryMark]:
+    """The entries numbered `sequence` and after, newest first, at most `limit` (one query);
+    at least the newest entry, if any.
+
+    The newest is the head; the oldest, when it is `sequence` itself, shows that nothing was
+    rolled back in between (SQLite can hand a rolled-back number out again).
+    """
+    newest = ChangeLogEntry.objects.order_by("-sequence").values("sequence")[:1]
+    rows = (
+        # The newest entry comes even when the log went back behind `sequence`.
+        ChangeLogEntry.objects.filter(Q(sequence__gte=sequence) | Q(sequence=Subquery(newest)))
+        .order_by("-sequence")
+        .values_list("sequence", "created_at", "treatment_id", "slug")[:limit]
+    )
+    return [LogEntryMark(*row) for row in rows]
 
 
 def sync_live_page(
@@ -154,8 +181,9 @@ def sync_states(*, scope: SyncScope, treatment_ids: list[uuid.UUID]) -> dict[uui
     return states
 
 
-def publication_withdrawn(*, key: str) -> tuple[str, dt.datetime] | None:
-    """(slug, withdrawn_at) of a withdrawn treatment known by this slug, id or former slug."""
+def publication_withdrawn(*, key: str) -> tuple[uuid.UUID, str, dt.datetime] | None:
+    """(treatment id, slug, withdrawn_at) of a withdrawn treatment known by this slug, id or
+    former slug."""
     found = publication_locate_any(key=key)
     if found is None:
         return None
@@ -166,4 +194,4 @@ def publication_withdrawn(*, key: str) -> tuple[str, dt.datetime] | None:
     )
     if row is None or row[1] is None:
         return None
-    return row[0], row[1]
+    return found, row[0], row[1]
