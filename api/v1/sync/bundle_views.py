@@ -34,11 +34,12 @@ IDENTITY_STEP = 1024 * 1024
 
 RANGE = OpenApiParameter(
     "Range",
-    {"type": "string", "pattern": r"^bytes=\d*-\d*$"},
+    {"type": "string"},
     OpenApiParameter.HEADER,
-    description="One byte range of the gzip-encoded bundle, to resume a download (send "
-    "`Accept-Encoding: gzip` and `If-Range` with the ETag you started with). Without gzip, "
-    "or with several ranges, the whole bundle is sent.",
+    description="One byte range of the gzip-encoded bundle, e.g. `bytes=1048576-`, to resume "
+    "a download (send `Accept-Encoding: gzip` and `If-Range` with the ETag you started with). "
+    "Without gzip, or with several ranges or anything else, the whole bundle is sent (RFC "
+    "9110 lets a server ignore a Range it does not serve).",
 )
 IF_RANGE = OpenApiParameter(
     "If-Range",
