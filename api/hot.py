@@ -141,6 +141,7 @@ class WorkerMemory:
         self.head = head
         self.enabled = head.enabled if head is not None else (ttl is None or ttl > 0)
         self.maxsize = max(maxsize, 1)
+        self.maxbytes = maxbytes
         self._cache: Cache[Hashable, Any]
         if maxbytes is not None:
             self._cache = LRUCache(maxsize=max(maxbytes, 1), getsizeof=approximate_size)

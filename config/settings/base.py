@@ -392,6 +392,9 @@ PUBLIC_MEMORY_MAX_PAGE_BYTES = int(
 # parts per category and language. On: the task worker rebuilds the parts a public change
 # touched. Off (or before the worker ran): the first request that needs a part builds it.
 BUNDLE_PREBUILD = env_bool("BUNDLE_PREBUILD", True)
+# Bytes of stored bundle chunks each web worker keeps to serve hot parts without reading them
+# again (a stored part never changes; least recently used first).
+BUNDLE_MEMORY_MAX_BYTES = int(os.environ.get("BUNDLE_MEMORY_MAX_BYTES", str(32 * 1024 * 1024)))
 
 # Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
 PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")

@@ -75,7 +75,9 @@ def test_a_stored_bundle_part_is_served_in_a_fixed_number_of_queries(
     count: int,
     path: str,
     queries: int,
+    settings: Any,
 ) -> None:
+    settings.BUNDLE_MEMORY_MAX_BYTES = 1  # no chunk is remembered: each is read
     publish_many(count - 1)
     client.get(path).getvalue()  # the first request finds no part and builds it
     with django_assert_num_queries(queries):

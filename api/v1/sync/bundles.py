@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from api.hot import WorkerMemory
 from events.handlers import EventHandler, handler_register, handler_unregister
 from events.models import BundleChunk, BundlePart, OutboxEvent
 from events.types import TREATMENT_EVENT_TYPES
@@ -177,22 +178,46 @@ def bundle_chunks(part: BundlePart, *, first: int, last: int) -> Iterator[bytes]
     """
     index, stop = first // part.chunk_bytes, last // part.chunk_bytes
     offset = index * part.chunk_bytes
+    memory = chunk_memory()
     while index <= stop:
-        batch = (
-            BundleChunk.objects.filter(part_id=part.pk, index__gte=index, index__lte=stop)
-            .order_by("index")
-            .values_list("index", "data")[:CHUNKS_PER_READ]
-        )
-        rows = list(batch)
+        # A stored part never changes: its chunks are remembered by part, ETag and index.
+        rows: list[tuple[int, bytes]] = []
+        while index + len(rows) <= stop and len(rows) < CHUNKS_PER_READ:
+            kept = memory.get((part.pk, part.etag, part.chunk_bytes, index + len(rows)))
+            if kept is None:
+                break
+            rows.append((index + len(rows), kept))
+        if not rows:
+            batch = (
+                BundleChunk.objects.filter(part_id=part.pk, index__gte=index, index__lte=stop)
+                .order_by("index")
+                .values_list("index", "data")[:CHUNKS_PER_READ]
+            )
+            rows = [(number, bytes(data)) for number, data in batch]
+            for number, data in rows:
+                memory.put((part.pk, part.etag, part.chunk_bytes, number), data)
         if not rows:
             return
-        for number, data in rows:
+        for number, chunk in rows:
             if number != index:
                 return
-            chunk = bytes(data)
             yield chunk[max(first - offset, 0) : min(last - offset + 1, len(chunk))]
             offset += len(chunk)
             index += 1
+
+
+_chunks: WorkerMemory | None = None
+
+
+def chunk_memory() -> WorkerMemory:
+    """This worker's memory of stored chunks (hot parts served without reading them again),
+    bounded by BUNDLE_MEMORY_MAX_BYTES (least recently used first)."""
+    global _chunks
+    if _chunks is None or _chunks.maxbytes != settings.BUNDLE_MEMORY_MAX_BYTES:
+        _chunks = WorkerMemory(
+            maxsize=4096, maxbytes=max(settings.BUNDLE_MEMORY_MAX_BYTES, 1), ttl=None
+        )
+    return _chunks
 
 
 def bundle_scopes(*, language: str | None = None) -> list[SyncScope]:
