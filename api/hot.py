@@ -190,6 +190,19 @@ class _Tagged:
     tag: Hashable | None
 
 
+# What an entry costs beyond the bytes it holds (key, object headers, headers to send), roughly.
+ENTRY_OVERHEAD = 512
+
+
+def approximate_size(value: Any) -> int:
+    """The bytes an entry holds, roughly: its body (or the bytes and strings of a tuple) plus
+    a fixed overhead. Objects of other kinds count the overhead only (bound them by number)."""
+    if isinstance(value, _Tagged):
+        value = value.value
+    parts = value if isinstance(value, tuple) else (getattr(value, "body", value),)
+    return ENTRY_OVERHEAD + sum(len(p) for p in parts if isinstance(p, str | bytes))
+
+
 class WorkerMemory:
     """A thread-safe, bounded cache in this worker.
 
@@ -197,23 +210,30 @@ class WorkerMemory:
     between): when the head moves, an entry put with the `tag` of a treatment the move changed,
     or under a key that is one of the changed slugs, is dropped, and so is every entry put
     without a tag. Without `head`: a TTL cache (`ttl`) or LRU only.
+    Bounded by number (`maxsize`) and, with `maxbytes`, also by size (`approximate_size`): the
+    least recently used entries go first, and an entry bigger than the whole budget is not kept.
     """
 
     def __init__(
         self,
         *,
         maxsize: int,
+        maxbytes: int | None = None,
         ttl: float | None = None,
         head: ChangeLogHead | None = None,
         timer: Callable[[], float] = time.monotonic,
     ):
         self.head = head
         self.enabled = head.enabled if head is not None else (ttl is None or ttl > 0)
-        self._cache: Cache[Hashable, Any] = (
-            TTLCache(maxsize=max(maxsize, 1), ttl=max(ttl, 0.001), timer=timer)
-            if ttl is not None and head is None
-            else LRUCache(maxsize=max(maxsize, 1))
-        )
+        self.maxsize = max(maxsize, 1)
+        self.maxbytes = maxbytes
+        self._cache: Cache[Hashable, Any]
+        if maxbytes is not None:
+            self._cache = LRUCache(maxsize=max(maxbytes, 1), getsizeof=approximate_size)
+        elif ttl is not None and head is None:
+            self._cache = TTLCache(maxsize=self.maxsize, ttl=max(ttl, 0.001), timer=timer)
+        else:
+            self._cache = LRUCache(maxsize=self.maxsize)
         self._generation: Generation | None = None
         self._lock = threading.Lock()
 
@@ -260,7 +280,18 @@ class WorkerMemory:
         with self._lock:
             if generation is not None and generation != self._generation:
                 return  # built from an older state than this worker has seen since
-            self._cache[key] = _Tagged(value, tag)
+            try:
+                self._cache[key] = _Tagged(value, tag)
+            except ValueError:  # bigger than the whole byte budget: served, not kept
+                self._cache.pop(key, None)
+                return
+            while len(self._cache) > self.maxsize:
+                self._cache.popitem()  # the least recently used
+
+    @property
+    def currsize(self) -> int:
+        """Bytes held (approximate_size) with a byte budget, else the number of entries."""
+        return int(self._cache.currsize)
 
     def discard(self, *keys: Hashable) -> None:
         with self._lock:
@@ -298,9 +329,9 @@ class WorkerMemory:
 HotDocuments = WorkerMemory
 
 
-def live_memory(*, maxsize: int) -> WorkerMemory:
+def live_memory(*, maxsize: int, maxbytes: int | None = None) -> WorkerMemory:
     """A memory of live content in this worker, valid until the change log moves on."""
-    return WorkerMemory(maxsize=maxsize, head=_head)
+    return WorkerMemory(maxsize=maxsize, maxbytes=maxbytes, head=_head)
 
 
 def _url_meta() -> tuple[str, ...]:

@@ -114,8 +114,12 @@ def read_operation(
     example: Any = None,
     last_modified: bool = True,
     extra_headers: list[OpenApiParameter] | None = None,
+    ranges: list[OpenApiParameter] | None = None,
 ) -> Any:
-    """The schema of a public GET: its success, 304, every error it can return, and headers."""
+    """The schema of a public GET: its success, 304, every error it can return, and headers.
+
+    `ranges` (the Range and If-Range request headers) adds the 206 and 416 answers.
+    """
     errors = {
         400: "A query parameter is unknown, malformed or out of range, or carries an API key.",
         401: "The API key sent is malformed, unknown, expired or revoked.",
@@ -133,6 +137,11 @@ def read_operation(
         200: OpenApiResponse(ok, description=ok_description),
         304: OpenApiResponse(description="Not modified: your cached copy is current."),
     }
+    if ranges:
+        errors[416] = "The Range starts past the end of the gzip-encoded body (see Content-Range)."
+        responses[206] = OpenApiResponse(
+            description="The byte range asked for, of the gzip-encoded body (Content-Range)."
+        )
     for status_code, text in sorted(errors.items()):
         responses[(status_code, PROBLEM_MEDIA_TYPE)] = problem(text)
     return extend_schema(
@@ -142,6 +151,7 @@ def read_operation(
         parameters=[
             *(parameters or []),
             IF_NONE_MATCH,
+            *(ranges or []),
             # Response headers: a later declaration of a name wins for the codes it lists.
             *validators(200, 304, last_modified=last_modified),
             # RateLimit-Policy and RateLimit on every answer, Retry-After on 429.

@@ -1,4 +1,5 @@
-"""The outbox (one row per public change), each handler's run of it, and the live workers."""
+"""The outbox (one row per public change), each handler's run of it, the live workers, and the
+stored parts of the offline bundle."""
 
 from django.db import models
 
@@ -80,3 +81,56 @@ class WorkerProcess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.hostname} (pid {self.pid})"
+
+
+class BundlePart(models.Model):
+    """One stored part of the offline bundle: a scope's documents, gzip-compressed, in chunks.
+
+    Built by api.v1.sync.bundles (the task worker after each public change, or the first
+    request that finds no usable part); served from here by every web worker, so no worker
+    holds a bundle in memory. Readers see only `complete` parts.
+    """
+
+    # The scope: '' stands for "every category" / "every language".
+    category = models.CharField(max_length=80, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    # The change-log head the part was built at: it holds every change up to this sequence.
+    sequence = models.PositiveBigIntegerField()
+    # The strong ETag of the uncompressed JSON (the gzip variant's tag adds "-gzip").
+    etag = models.CharField(max_length=80, blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of gzip.")
+    raw_size = models.PositiveBigIntegerField(default=0, help_text="Bytes of JSON.")
+    documents = models.PositiveIntegerField(default=0)
+    chunk_bytes = models.PositiveIntegerField()
+    complete = models.BooleanField(default=False)
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "language", "-sequence", "-id"]
+        indexes = [
+            models.Index(
+                fields=["category", "language", "complete", "-sequence", "-id"],
+                name="bundle_part_scope_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        scope = f"{self.category or '*'}/{self.language or '*'}"
+        return f"bundle {scope} at #{self.sequence} ({self.documents} documents)"
+
+
+class BundleChunk(models.Model):
+    """A slice of a bundle part's gzip bytes (every chunk but the last has `chunk_bytes`)."""
+
+    part = models.ForeignKey(BundlePart, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["part_id", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "index"], name="bundle_chunk_once_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of part #{self.part_id}"

@@ -1,5 +1,9 @@
 """Each worker's memories of live content, bounded, valid until the change log moves on.
 
+Documents and pages are bounded by number and by bytes (PUBLIC_MEMORY_MAX_BYTES,
+PUBLIC_MEMORY_MAX_PAGE_BYTES; least recently used first), so a worker's memory does not grow
+with the catalogue. Parsed documents and withdrawn keys are bounded by number.
+
 - `hot_documents()`: live documents as served, by the key they were asked for;
 - `hot_pages()`: list pages and searches as served, by `api.hot.page_key`;
 - `parsed_documents()`: parsed live documents (`api.live.documents.LiveDocument`), which the
@@ -28,8 +32,14 @@ PARSED_DOCUMENTS = 256
 
 def _configured() -> tuple[WorkerMemory, WorkerMemory]:
     return (
-        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS),
-        live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_PAGES),
+        live_memory(
+            maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS,
+            maxbytes=settings.PUBLIC_MEMORY_MAX_BYTES,
+        ),
+        live_memory(
+            maxsize=settings.PUBLIC_MEMORY_MAX_PAGES,
+            maxbytes=settings.PUBLIC_MEMORY_MAX_PAGE_BYTES,
+        ),
     )
 
 
@@ -66,7 +76,13 @@ def withdrawn_documents() -> WorkerMemory:
 @receiver(setting_changed)
 def _reconfigure(setting: str, **kwargs: Any) -> None:
     global _hot, _pages, _parsed, _withdrawn
-    if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS", "PUBLIC_MEMORY_MAX_PAGES"):
+    if setting in (
+        "PUBLIC_MEMORY_TTL",
+        "PUBLIC_MEMORY_MAX_DOCUMENTS",
+        "PUBLIC_MEMORY_MAX_PAGES",
+        "PUBLIC_MEMORY_MAX_BYTES",
+        "PUBLIC_MEMORY_MAX_PAGE_BYTES",
+    ):
         change_log_head().forget()
         _hot, _pages = _configured()
     if setting in ("PUBLIC_MEMORY_TTL", "PUBLIC_MEMORY_MAX_DOCUMENTS"):

@@ -4,7 +4,8 @@ Every rendition of a live document (recovery plan, calendar, FHIR Bundle, JSON-L
 is a pure function of the document and a few inputs (the query, the host). Its bytes are
 rendered once per worker for a document ETag and those inputs, and its strong ETag is a hash of
 the bytes served (`treatments.documents.build.etag_for`). A new revision has a new document ETag,
-so nothing here needs forgetting on a publish; the memory is bounded (LRU).
+so nothing here needs forgetting on a publish; the memory is bounded by number and by bytes
+(LRU).
 """
 
 from collections.abc import Callable, Hashable
@@ -15,13 +16,15 @@ from treatments.documents.build import etag_for
 from ..hot import WorkerMemory
 
 Body = TypeVar("Body", str, bytes, str | bytes)
+# Per kind of rendering and worker: the bytes kept at most (least recently used first).
+RENDERINGS_MAX_BYTES = 8 * 1024 * 1024
 
 
 class Renderings:
     """A bounded memory of renderings: remember -> render -> hash -> store, in one place."""
 
-    def __init__(self, *, maxsize: int) -> None:
-        self._memory = WorkerMemory(maxsize=maxsize, ttl=None)
+    def __init__(self, *, maxsize: int, maxbytes: int = RENDERINGS_MAX_BYTES) -> None:
+        self._memory = WorkerMemory(maxsize=maxsize, maxbytes=maxbytes, ttl=None)
 
     def once(
         self, document_etag: str, inputs: Hashable, render: Callable[[], Body]

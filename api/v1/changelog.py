@@ -50,6 +50,19 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-bundle-parts",
+        D(2026, 12, 5),
+        "added",
+        "The offline bundle in parts that fit a phone: `GET /api/v1/bundle/manifest/` "
+        "(`?language=`) lists one part per category with its URL, ETag, size and document "
+        "count, and a `next_sync_token` that continues from all of them. `GET /api/v1/bundle/` "
+        "is now built once per change by the background worker and stored; with "
+        "`Accept-Encoding: gzip` it answers `Range` requests (206, 416 past the end) so a "
+        "download can resume. Its body and ETags are unchanged.",
+        see=(("Offline: bundle and sync", "mobile-apps/sync.md"),),
+        operations=("bundle_manifest",),
+    ),
+    Change(
         "2026-12-05-clinical-review",
         D(2026, 12, 5),
         "added",

@@ -232,6 +232,27 @@ def bundle_example() -> OpenApiExample:
     )
 
 
+def bundle_manifest_example() -> OpenApiExample:
+    return OpenApiExample(
+        "Bundle manifest",
+        value={
+            "language": "en",
+            "next_sync_token": "eyJtIjoiZCIsInMiOjF9:1a2b3c…(opaque)",
+            "parts": [
+                {
+                    "category": "pain-treatments",
+                    "language": "en",
+                    "url": "/api/v1/bundle/?category=pain-treatments&language=en",
+                    "etag": '"3f8a2c1e9b7d4a6f0c5e8b2d1a9f7c3e"',
+                    "documents": 1,
+                    "size": 3012,
+                    "raw_size": 9540,
+                }
+            ],
+        },
+    )
+
+
 def root_links() -> dict[str, Any]:
     """The links of the API v1 root (paths relative to the host)."""
     return {

@@ -401,6 +401,19 @@ PUBLIC_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_STALE_WHILE_REVALIDAT
 PUBLIC_MEMORY_TTL = float(os.environ.get("PUBLIC_MEMORY_TTL", "1"))
 PUBLIC_MEMORY_MAX_DOCUMENTS = int(os.environ.get("PUBLIC_MEMORY_MAX_DOCUMENTS", "4096"))
 PUBLIC_MEMORY_MAX_PAGES = int(os.environ.get("PUBLIC_MEMORY_MAX_PAGES", "2048"))
+# ... and by size: the bytes of documents (and of pages) one worker keeps at most, whatever
+# their number; the least recently used go first. Per worker: multiply by workers x machines.
+PUBLIC_MEMORY_MAX_BYTES = int(os.environ.get("PUBLIC_MEMORY_MAX_BYTES", str(48 * 1024 * 1024)))
+PUBLIC_MEMORY_MAX_PAGE_BYTES = int(
+    os.environ.get("PUBLIC_MEMORY_MAX_PAGE_BYTES", str(32 * 1024 * 1024))
+)
+# The offline bundle (api/v1/sync/bundles.py) is stored gzip-compressed in the database, in
+# parts per category and language. On: the task worker rebuilds the parts a public change
+# touched. Off (or before the worker ran): the first request that needs a part builds it.
+BUNDLE_PREBUILD = env_bool("BUNDLE_PREBUILD", True)
+# Bytes of stored bundle chunks each web worker keeps to serve hot parts without reading them
+# again (a stored part never changes; least recently used first).
+BUNDLE_MEMORY_MAX_BYTES = int(os.environ.get("BUNDLE_MEMORY_MAX_BYTES", str(32 * 1024 * 1024)))
 
 # Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
 PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")

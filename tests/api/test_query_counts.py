@@ -27,7 +27,6 @@ ENDPOINTS = [
     ("/api/v1/", 0),
     ("/api/v1/sync/", 2),  # the log head, a page of live documents
     ("/api/v1/sync/?page_size=100", 2),
-    ("/api/v1/bundle/", 2),  # first build: the log head, the documents (then kept in memory)
     (
         f"/api/v1/treatments/{SLUG}/recovery-plan/?procedure_at=2026-03-08T09:30"
         "&tz=America/New_York&anaesthesia=yes",
@@ -55,6 +54,36 @@ def test_query_count_is_fixed(
     assert response.status_code == 200
     if path.startswith("/api/v1/treatments/?page_size"):
         assert len(response.json()["results"]) == count
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        # The stored part, whether a treatment left its scope since, its chunks (a few a query).
+        ("/api/v1/bundle/", 3),
+        ("/api/v1/bundle/?category=pain-treatments&language=en", 3),
+        # The live (category, language) pairs; per category: its part, whether one left it.
+        ("/api/v1/bundle/manifest/?language=en", 3),
+    ],
+)
+def test_a_stored_bundle_part_is_served_in_a_fixed_number_of_queries(
+    client: Client,
+    seed_published: Any,
+    publish_many: Any,
+    django_assert_num_queries: Any,
+    count: int,
+    path: str,
+    queries: int,
+    settings: Any,
+) -> None:
+    settings.BUNDLE_MEMORY_MAX_BYTES = 1  # no chunk is remembered: each is read
+    publish_many(count - 1)
+    client.get(path).getvalue()  # the first request finds no part and builds it
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+        response.getvalue()  # the chunks are read while the body streams
+    assert response.status_code == 200
 
 
 def test_detail_304_uses_one_query(

@@ -68,4 +68,9 @@ def content_hash(content: dict[str, Any]) -> str:
 def etag_for(body: str | bytes) -> str:
     """A strong ETag for the exact bytes served."""
     raw = body.encode() if isinstance(body, str) else body
-    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+    return etag_of(hashlib.sha256(raw))
+
+
+def etag_of(digest: "hashlib._Hash") -> str:
+    """The strong ETag of bytes hashed with SHA-256 as they went by (a stream too big to hold)."""
+    return '"' + digest.hexdigest()[:32] + '"'

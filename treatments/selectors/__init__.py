@@ -29,6 +29,8 @@ from .sync import (
     sync_changed_page,
     sync_first_change_after,
     sync_live_page,
+    sync_live_scopes,
+    sync_removed_since,
     sync_states,
 )
 
@@ -55,6 +57,8 @@ __all__ = [
     "sync_changed_page",
     "sync_first_change_after",
     "sync_live_page",
+    "sync_live_scopes",
+    "sync_removed_since",
     "sync_states",
     "working_copy_has_unpublished_changes",
     "working_copy_list",

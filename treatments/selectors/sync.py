@@ -104,6 +104,21 @@ def sync_first_change_after(*, scope: SyncScope, since: int) -> dt.datetime | No
     return first["created_at"] if first else None
 
 
+def sync_removed_since(*, scope: SyncScope, since: int) -> bool:
+    """Whether a treatment left `scope` after sequence `since`: withdrawn, or moved out of the
+    scope's category. (A stored copy of the scope from `since` must then not be served.)"""
+    removals = Q(kind=ChangeKind.WITHDRAW)
+    if scope.category is not None:
+        removals |= ~Q(category_slug=scope.category)
+    return _entries(scope).filter(sequence__gt=since).filter(removals).exists()
+
+
+def sync_live_scopes() -> set[tuple[str, str]]:
+    """Every (category slug, language) pair that has at least one live document."""
+    pairs = publication_live_list().values_list("category_slug", "language").distinct()
+    return set(pairs.order_by())
+
+
 def sync_changed_page(
     *, scope: SyncScope, since: int, upto: int, after: int, limit: int
 ) -> list[tuple[uuid.UUID, int]]:

@@ -47,3 +47,27 @@ class Bundle(BaseModel):
     language: str | None
     category: str | None
     documents: list[TreatmentDocument]
+
+
+class BundlePartEntry(BaseModel):
+    """One part of the bundle: where to download it, and its validator and size."""
+
+    category: str
+    language: str | None = Field(description="The part's language; null: every language.")
+    url: str = Field(description="Where to GET the part (the bundle of this category).")
+    etag: str = Field(
+        description="The part's ETag (its gzip variant is served as this tag with `-gzip`)."
+    )
+    documents: int = Field(description="How many documents the part holds.")
+    size: int = Field(description="Bytes to download with `Accept-Encoding: gzip`.")
+    raw_size: int = Field(description="Bytes of JSON once decompressed.")
+
+
+class BundleManifest(BaseModel):
+    """The parts of the offline bundle, and the sync token that continues from all of them."""
+
+    language: str | None
+    next_sync_token: str = Field(
+        description="After installing every part, call `/sync/?token=` this value."
+    )
+    parts: list[BundlePartEntry]

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import bundle_views, views
 
 urlpatterns = [
     path("sync/", views.SyncView.as_view(), name="sync"),
-    path("bundle/", views.BundleView.as_view(), name="bundle"),
+    path("bundle/", bundle_views.BundleView.as_view(), name="bundle"),
+    path("bundle/manifest/", bundle_views.BundleManifestView.as_view(), name="bundle-manifest"),
 ]

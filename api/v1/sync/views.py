@@ -1,14 +1,12 @@
-"""The delta feed (`/sync/`) and the offline bundle (`/bundle/`) for mobile apps.
+"""The delta feed (`/sync/`) for mobile apps, and the scope parameters the bundle shares.
 
-Both serve stored document bytes (links added at the edge); neither re-serialises a document.
+It serves stored document bytes (links added at the edge) and never re-serialises a document.
+The offline bundle is api/v1/sync/bundle_views.py.
 """
 
 import datetime as dt
 import functools
-import gzip
 import re
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -29,9 +27,9 @@ from treatments.documents.schema import LANGUAGE_PATTERN, SLUG_PATTERN
 from treatments.selectors import SyncScope
 
 from ..base import PublicView
-from ..examples import bundle_example, sync_example
+from ..examples import sync_example
 from ..links import document_links, with_links
-from .schemas import Bundle, SyncPage
+from .schemas import SyncPage
 from .tokens import SyncToken, decode
 
 DEFAULT_PAGE_SIZE = 20
@@ -41,7 +39,8 @@ SYNC_CACHE_CONTROL = "public, no-cache"
 SCOPE_PARAMETERS = ("category", "language")
 
 
-def _scope_from(request: Request) -> SyncScope:
+def scope_from(request: Request) -> SyncScope:
+    """The sync (or bundle) scope the query asks for; a 400 names a malformed parameter."""
     category = request.query_params.get("category")
     language = request.query_params.get("language")
     errors = {}
@@ -194,7 +193,7 @@ class SyncView(PublicView):
         limit = _page_size(request)
         raw = request.query_params.get("token")
         if raw is None:
-            scope = _scope_from(request)
+            scope = scope_from(request)
             token = SyncToken(mode="snapshot", since=selectors.change_log_head(), scope=scope)
         else:
             bound = [name for name in SCOPE_PARAMETERS if name in request.query_params]
@@ -292,109 +291,6 @@ class SyncView(PublicView):
             response = HttpResponse(status=304)
         else:
             response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag
-        response["Cache-Control"] = SYNC_CACHE_CONTROL
-        response["Vary"] = "Accept, Accept-Encoding"
-        return response
-
-
-@dataclass(frozen=True)
-class BuiltBundle:
-    """A bundle's bytes, raw and gzip-compressed once, with the ETag of the raw bytes."""
-
-    head: tuple[int, dt.datetime | None]
-    raw: bytes
-    compressed: bytes
-    etag: str
-
-
-_bundles: dict[SyncScope, BuiltBundle] = {}
-_bundles_lock = threading.Lock()
-
-
-def bundle_for(scope: SyncScope) -> BuiltBundle:
-    """The bundle of `scope`, rebuilt only when the change log moved on since it was built."""
-    head = selectors.change_log_head_marker()
-    built = _bundles.get(scope)
-    if built is not None and built.head == head:
-        return built
-    with _bundles_lock:
-        built = _bundles.get(scope)
-        if built is not None and built.head == head:
-            return built
-        # The token continues from `head`, read before the documents: a change that lands
-        # in between is in the documents and again in the first delta (harmless, never lost).
-        token = SyncToken(mode="delta", since=head[0], scope=scope).encode()
-        documents: list[str] = []
-        after = None
-        while True:
-            rows = selectors.sync_live_page(scope=scope, after=after, limit=1000)
-            documents.extend(_document(r) for r in rows[:1000])
-            if len(rows) <= 1000:
-                break
-            after = rows[999]["treatment_id"]
-        raw = (
-            '{"next_sync_token":'
-            + to_json(token)
-            # The deprecated alias (api/deprecation.py), sent until its sunset.
-            + ',"sync_token":'
-            + to_json(token)
-            + ',"language":'
-            + to_json(scope.language)
-            + ',"category":'
-            + to_json(scope.category)
-            + ',"documents":['
-            + ",".join(documents)
-            + "]}"
-        ).encode()
-        built = BuiltBundle(
-            head=head,
-            raw=raw,
-            # mtime=0: the same bytes compress to the same bytes, so the gzip ETag is strong.
-            compressed=gzip.compress(raw, compresslevel=6, mtime=0),
-            etag=etag_for(raw),
-        )
-        _bundles[scope] = built
-        return built
-
-
-class BundleView(PublicView):
-    """Every live document and the sync token that continues from them, in one answer."""
-
-    def query_parameter_names(self) -> set[str]:
-        return set(SCOPE_PARAMETERS)
-
-    @read_operation(
-        operation_id="bundle",
-        tag="sync",
-        description=(
-            "Every live document (in scope) plus `next_sync_token`, meant to ship inside an app "
-            "release: install the documents, then call `/sync/?token=<next_sync_token>` to catch "
-            "up. Built once per published change and served gzip-compressed when accepted. "
-            "`sync_token` is a deprecated alias of `next_sync_token` (sunset 2028-12-05)."
-        ),
-        ok=Bundle,
-        ok_description="The bundle.",
-        parameters=[CATEGORY, LANGUAGE],
-        not_found=False,
-        example=bundle_example(),
-        last_modified=False,
-    )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        built = bundle_for(_scope_from(request))
-        gzipped = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-        # The raw bytes' ETag; the gzip middleware turns it into the gzip variant's own strong tag.
-        etag = built.etag
-        if is_not_modified_raw(
-            request.META.get("HTTP_IF_NONE_MATCH"), None, etag=built.etag, last_modified_epoch=0
-        ):
-            response = HttpResponse(status=304)
-        else:
-            response = HttpResponse(
-                built.compressed if gzipped else built.raw, content_type="application/json"
-            )
-            if gzipped:
-                response["Content-Encoding"] = "gzip"
         response["ETag"] = etag
         response["Cache-Control"] = SYNC_CACHE_CONTROL
         response["Vary"] = "Accept, Accept-Encoding"

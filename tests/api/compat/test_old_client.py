@@ -64,7 +64,10 @@ class DjangoTransport(httpx.BaseTransport):
         path = request.url.raw_path.decode()
         answer = self.client.generic(request.method, path, data=request.read(), headers=headers)
         return httpx.Response(
-            answer.status_code, headers=list(answer.items()), content=answer.content
+            # getvalue(): a streamed answer (the bundle) read whole, as over a socket.
+            answer.status_code,
+            headers=list(answer.items()),
+            content=answer.getvalue(),
         )
 
 
