@@ -91,6 +91,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
         last_modified: dt.datetime,
         cache_control: str,
         language: str = "",
+        headers: dict[str, str] | None = None,
         kwargs: dict[str, Any] | None = None,
     ) -> None:
         """Keep an answer in `hot_memory()` for the generation read before it was built."""
@@ -104,6 +105,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
             last_modified=last_modified,
             cache_control=cache_control,
             language=language,
+            headers=headers,
         )
         memory.put(key, entry, generation=generation)
 

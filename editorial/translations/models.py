@@ -28,6 +28,8 @@ class Translation(models.Model):
         Treatment, on_delete=models.CASCADE, related_name="translation_of"
     )
     language = models.CharField(max_length=35, help_text='A BCP 47 tag, e.g. "es" or "es-419".')
+    # The source's language when the translation was made: what readers are told it translates.
+    source_language = models.CharField(max_length=35)
     # The source's revision this text translates (None: the source was never published).
     source_revision = models.PositiveIntegerField(null=True, blank=True)
     # Set by the publication hook when the source publishes a revision newer than the above.

@@ -32,3 +32,9 @@ def translation_live_languages(*, source_id: uuid.UUID) -> dict[str, uuid.UUID]:
 def translation_ids() -> Any:
     """The treatment ids of every translation (catalogue lists show sources only)."""
     return Translation.objects.values("treatment_id")
+
+
+def translation_live_document(*, treatment_id: uuid.UUID, fields: tuple[str, ...]) -> Any:
+    """The named columns of a translation's live publication, or None (one query)."""
+    rows = Publication.objects.live().filter(treatment_id=treatment_id).order_by().values(*fields)
+    return next(iter(rows[:1]), None)

@@ -82,6 +82,7 @@ def translation_create(
                 source=source,
                 treatment=treatment,
                 language=tag,
+                source_language=source.language,
                 source_revision=selectors.working_copy_live_revision(source),
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
