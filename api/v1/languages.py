@@ -46,7 +46,7 @@ ACCEPT_LANGUAGE_PARAMETER = OpenApiParameter(
 TRANSLATION_FIELDS = (
     "treatment_id",
     "treatment__translation_of__source_language",
-    "treatment__translation_of__source_revision",
+    "treatment__translation_of__published_source_revision",
     "treatment__translation_of__outdated_since",
 )
 MAX_ECHOED = 20  # at most this many requested languages are echoed in `language_fallback`
@@ -90,7 +90,7 @@ def _alternates(source_slug: str, languages: list[str]) -> str:
 def _translation_note(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "source_language": row["treatment__translation_of__source_language"],
-        "source_revision": row["treatment__translation_of__source_revision"],
+        "source_revision": row["treatment__translation_of__published_source_revision"],
         "outdated": row["treatment__translation_of__outdated_since"] is not None,
     }
 

@@ -30,9 +30,15 @@ class Translation(models.Model):
     language = models.CharField(max_length=35, help_text='A BCP 47 tag, e.g. "es" or "es-419".')
     # The source's language when the translation was made: what readers are told it translates.
     source_language = models.CharField(max_length=35)
-    # The source's revision this text translates (None: the source was never published).
+    # The source's revision the working copy translates (None: the source was never
+    # published); set when the translation is made and when an editor brings it up to date.
     source_revision = models.PositiveIntegerField(null=True, blank=True)
-    # Set by the publication hook when the source publishes a revision newer than the above.
+    # The same for the translation's live revision: copied from `source_revision` whenever the
+    # translation publishes (what readers are told it translates).
+    published_source_revision = models.PositiveIntegerField(null=True, blank=True)
+    # Set by the publication hook when the source publishes another revision than the one the
+    # translation (live, or else its working copy) translates; cleared when the translation
+    # publishes text that translates the source's live revision.
     outdated_since = models.DateTimeField(null=True, blank=True)
     outdated_by_revision = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,16 +1,23 @@
-"""Writes of translations: create one (a working copy tied to its source), confirm it is up to
-date. The text itself is written, reviewed and published by `treatments.services` and
-`editorial.services`, as any working copy is."""
+"""Writes of translations: create one (a working copy tied to its source), bring it up to
+date with the source's live revision. The text itself is written, reviewed and published by
+`treatments.services` and `editorial.services`, as any working copy is."""
 
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from treatments import selectors
+from treatments.choices import AuditAction
 from treatments.documents.schema import TreatmentContent
-from treatments.errors import ContentInvalidError, StateError
+from treatments.errors import ContentInvalidError, NotFoundError, StateError
 from treatments.models import Treatment
-from treatments.services import treatment_create, treatment_get_for_edit
+from treatments.permissions import Action, require
+from treatments.services import (
+    audit_record,
+    treatment_compare_and_bump,
+    treatment_create,
+    treatment_get_for_edit,
+)
 
 from .languages import canonical_tag
 from .models import Translation
@@ -91,3 +98,48 @@ def translation_create(
             f"This treatment already has a '{tag}' translation; edit that one instead.",
             code="duplicate_language",
         ) from None
+
+
+@transaction.atomic
+def translation_bring_up_to_date(
+    *,
+    translation_id: Any,
+    source_revision: Any,
+    expected_version: int | None,
+    actor: Any,
+    request_id: str = "",
+) -> Translation:
+    """Record that the translation's working copy now translates the source's live revision.
+
+    An edit like any other: it bumps the working copy's version (so a standing approval no
+    longer covers it) and is audited. Readers see it once the translation is published again.
+    """
+    require(actor, Action.EDIT)
+    row = Translation.objects.select_related("source").filter(treatment_id=translation_id).first()
+    if row is None:
+        raise NotFoundError(f"No translation with id {translation_id}.")
+    live = selectors.working_copy_live_revision(row.source)
+    if live is None or source_revision != live:
+        raise _invalid(
+            "/source_revision",
+            f"The source's live revision is {live}; a translation is brought up to date with "
+            "the revision readers of the source see."
+            if live is not None
+            else "The source is not published; there is no revision to translate yet.",
+        )
+    new_version = treatment_compare_and_bump(
+        treatment_id=translation_id, expected_version=expected_version
+    )
+    before = row.source_revision
+    row.source_revision = live
+    row.save(update_fields=["source_revision"])
+    audit_record(
+        treatment=row.treatment,
+        action=AuditAction.UPDATE,
+        actor=actor,
+        version_before=new_version - 1,
+        version_after=new_version,
+        message=f"Translates source revision {live} (was {before}).",
+        request_id=request_id,
+    )
+    return row

@@ -43,6 +43,9 @@ class Translation(BaseModel):
         description="The source's revision this text translates (null: the source was not "
         "published when the translation was made)."
     )
+    published_source_revision: int | None = Field(
+        description="The source revision the translation's live revision translates."
+    )
     outdated: bool = Field(
         description="The source published a different revision since: the text needs review."
     )
@@ -61,3 +64,11 @@ class TranslationList(BaseModel):
     """Every translation of a treatment, by language."""
 
     results: list[Translation]
+
+
+class UpToDate(BaseModel):
+    """The source revision the translation's working copy now translates (the live one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_revision: int = Field(ge=1)

@@ -10,4 +10,9 @@ urlpatterns = [
         translations.TranslationCollectionView.as_view(),
         name="editor-treatment-translations",
     ),
+    path(
+        "treatments/<uuid:treatment_id>/translates/",
+        translations.TranslationUpToDateView.as_view(),
+        name="editor-translation-up-to-date",
+    ),
 ]

@@ -4,13 +4,16 @@ A translation is an ordinary working copy (its own id, ETag, review, publication
 and audit, at `/api/v1/editor/treatments/<its id>/`); these views only create it tied to its
 source and say where each stands. The views parse, call `editorial.translations` and shape
 the answer. Errors: 400 for a malformed tag, the source's own language or invalid content;
-409 `duplicate_language`, `translation_of_translation`.
+409 `duplicate_language`, `translation_of_translation`. `translates/` on a translation's own
+id records that its working copy now translates the source's live revision (an edit: If-Match,
+audited, reviewed and published like any).
 """
 
 import uuid
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from pydantic import ValidationError as PydanticValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,9 +25,10 @@ from editorial.translations.languages import canonical_tag
 from editorial.translations.models import Translation as TranslationRow
 from editorial.translations.selectors import translation_list
 from treatments import selectors, services
+from treatments.permissions import Action as EditorAction
 
-from .translation_schemas import NewTranslation, Translation, TranslationList
-from .views import ID, EditorView, editor_operation
+from .translation_schemas import NewTranslation, Translation, TranslationList, UpToDate
+from .views import ID, IF_MATCH, EditorView, editor_operation
 
 PREFIX = "/api/v1/editor/treatments"
 _ID = "451fd2ca-b287-5ddf-b44a-6e2ba2a29040"
@@ -34,6 +38,7 @@ _EXAMPLE = {
     "language": "es",
     "source_id": _ID,
     "source_revision": 3,
+    "published_source_revision": 3,
     "outdated": True,
     "outdated_since": "2026-12-05T09:00:00Z",
     "source_live_revision": 4,
@@ -62,6 +67,7 @@ def translation_data(row: TranslationRow, *, source_live_revision: int | None) -
         "language": row.language,
         "source_id": str(row.source_id),
         "source_revision": row.source_revision,
+        "published_source_revision": row.published_source_revision,
         "outdated": row.outdated,
         "outdated_since": _when(row.outdated_since),
         "source_live_revision": source_live_revision,
@@ -156,4 +162,52 @@ class TranslationCollectionView(EditorView):
         response = Response(body, status=201)
         response["ETag"] = working_copy_etag(row.treatment.pk, row.treatment.version)
         response["Location"] = f"{PREFIX}/{row.treatment.pk}/"
+        return response
+
+
+class TranslationUpToDateView(EditorView):
+    """Record that a translation's working copy translates the source's live revision."""
+
+    editor_action = EditorAction.EDIT
+
+    @editor_operation(
+        operation_id="editor_translations_up_to_date",
+        description="After updating a translation's text to the source's new revision, record "
+        "that it translates that revision (send the source's live revision). An edit like any "
+        "other: If-Match with the translation's ETag, audited, and it needs a clinical "
+        "approval; readers see it, and `outdated` clears, when the translation is published.",
+        request=UpToDate,
+        ok=Translation,
+        errors=(400, 401, 403, 404, 409, 412, 415, 428, 429),
+        etag=True,
+        parameters=[ID, IF_MATCH],
+    )
+    def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
+        translation = self.get_treatment(treatment_id)
+        version = self.expected(request, translation)
+        data = request.data
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
+        try:
+            body = UpToDate.model_validate(data)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                {
+                    "/".join(str(p) for p in e["loc"]) or "non_field_errors": [e["msg"]]
+                    for e in exc.errors(include_url=False)
+                }
+            ) from None
+        row = self.guarded(
+            translation,
+            lambda: translation_services.translation_bring_up_to_date(
+                translation_id=translation.pk,
+                source_revision=body.source_revision,
+                expected_version=version,
+                **self.audit_context(request),
+            ),
+        )
+        row.treatment.refresh_from_db()
+        live = selectors.working_copy_live_revision(row.source)
+        response = Response(translation_data(row, source_live_revision=live))
+        response["ETag"] = working_copy_etag(row.treatment.pk, row.treatment.version)
         return response

@@ -238,3 +238,54 @@ def test_withdrawing_the_source_withdraws_its_live_translations_with_the_reason(
     assert entry.kind == "withdraw" and entry.reason == "unpublished"
     audit = AuditEntry.objects.filter(treatment=translation, action="unpublish").get()
     assert seed_published.slug in audit.message and "unpublished" in audit.message
+
+
+def test_bringing_a_translation_up_to_date_clears_outdated_once_it_is_published(
+    clients: dict[str, TokenClient],
+    reviewer_client: TokenClient,
+    seed_published: Treatment,
+    seed_data: dict[str, Any],
+    client: Client,
+) -> None:
+    created = _create(clients["editor"], seed_published, seed_data, "es").json()
+    _review_and_publish(clients, reviewer_client, created["id"])
+    _republish_source(clients, reviewer_client, seed_published)
+    translation = Treatment.objects.get(pk=created["id"])
+    spanish = client.get(f"/api/v1/treatments/{translation.slug}/").json()
+    assert spanish["translation"] == {
+        "source_language": "en",
+        "source_revision": 1,
+        "outdated": True,
+    }
+
+    editor = clients["editor"]
+    url = f"{BASE}/treatments/{translation.pk}/translates/"
+    assert editor.request("POST", url, {"source_revision": 2}).status_code == 428
+    wrong = editor.request(
+        "POST", url, {"source_revision": 1}, **{"If-Match": etag_of(translation)}
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"][0]["pointer"] == "/source_revision"
+
+    patched = editor.request(
+        "PATCH",
+        f"{BASE}/treatments/{translation.pk}/",
+        {"summary": "[es] A changed English summary."},
+        **{"If-Match": etag_of(translation)},
+    )
+    assert patched.status_code == 200, patched.content
+    done = editor.request("POST", url, {"source_revision": 2}, **{"If-Match": etag_of(translation)})
+    assert done.status_code == 200, done.content
+    assert done["ETag"] == etag_of(translation)
+    assert done.json()["source_revision"] == 2 and done.json()["outdated"] is True
+    still = client.get(f"/api/v1/treatments/{translation.slug}/").json()["translation"]
+    assert still["outdated"] is True, "readers see it only once the translation is published"
+
+    _review_and_publish(clients, reviewer_client, translation.pk)
+    listed = editor.request("GET", _translations(seed_published)).json()["results"][0]
+    assert listed["outdated"] is False and listed["published_source_revision"] == 2
+    served = client.get(f"/api/v1/treatments/{translation.slug}/").json()["translation"]
+    assert served == {"source_language": "en", "source_revision": 2, "outdated": False}
+    assert AuditEntry.objects.filter(
+        treatment=translation, message__startswith="Translates source revision 2"
+    ).exists()
