@@ -77,12 +77,20 @@ def translation_create(
             "make them agree (or leave the content's language out).",
         )
     content = content.model_copy(update={"language": tag})
-    treatment = treatment_create(
-        content=content,
-        actor=actor,
-        message=f"Translation ({tag}) of '{source.slug}'.",
-        request_id=request_id,
-    )
+    try:
+        treatment = treatment_create(
+            content=content,
+            actor=actor,
+            message=f"Translation ({tag}) of '{source.slug}'.",
+            request_id=request_id,
+        )
+    except ContentInvalidError as exc:  # the content's rules: point into `content`
+        raise ContentInvalidError(
+            [
+                {**e, "field": f"content.{e['field']}", "pointer": f"/content{e['pointer']}"}
+                for e in exc.errors
+            ]
+        ) from None
     try:
         with transaction.atomic():
             return Translation.objects.create(

@@ -289,3 +289,16 @@ def test_bringing_a_translation_up_to_date_clears_outdated_once_it_is_published(
     assert AuditEntry.objects.filter(
         treatment=translation, message__startswith="Translates source revision 2"
     ).exists()
+
+
+def test_a_translation_cannot_rename_its_category(
+    clients: dict[str, TokenClient], seed_published: Treatment, seed_data: dict[str, Any]
+) -> None:
+    content = synthetic(seed_data, "es")
+    content["category"] = {**content["category"], "name": "[es] " + content["category"]["name"]}
+    response = clients["editor"].request(
+        "POST", _translations(seed_published), {"language": "es", "content": content}
+    )
+    assert response.status_code == 400, "categories are shared: translated names are not yet"
+    assert response.json()["errors"][0]["pointer"].startswith("/content/category")
+    assert Translation.objects.count() == 0
