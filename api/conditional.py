@@ -8,6 +8,8 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from api.compression import identity_etag
 
 VARY = "Accept, Accept-Encoding"
+# A document negotiated on its language as well (api/v1/languages.py).
+VARY_LANGUAGE = f"{VARY}, Accept-Language"
 
 
 def is_not_modified(request: HttpRequest, *, etag: str, last_modified: dt.datetime) -> bool:

@@ -43,7 +43,7 @@ from django.utils.http import http_date
 
 from treatments import selectors
 
-from .conditional import VARY, is_not_modified_raw
+from .conditional import VARY, VARY_LANGUAGE, is_not_modified_raw
 
 logger = logging.getLogger(__name__)
 
@@ -379,6 +379,8 @@ class HotDocument:
     last_modified_epoch: int
     cache_control: str
     language: str = ""  # Content-Language, when the representation has one
+    # Further headers of the representation (a document's language links, Content-Location).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def hot_document_for(
@@ -388,6 +390,7 @@ def hot_document_for(
     last_modified: dt.datetime,
     cache_control: str,
     language: str = "",
+    headers: dict[str, str] | None = None,
 ) -> HotDocument:
     """Prepare a stored representation for the hot path (encode once, format the date once)."""
     return HotDocument(
@@ -397,6 +400,7 @@ def hot_document_for(
         last_modified_epoch=int(last_modified.timestamp()),
         cache_control=cache_control,
         language=language,
+        headers=tuple((headers or {}).items()),
     )
 
 
@@ -439,5 +443,9 @@ def serve_hot(request: HttpRequest, document: HotDocument, allow: str) -> HttpRe
     response["Vary"] = VARY
     response["Allow"] = allow
     if document.language:
+        # A representation with a language is negotiated on Accept-Language (api/v1/languages).
         response["Content-Language"] = document.language
+        response["Vary"] = VARY_LANGUAGE
+    for name, value in document.headers:
+        response[name] = value
     return response

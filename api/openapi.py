@@ -75,6 +75,19 @@ CANONICAL_LINK = Header(
     {"type": "string"},
     'Sent when the URL used a UUID or a former slug: `<canonical path>; rel="canonical"`.',
 )
+# The detail's Link: canonical (a UUID or former slug was used) and the other languages.
+DOCUMENT_LINK = Header(
+    "Link",
+    {"type": "string"},
+    'Sent when the URL used a UUID or a former slug: `<canonical path>; rel="canonical"`; and '
+    "when the treatment is published in several languages, one `<path?lang=xx>; "
+    'rel="alternate"; hreflang="xx"` per language.',
+)
+CONTENT_LOCATION = Header(
+    "Content-Location",
+    {"type": "string"},
+    "Sent when a translation answers on its source's URL: the translation's own URL.",
+)
 LOCATION = Header("Location", {"type": "string"}, "Where the created resource lives.")
 RETRY_AFTER = Header(
     "Retry-After", {"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait before retrying."

@@ -90,6 +90,22 @@ def _reconfigure(setting: str, **kwargs: Any) -> None:
         _withdrawn = live_memory(maxsize=settings.PUBLIC_MEMORY_MAX_DOCUMENTS)
 
 
+# Longer Accept-Language headers are never a memory key: they would only crowd real ones out.
+MAX_KEYED_ACCEPT_LANGUAGE = 200
+
+
+def document_memory_key(key: Any, meta: Any) -> Any:
+    """The key of a live document in `hot_documents()`: the key it was asked for, with the
+    Accept-Language it was negotiated on (an English answer is never kept for a Spanish
+    request); None (never kept) for an unusually long header."""
+    accept_language = meta.get("HTTP_ACCEPT_LANGUAGE")
+    if accept_language is None:
+        return key
+    if len(accept_language) > MAX_KEYED_ACCEPT_LANGUAGE:
+        return None
+    return (key, accept_language.strip())
+
+
 DETAIL_ROUTE = "treatment-detail"
 DETAIL_ALLOW = "GET, HEAD, OPTIONS"
 
@@ -111,8 +127,11 @@ def serve_last_served(request: HttpRequest, *, retry_after: int) -> HttpResponse
         or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
     ):
         return None
+    key = document_memory_key(match.kwargs.get("key", ""), request.META)
+    if key is None:
+        return None
     try:
-        document = _hot.get(match.kwargs.get("key", ""))
+        document = _hot.get(key)
     except DatabaseError:
         return None
     if document is None:

@@ -93,6 +93,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
         last_modified: dt.datetime,
         cache_control: str,
         language: str = "",
+        headers: dict[str, str] | None = None,
         kwargs: dict[str, Any] | None = None,
         tag: Hashable | None = None,
     ) -> None:
@@ -111,6 +112,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
             last_modified=last_modified,
             cache_control=cache_control,
             language=language,
+            headers=headers,
         )
         memory.put(key, entry, generation=generation, tag=tag)
 

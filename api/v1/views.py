@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics
@@ -18,15 +19,17 @@ from rest_framework.request import Request
 from api.hot import WorkerMemory, page_key
 from api.live.documents import locate_live, raise_if_known_withdrawn
 from api.live.headers import live_cache_control
-from api.live.memories import hot_documents, hot_pages
+from api.live.memories import document_memory_key, hot_documents, hot_pages
 from api.openapi import (
-    CANONICAL_LINK,
     CONTENT_LANGUAGE,
+    CONTENT_LOCATION,
+    DOCUMENT_LINK,
     KEY_PARAMETER,
     NUMBER_PARAMETER,
     read_operation,
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
+from editorial.translations.selectors import translation_ids
 from treatments import selectors
 from treatments.documents.build import to_json
 from treatments.documents.codes import TOKEN_PATTERN
@@ -47,6 +50,14 @@ from .filters import (
     MAX_DRUG_LENGTH,
     MAX_QUERY_LENGTH,
     TreatmentFilterSet,
+)
+from .languages import (
+    ACCEPT_LANGUAGE_PARAMETER,
+    LANG_PARAMETER,
+    TRANSLATION_FIELDS,
+    is_translation,
+    language_ranges,
+    negotiate,
 )
 from .links import document_links, treatment_path, with_links
 from .renditions.fhir import fhir_response
@@ -69,6 +80,16 @@ SEARCH_FIELD = TreatmentFilterSet.base_filters["q"].field
 # A revision never changes, but a withdrawn treatment's revisions must leave caches within the
 # live-document max-age (they answer 410 once it is withdrawn), so they are not `immutable`.
 REVISION_CACHE_CONTROL = live_cache_control
+# The live publication's columns the detail view reads (one query), the translation link too.
+DETAIL_FIELDS = (
+    "etag",
+    "published_at",
+    "document_json",
+    "slug",
+    "revision_number",
+    "language",
+    *TRANSLATION_FIELDS,
+)
 
 
 def _page_body(paginator: Any, items: list[str]) -> str:
@@ -139,8 +160,12 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         )
 
     def get_queryset(self) -> Any:
-        return selectors.publication_live_list().only(
-            "treatment_id", "slug", "title", "published_at", "summary_json", "changed_at"
+        # The catalogue lists each treatment once, in its source language: a translation is
+        # reached through its source (api/v1/languages.py) or at its own URL.
+        return (
+            selectors.publication_live_list()
+            .exclude(treatment_id__in=translation_ids())
+            .only("treatment_id", "slug", "title", "published_at", "summary_json", "changed_at")
         )
 
     def hot_memory(self) -> WorkerMemory:
@@ -250,8 +275,14 @@ class TreatmentDetailView(PublicView):
         return hot_documents()
 
     def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
-        # Only the canonical slug is kept (see `get`); any query string is a 400 from DRF.
-        return None if request.META.get("QUERY_STRING") else kwargs.get("key")
+        # Only the canonical slug is kept (see `get`), with the Accept-Language it answered;
+        # a query string (`?lang=`, or a 400 from DRF) is never kept.
+        if request.META.get("QUERY_STRING"):
+            return None
+        return document_memory_key(kwargs.get("key"), request.META)
+
+    def query_parameter_names(self) -> set[str]:
+        return {"lang"}
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # A cheap test first: JSON-LD is never asked for on the hot path.
@@ -270,24 +301,21 @@ class TreatmentDetailView(PublicView):
         ),
         ok=TreatmentDocument,
         ok_description="The live published document.",
-        parameters=[KEY_PARAMETER],
+        parameters=[KEY_PARAMETER, LANG_PARAMETER, ACCEPT_LANGUAGE_PARAMETER],
         example=examples.document_example(),
-        extra_headers=[CONTENT_LANGUAGE.on(200, 304), CANONICAL_LINK.on(200, 304, required=False)],
+        extra_headers=[
+            CONTENT_LANGUAGE.on(200, 304),
+            DOCUMENT_LINK.on(200, 304, required=False),
+            CONTENT_LOCATION.on(200, 304, required=False),
+        ],
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
         if isinstance(request.accepted_renderer, FhirJsonRenderer):
             return fhir_response(self, request, key)
         generation = hot_documents().generation()
         raise_if_known_withdrawn(key)  # a withdrawn key, once known, costs no query
-        fields = (
-            "treatment_id",
-            "etag",
-            "published_at",
-            "document_json",
-            "slug",
-            "revision_number",
-            "language",
-        )
+        ranges = language_ranges(request)
+        fields = DETAIL_FIELDS
         row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
@@ -296,30 +324,40 @@ class TreatmentDetailView(PublicView):
             canonical = located.canonical
             if row is None:  # withdrawn between the two reads
                 raise NotFound(f"No published treatment is known as '{key}'.")
-        # The served bytes are a function of the stored bytes, so the stored ETag stays valid.
-        body = with_links(row["document_json"], document_links(row["slug"], row["revision_number"]))
+        # The served bytes are a function of the stored bytes and the languages asked for: a
+        # plain answer keeps the stored ETag, one with a note (translation, fallback) has its own.
+        served = negotiate(row, ranges, fields)
         response = self.stored(
             request,
-            body=body,
-            etag=row["etag"],
-            last_modified=row["published_at"],
+            body=served.body,
+            etag=served.etag,
+            last_modified=served.last_modified,
             cache_control=live_cache_control(),
         )
+        for name, value in served.headers.items():
+            response[name] = value
         if canonical:
             self.remember(
                 request,
                 generation,
-                body=body,
-                etag=row["etag"],
-                last_modified=row["published_at"],
+                body=served.body,
+                etag=served.etag,
+                last_modified=served.last_modified,
                 cache_control=live_cache_control(),
-                language=row["language"],
+                language=served.language,
+                headers=served.headers,
                 kwargs={"key": key},
-                tag=row["treatment_id"],
+                # Tagged with the one treatment it shows only when it is that treatment's own
+                # stored bytes; a negotiated or translated answer also depends on other
+                # treatments (a translation, its source), so any change drops it.
+                tag=None if ranges or is_translation(row) else row["treatment_id"],
             )
         else:
-            response["Link"] = f'<{treatment_path(row["slug"])}>; rel="canonical"'
-        response["Content-Language"] = row["language"]
+            canonical_link = f'<{treatment_path(row["slug"])}>; rel="canonical"'
+            links = served.headers.get("Link")
+            response["Link"] = f"{canonical_link}, {links}" if links else canonical_link
+        response["Content-Language"] = served.language
+        patch_vary_headers(response, ("Accept-Language",))
         return response
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "editorial",
     "editorial.releases",
     "editorial.previews",
+    "editorial.translations",
     "api",
     "embed",
 ]

@@ -817,12 +817,53 @@ class FrozenDocument(TreatmentContent):
     published_at: dt.datetime
 
 
+class TranslationNote(Part):
+    """Served with a translation: what it translates and whether its source changed since."""
+
+    source_language: LanguageTag
+    source_revision: int | None = Field(
+        description="The source's revision this text translates (null: made from a draft)."
+    )
+    outdated: bool = Field(
+        description="The source published another revision since: this text may say what the "
+        "source no longer says. Prefer the source language where that matters."
+    )
+
+
+class LanguageFallback(Part):
+    """Served when none of the languages asked for is published: which were asked for."""
+
+    requested: list[LanguageTag] = Field(max_length=20)
+    served: LanguageTag
+
+
+def _served_only_when_it_applies(schema: dict[str, Any]) -> None:
+    # Served only on some answers (a translation, a fallback): never a required key.
+    schema["required"] = [
+        name for name in schema.get("required", []) if name not in SERVED_WHEN_IT_APPLIES
+    ]
+
+
+SERVED_WHEN_IT_APPLIES = ("translation", "language_fallback")
+
+
 class TreatmentDocument(FrozenDocument):
     """The published, versioned document of a treatment as served: frozen content plus links."""
 
-    model_config = ConfigDict(title="TreatmentDocument")
+    model_config = ConfigDict(
+        title="TreatmentDocument", json_schema_extra=_served_only_when_it_applies
+    )
 
     links: DocumentLinks
+    translation: TranslationNote | None = Field(
+        default=None,
+        description="Present when the document is a translation (language negotiation).",
+    )
+    language_fallback: LanguageFallback | None = Field(
+        default=None,
+        description="Present when no language asked for (`?lang=`, `Accept-Language`) is "
+        "published: the document is in its source language instead.",
+    )
 
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"

@@ -50,4 +50,5 @@ urlpatterns = [
     path("", include("api.v1.editor.review_urls")),
     path("", include("api.v1.editor.diff_and_preview_urls")),
     path("", include("api.v1.editor.schedule_urls")),
+    path("", include("api.v1.editor.translation_urls")),
 ]

@@ -1,0 +1,1 @@
+"""Translations: a treatment's versions in other languages, each its own reviewed document."""

@@ -1,0 +1,21 @@
+"""The translations app: links a translation's working copy to its source treatment."""
+
+from django.apps import AppConfig
+
+
+class TranslationsConfig(AppConfig):
+    """Translations of treatments, marked outdated when their source publishes anew."""
+
+    name = "editorial.translations"
+    label = "translations"
+    verbose_name = "Translations"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from treatments.publication import publication_hooks
+
+        from .hooks import follow_the_source
+
+        hooks = publication_hooks()
+        if follow_the_source not in hooks:
+            hooks.append(follow_the_source)

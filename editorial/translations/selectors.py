@@ -1,0 +1,40 @@
+"""Reads of translations: a source's translations for editors, its live languages for readers."""
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from treatments.models import Publication
+
+from .models import Translation
+
+
+def translation_list(*, source_id: uuid.UUID) -> QuerySet[Translation]:
+    """Every translation of a source, by language, with its working copy."""
+    return (
+        Translation.objects.filter(source_id=source_id)
+        .select_related("treatment")
+        .order_by("language")
+    )
+
+
+def translation_live_languages(*, source_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The languages of a source's published translations, each with its treatment id."""
+    live = (
+        Publication.objects.live()
+        .filter(treatment__translation_of__source_id=source_id)
+        .values_list("language", "treatment_id")
+    )
+    return dict(live)
+
+
+def translation_ids() -> Any:
+    """The treatment ids of every translation (catalogue lists show sources only)."""
+    return Translation.objects.values("treatment_id")
+
+
+def translation_live_document(*, treatment_id: uuid.UUID, fields: tuple[str, ...]) -> Any:
+    """The named columns of a translation's live publication, or None (one query)."""
+    rows = Publication.objects.live().filter(treatment_id=treatment_id).order_by().values(*fields)
+    return next(iter(rows[:1]), None)
