@@ -50,6 +50,23 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-translations",
+        D(2026, 12, 5),
+        "added",
+        "**Translations** in the editor API: `GET|POST …/treatments/{id}/translations/` lists "
+        "a treatment's translations and creates one (its own working copy, ETag and review), "
+        "and `POST …/treatments/{id}/translates/` records which source revision a translation "
+        "now matches. The public detail negotiates the language (`?lang=`, then "
+        "`Accept-Language`) and says so in `Content-Language`, `translation` and "
+        "`language_fallback`.",
+        see=(("Languages", "mobile-apps/languages.md"),),
+        operations=(
+            "editor_translations_create",
+            "editor_translations_list",
+            "editor_translations_up_to_date",
+        ),
+    ),
+    Change(
         "2026-12-05-bundle-parts",
         D(2026, 12, 5),
         "added",

@@ -28,6 +28,7 @@ from treatments.documents.legacy import content_as, earlier_forms
 from treatments.documents.schema import (
     ADDED_IN,
     SCHEMA_VERSION,
+    SERVED_WHEN_IT_APPLIES,
     TreatmentContent,
     document_json_schema,
 )
@@ -123,8 +124,16 @@ def test_every_field_added_after_1_0_says_in_which_version() -> None:
     assert "dose_per_session" not in new["MedicationPart"]["required"], "1.1 revisions lack it"
 
 
+# Served on some answers only (language negotiation), never part of a content file.
+SERVED_ONLY_PARTS = {"TranslationNote", "LanguageFallback"}
+
+
 def test_the_fixture_uses_every_field_schema_1_2_added() -> None:
-    added = {prop for _, prop in _properties(_schema()) - _properties(_schema("1.1"))}
+    added = {
+        prop
+        for part, prop in _properties(_schema()) - _properties(_schema("1.1"))
+        if part not in SERVED_ONLY_PARTS and prop not in SERVED_WHEN_IT_APPLIES
+    }
     unused = added - _keys(_fixture_data())
     assert unused == set(), f"add these 1.2 fields to {FIXTURE.name}: {sorted(unused)}"
 
