@@ -27,7 +27,7 @@ from ..examples import bundle_example, bundle_manifest_example
 from .bundles import bundle_chunks, bundle_part, bundle_scopes
 from .schemas import Bundle, BundleManifest
 from .tokens import SyncToken
-from .views import CATEGORY, LANGUAGE, SCOPE_PARAMETERS, SYNC_CACHE_CONTROL, scope_from
+from .views import CATEGORY, LANGUAGE, SCOPE_PARAMETERS, SYNC_CACHE_CONTROL, scope_from, sync_answer
 
 # Uncompressed bytes produced per step when a part is sent to a client that takes no gzip.
 IDENTITY_STEP = 1024 * 1024
@@ -209,15 +209,4 @@ class BundleManifestView(PublicView):
                 ],
             }
         )
-        etag = etag_for(body)
-        response: HttpResponse
-        if is_not_modified_raw(
-            request.META.get("HTTP_IF_NONE_MATCH"), None, etag=etag, last_modified_epoch=0
-        ):
-            response = HttpResponse(status=304)
-        else:
-            response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag
-        response["Cache-Control"] = SYNC_CACHE_CONTROL
-        response["Vary"] = "Accept, Accept-Encoding"
-        return response
+        return sync_answer(request, body, etag=etag_for(body))

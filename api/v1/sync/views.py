@@ -164,7 +164,7 @@ class SyncView(PublicView):
             return None
         if not self._hot_throttles_allow(request):
             return None
-        response = self._answer(request, body, etag=etag)
+        response = sync_answer(request, body, etag=etag)
         setattr(response, FREE_OF_CHARGE, True)
         refund_free_answers(self.get_throttles(), response)
         return response
@@ -213,7 +213,7 @@ class SyncView(PublicView):
                 # Nothing new: the cheapest answer of the API (one indexed query, no documents),
                 # and free of charge for the rate limit (an idle fleet polls all day).
                 assert raw is not None  # a delta position always comes from a token
-                empty = self._answer(request, _page_body([], [], None, raw), etag=etag_for(raw))
+                empty = sync_answer(request, _page_body([], [], None, raw), etag=etag_for(raw))
                 setattr(empty, FREE_OF_CHARGE, True)
                 return empty
             if first < _log_retention_cutoff():
@@ -228,7 +228,7 @@ class SyncView(PublicView):
             )
         else:
             body = self._delta_page(token, limit)
-        return self._answer(request, body, etag=etag_for(body))
+        return sync_answer(request, body, etag=etag_for(body))
 
     def _snapshot_page(self, token: SyncToken, limit: int) -> str:
         rows = selectors.sync_live_page(scope=token.scope, after=token.after_id, limit=limit)
@@ -283,15 +283,18 @@ class SyncView(PublicView):
         done = SyncToken(mode="delta", since=token.upto, scope=token.scope)
         return _page_body(upserts, deletions, None, done.encode())
 
-    def _answer(self, request: HttpRequest, body: str, *, etag: str) -> HttpResponse:
-        response: HttpResponse
-        if is_not_modified_raw(
-            request.META.get("HTTP_IF_NONE_MATCH"), None, etag=etag, last_modified_epoch=0
-        ):
-            response = HttpResponse(status=304)
-        else:
-            response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag
-        response["Cache-Control"] = SYNC_CACHE_CONTROL
-        response["Vary"] = "Accept, Accept-Encoding"
-        return response
+
+def sync_answer(request: HttpRequest, body: str, *, etag: str) -> HttpResponse:
+    """A sync-family JSON answer (feed page, bundle manifest): 304 on a matching
+    If-None-Match, else the body; with its ETag and the sync cache headers either way."""
+    response: HttpResponse
+    if is_not_modified_raw(
+        request.META.get("HTTP_IF_NONE_MATCH"), None, etag=etag, last_modified_epoch=0
+    ):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = SYNC_CACHE_CONTROL
+    response["Vary"] = "Accept, Accept-Encoding"
+    return response
