@@ -5,15 +5,15 @@ worker's memory, whether the change was published in this process (the signal) o
 one (seen when the change-log head is re-read, with the entries since, in the same query).
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from api import hot
-from api.hot import ChangeLogHead, WorkerMemory, change_log_head, hot_document_for
+from api.hot import ChangeLogHead, WorkerMemory, hot_document_for
 from api.live.memories import hot_documents, parsed_documents, withdrawn_documents
+from tests.api.conftest import Clock
 from tests.conftest import edit_and_publish
 from treatments import services
 from treatments.models import Treatment
@@ -27,27 +27,6 @@ Z = f"{X}-variant-1"
 
 def detail(slug: str) -> str:
     return f"/api/v1/treatments/{slug}/"
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    """Memory on (head re-read at most every second), on a clock the test controls."""
-    settings.PUBLIC_MEMORY_TTL = 1.0
-    clock = Clock()
-    monkeypatch.setattr(change_log_head(), "timer", clock)
-    change_log_head().forget()
-    yield clock
-    change_log_head().forget()
 
 
 @pytest.fixture

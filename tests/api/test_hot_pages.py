@@ -1,12 +1,13 @@
 """List pages, searches and categories from memory, valid until the change log moves on."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from api.hot import ChangeLogHead, WorkerMemory, change_log_head, hot_document_for
+from tests.api.conftest import Clock
 from tests.conftest import edit_and_publish, make_variant
 from treatments import selectors, services
 from treatments.models import Treatment
@@ -17,26 +18,6 @@ LIST = "/api/v1/treatments/"
 SEARCH = "/api/v1/treatments/?q=hip"
 CATEGORIES = "/api/v1/categories/"
 SLUG = "bone-marrow-stem-cell-injection"
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    """Memory on (head re-read at most every second), on a clock the test controls."""
-    settings.PUBLIC_MEMORY_TTL = 1.0
-    clock = Clock()
-    monkeypatch.setattr(change_log_head(), "timer", clock)
-    yield clock
-    change_log_head().forget()
 
 
 def _titles(response: Any) -> list[str]:
