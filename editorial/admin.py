@@ -25,7 +25,7 @@ from treatments.services import treatment_get_for_edit
 
 from . import services
 from .models import ReviewComment, ReviewerProfile, ReviewRound, ReviewState
-from .pointers import pointer_label, pointer_tokens
+from .pointers import part_label, pointer_tokens
 from .selectors import clinical_reviewers, review_summary, reviewer_label
 
 # Fields whose text names an item best, in order of preference.
@@ -63,7 +63,7 @@ def document_parts(content: dict[str, Any]) -> list[dict[str, Any]]:
         parts.append(
             {
                 "pointer": f"/{key}",
-                "label": pointer_label(f"/{key}"),
+                "label": part_label(content, f"/{key}"),
                 "text": _excerpt(value),
                 "depth": 0,
             }
@@ -79,7 +79,7 @@ def document_parts(content: dict[str, Any]) -> list[dict[str, Any]]:
                 parts.append(
                     {
                         "pointer": pointer,
-                        "label": pointer_label(pointer),
+                        "label": part_label(content, pointer),
                         "text": _excerpt(item),
                         "depth": 1,
                     }
@@ -178,10 +178,26 @@ class ReviewRoundAdmin(admin.ModelAdmin):
             ReviewComment.objects.filter(treatment=treatment).order_by("created_at", "id")
         )
         by_part: dict[str, list[ReviewComment]] = {}
+        names: dict[int, str] = {}
+
+        def said(person: Any, fallback: str) -> str:
+            """A person as the review block names them (profile name, credentials), not by login."""
+            if person is None:
+                return fallback
+            if person.pk not in names:
+                names[person.pk] = reviewer_label(person)
+            return names[person.pk]
+
         for comment in comments:
+            comment.display_author = said(comment.author, comment.author_label)  # type: ignore[attr-defined]
+            comment.part_label = part_label(content, comment.pointer)  # type: ignore[attr-defined]
             by_part.setdefault(_nearest(comment.pointer, known), []).append(comment)
         for part in parts:
             part["comments"] = by_part.get(part["pointer"], [])
+
+        for row in summary.rounds:
+            row.requested_by_display = said(row.requested_by, row.requested_by_label)  # type: ignore[attr-defined]
+            row.reviewer_labels = [said(r, r.get_username()) for r in row.reviewers.all()]  # type: ignore[attr-defined]
         user = request.user
         context = {
             **self.admin_site.each_context(request),
@@ -196,7 +212,10 @@ class ReviewRoundAdmin(admin.ModelAdmin):
             else "",
             "parts": parts,
             "commented_parts": [part for part in parts if part["comments"]],
-            "reviewers": list(clinical_reviewers()),
+            "reviewers": [
+                {"username": person.get_username(), "label": reviewer_label(person)}
+                for person in clinical_reviewers()
+            ],
             "can_request": can(user, Action.EDIT),
             "can_approve": can(user, Action.APPROVE),
             "can_comment": can(user, Action.EDIT) or can(user, Action.APPROVE),

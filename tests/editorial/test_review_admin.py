@@ -72,6 +72,12 @@ def test_the_review_flow_through_the_admin_page(
     assert "Is this the source&#x27;s wording?" in row and "Check risk 1." in row, (
         "comments sit beside the part they point at"
     )
+    risk = build_content(seed_published)["risks"]["items"][0]["name"]
+    assert f"Risks › Risk 1: {risk}" in row, "a part is named in the document's own words"
+    assert "Dr Test Reviewer, MD (a test account)" in row, "a commenter is named by profile"
+    assert "<strong>reviewer</strong>" not in row, "not by their login name"
+    rounds = html.split("<h2>Rounds</h2>", 1)[1]
+    assert "Dr Test Reviewer, MD (a test account)" in rounds
 
     client.force_login(roles["editor"])
     _edit(seed_published, roles["editor"])
