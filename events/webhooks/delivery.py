@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from events.mail import email_enqueue
 from events.models import HandlerRun, HandlerRunStatus, OutboxEvent
-from events.queue import enqueue_at, task
+from events.queue import TaskContext, enqueue_at, task
 
 from .addresses import UnsafeUrl, url_target
 from .bodies import PING_TYPE, event_body
@@ -143,10 +143,11 @@ def _lease_seconds() -> float:
     )
 
 
-@task(queue_name=WEBHOOKS_QUEUE)
-def delivery_attempt(*, delivery_id: int, due: str) -> str:
+@task(queue_name=WEBHOOKS_QUEUE, takes_context=True)
+def delivery_attempt(context: TaskContext, *, delivery_id: int, due: str) -> str:
     """Make the attempt of delivery `delivery_id` that was due at `due`; what became of it."""
     now = timezone.now()
+    this_task = str(context.task_result.id)[:64]
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update()
@@ -160,10 +161,15 @@ def delivery_attempt(*, delivery_id: int, due: str) -> str:
             return str(delivery.state)
         if delivery.next_attempt_at != dt.datetime.fromisoformat(due):
             return "superseded"  # rescheduled since (a retry, a redelivery): another task runs
-        if delivery.leased_until is not None and delivery.leased_until > now:
-            # Another task is sending it (or died sending it): look again when its lease ends.
-            enqueue_at(delivery_attempt, delivery.leased_until, delivery_id=delivery.pk, due=due)
-            return "busy"
+        lease_end = delivery.leased_until
+        if lease_end is not None and lease_end > now:
+            if delivery.leased_by != this_task:
+                # Another task is sending it (or died sending it): look again when the lease ends.
+                enqueue_at(delivery_attempt, lease_end, delivery_id=delivery.pk, due=due)
+                return "busy"
+            # This very task held the lease when its worker was lost; it was queued again
+            # (events/worker), so nobody else is sending: take the lease over now.
+            logger.warning("Webhook delivery %s: retaken after its worker was lost", delivery.pk)
         endpoint = delivery.endpoint
         if not endpoint.enabled and delivery.event_id is not None:
             delivery.next_attempt_at = None  # paused; endpoint_resume schedules it again
@@ -174,7 +180,8 @@ def delivery_attempt(*, delivery_id: int, due: str) -> str:
             delivery.save(update_fields=["next_attempt_at"])
             return "waiting"
         delivery.leased_until = now + dt.timedelta(seconds=_lease_seconds())
-        delivery.save(update_fields=["leased_until"])
+        delivery.leased_by = this_task
+        delivery.save(update_fields=["leased_until", "leased_by"])
         secrets = endpoint_signing_secrets(endpoint, now=now)
         url = endpoint.url
 

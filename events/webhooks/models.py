@@ -85,6 +85,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Set while an attempt is under way, so that a duplicate task does not send at once too.
     leased_until = models.DateTimeField(null=True, blank=True)
+    # The task that holds the lease: if its worker dies, the same task queued again (events/
+    # worker) takes the lease over at once instead of waiting for it to run out.
+    leased_by = models.CharField(max_length=64, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -13,10 +13,12 @@ from treatments.documents.build import build_content
 from treatments.models import Treatment
 
 
-def run_tasks(*, worker_id: str = "in-process-test-worker") -> None:
-    """Run every ready task with django-tasks-db's own Worker, in this process, then return."""
+def run_tasks(
+    *, worker_id: str = "in-process-test-worker", queue_names: tuple[str, ...] = ("*",)
+) -> None:
+    """Run every ready task (of `queue_names`) with django-tasks-db's own Worker, then return."""
     Worker(
-        queue_names=["*"],
+        queue_names=list(queue_names),
         interval=0,
         batch=True,
         backend_name="default",

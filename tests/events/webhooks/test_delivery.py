@@ -343,3 +343,56 @@ def test_a_release_reaches_the_partner_as_one_release_message_with_its_changes(
     assert change["treatment"] == {"id": str(seed_published.pk), "slug": seed_published.slug}
     assert change["sequence"] == bodies["treatment.withdrawn"]["data"]["sequence"]
     assert change["links"]["treatment"]["path"] == f"/api/v1/treatments/{seed_published.slug}/"
+
+
+def _attempt_claimed_by_a_lost_worker(seed_draft: Any, *, lease_holder: str | None) -> Delivery:
+    """A delivery whose attempt a worker claimed, leased, then died in (its task RUNNING)."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from events.queue import TaskResultStatus
+    from events.webhooks.delivery import WEBHOOKS_QUEUE, delivery_attempt
+
+    _publish(seed_draft.pk)
+    run_tasks(queue_names=("default",))  # the fan-out, not the attempt
+    delivery = Delivery.objects.get()
+    task = DBTaskResult.objects.get(
+        task_path=delivery_attempt.module_path, queue_name=WEBHOOKS_QUEUE
+    )
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=long_ago, worker_ids=["a-worker-that-died"]
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(
+        leased_until=timezone.now() + dt.timedelta(hours=1),
+        leased_by=str(task.pk) if lease_holder is None else lease_holder,
+    )
+    return delivery
+
+
+def test_the_task_of_a_lost_worker_takes_its_own_lease_over_at_once(
+    seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver
+) -> None:
+    from events.worker import lost_tasks_recover
+
+    delivery = _attempt_claimed_by_a_lost_worker(seed_draft, lease_holder=None)
+    assert lost_tasks_recover() == 1
+    run_tasks()
+    assert _types(receiver) == ["treatment.published"], "sent without waiting out the lease"
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED and delivery.leased_until is None
+
+
+def test_another_task_waits_for_a_lease_it_does_not_hold(
+    seed_draft: Any, endpoint: WebhookEndpoint, receiver: Receiver
+) -> None:
+    from events.worker import lost_tasks_recover
+
+    delivery = _attempt_claimed_by_a_lost_worker(seed_draft, lease_holder="some-other-task")
+    assert lost_tasks_recover() == 1
+    run_tasks()
+    assert receiver.requests == [], "a lease held by another task is respected"
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING and delivery.leased_by == "some-other-task"
