@@ -78,6 +78,7 @@ def test_a_publisher_builds_a_release_and_publishes_it_now(
     assert {m.treatment_id for m in release.members.all()} == {drafts[0].pk, drafts[1].pk}
 
     page.click("text=Publish now…")
+    page.wait_for_selector("input[value='Publish now']")  # the confirmation page has loaded
     _fits(page)
     page.click("input[value='Publish now']")
 
@@ -97,6 +98,7 @@ def test_a_publisher_schedules_a_release_and_cancels_the_schedule(
     page.wait_for_selector("text=was added successfully")
 
     page.click("text=Schedule…")
+    page.wait_for_selector("#id_at")
     _fits(page)
     page.fill("#id_at", "2001-01-01T09:00")
     page.click("input[value=Schedule]")
