@@ -8,6 +8,8 @@ from django.db.models.expressions import RawSQL
 
 from treatments.models import Publication
 
+from .search_languages import search_config
+
 MAX_QUERY_LENGTH = 200
 
 # On PostgreSQL a search is ordered by these copies of the ordering columns (same values, same
@@ -25,21 +27,27 @@ _SEARCH_ORDER_COLUMNS: dict[str, tuple[str, Field[Any, Any]]] = {
 }
 
 
-def publication_search(queryset: QuerySet[Publication], *, query: str) -> QuerySet[Publication]:
+def publication_search(
+    queryset: QuerySet[Publication], *, query: str, language: str | None = None
+) -> QuerySet[Publication]:
     """Live publications whose text (every section) matches `query`.
 
     On PostgreSQL: `websearch_to_tsquery` (quoted phrases, `or`, `-word`) over the generated
-    tsvector column and its GIN index, with English stemming, annotated with the columns of
-    `SEARCH_ORDERINGS` that the cursor pagination orders a search by. Elsewhere (SQLite): every
-    word must occur in the text, case-insensitively.
+    tsvector column and its GIN index, annotated with the columns of `SEARCH_ORDERINGS` that
+    the cursor pagination orders a search by. Each document's vector is stemmed in its own
+    language and without accents (migration 0009); the query is parsed the same way in
+    `language` (a BCP 47 tag: the list's `language` filter), English when none is given, so
+    "rodilla" finds "rodillas" and "inyeccion" finds "inyección" in Spanish documents.
+    Elsewhere (SQLite): every word must occur in the text, case-insensitively.
     """
     query = query.strip()
     if not query:
         return queryset
     if connection.vendor == "postgresql":
         match = RawSQL(
-            "treatments_publication.search_vector @@ websearch_to_tsquery('english', %s)",
-            (query,),
+            "treatments_publication.search_vector @@ websearch_to_tsquery("
+            "%s::regconfig, public.treatments_unaccent(%s))",
+            (f"pg_catalog.{search_config(language or 'en')}", query),
             output_field=BooleanField(),
         )
         return (
