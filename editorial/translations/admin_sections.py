@@ -69,7 +69,10 @@ def text_fields(content: Mapping[str, Any]) -> dict[str, str]:
 
 def section_of(pointer: str) -> str:
     """The key of the readable diff's section a pointer falls in ("other" if none)."""
-    tokens = pointer_tokens(pointer)
+    try:
+        tokens = pointer_tokens(pointer)
+    except ValueError:
+        return OTHER.key
     top = tokens[0] if tokens else ""
     for rule in SECTIONS:
         if top in rule.parts:
@@ -110,6 +113,7 @@ class EditorSection:
     rows: list[TextRow] = field(default_factory=list)
     changed: bool = False
     changes: list[str] = field(default_factory=list)  # what changed, in a reader's words
+    problems: list[str] = field(default_factory=list)  # refusals about no single box of it
 
 
 def source_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, SectionDiff]:
@@ -140,7 +144,8 @@ def editor_sections(
     """The editor's sections in reading order: each text of the translation beside the source's.
 
     `values` are texts the editor typed (kept on a refused save, so no edit is lost); `errors`
-    are messages by pointer. Sections with no text on either side are left out, unless changed.
+    are messages by pointer: on the box of that pointer, or else under the heading of the
+    section the pointer falls in. Sections with nothing to show are left out.
     """
     source_texts = text_fields(source)
     translated = text_fields(translation)
@@ -174,7 +179,12 @@ def editor_sections(
         if key in sections:
             sections[key].changed = True
             sections[key].changes = _change_lines(diff)
-    return [s for s in sections.values() if s.rows or s.changed]
+    boxes = {row.pointer for section in sections.values() for row in section.rows}
+    for pointer, message in errors.items():
+        if pointer not in boxes:
+            label = part_label(content_part(translation), pointer)
+            sections[section_of(pointer)].problems.append(f"{label}: {message}")
+    return [s for s in sections.values() if s.rows or s.changed or s.problems]
 
 
 def apply_texts(content: dict[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:

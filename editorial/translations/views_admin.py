@@ -32,7 +32,6 @@ from treatments.models import Treatment
 from treatments.permissions import Action, can
 from treatments.services import content_validate, treatment_get_for_edit, treatment_replace
 
-from ..pointers import part_label
 from . import services
 from .admin_sections import apply_texts, editor_sections, source_changes, text_fields
 from .selectors import source_revision_document, translation_list, translation_of
@@ -212,14 +211,16 @@ def _save(
             409,
         )
     except ContentInvalidError as exc:
+        # Each refusal on the box it is about, or under its section; the document as a whole
+        # (pointer "") at the top.
         errors: dict[str, str] = {}
         problems: list[str] = []
         for error in exc.errors:
             pointer = error.get("pointer", "")
-            if pointer in values:
+            if pointer:
                 errors[pointer] = f"{errors.get(pointer, '')} {error['message']}".strip()
             else:
-                problems.append(f"{part_label(content, pointer)}: {error['message']}")
+                problems.append(error["message"])
         return values, errors, problems, 400
     except NotFoundError as exc:
         raise Http404(exc.detail) from None
