@@ -87,3 +87,61 @@ def test_an_editor_adds_edits_and_follows_a_spanish_translation_in_the_admin(
         check_page(page)
     finally:
         context.close()
+
+
+def test_a_stale_save_keeps_the_typed_text_and_marking_up_to_date_needs_the_tick(
+    live_server: Any, browser: Any, roles: dict[str, Any]
+) -> None:
+    source = synthetic_source()
+    base = live_server.url
+    first, page = admin_page(browser)
+    second, other = admin_page(browser)
+    try:
+        login(page, base, "editor")
+        page.goto(f"{base}/admin/treatments/treatment/{source.pk}/change/")
+        page.locator(".treatment-panel").get_by_role("link", name="Add a translation").click()
+        page.wait_for_load_state()
+        page.get_by_label("Language (BCP 47 tag)").fill("es")
+        page.get_by_role("button", name="Add the translation").click()
+        page.wait_for_url("**/side-by-side/")
+        page.wait_for_load_state()
+        editor_url = page.url
+
+        # A second editor (here the publisher) saves first from another window.
+        login(other, base, "publisher")
+        other.goto(editor_url)
+        other.get_by_role("textbox", name="Overview", exact=True).fill("[es] Saved first.")
+        other.get_by_role("button", name="Save the translation").click()
+        other.wait_for_load_state()
+
+        typed = "[es] Typed on a page opened before the other save."
+        page.get_by_role("textbox", name="Summary", exact=True).fill(typed)
+        page.get_by_role("button", name="Save the translation").click()
+        page.wait_for_load_state()
+        assert "reload the page" in page.locator("#problems").inner_text().lower()
+        assert page.get_by_role("textbox", name="Summary", exact=True).input_value() == typed
+        check_page(page)
+        translation = Translation.objects.get(source=source)
+        assert translation.treatment.summary == source.summary, "the stale save wrote nothing"
+
+        change_and_publish(
+            source, lambda c: c["risks"]["items"][0].update(description=CHANGED_RISK)
+        )
+        page.goto(editor_url)
+        page.wait_for_load_state()
+        mark = page.get_by_role("button", name="Mark as up to date with source revision 2")
+        mark.click()
+        page.wait_for_load_state()
+        assert "Tick the box" in page.locator("#confirm-error").inner_text()
+        translation.refresh_from_db()
+        assert translation.source_revision == 1
+        page.get_by_label("I checked every text against source revision 2").check()
+        page.get_by_role("button", name="Mark as up to date with source revision 2").click()
+        page.wait_for_load_state()
+        assert "translates source revision 2" in page.locator(".messagelist").inner_text()
+        translation.refresh_from_db()
+        assert translation.source_revision == 2
+        check_page(page)
+    finally:
+        first.close()
+        second.close()
