@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from treatments import selectors
 from treatments.documents.build import build_content
+from treatments.documents.diff import content_part
 from treatments.errors import (
     ConflictError,
     ContentInvalidError,
@@ -82,7 +83,7 @@ def add_view(model_admin: ModelAdmin, request: HttpRequest, source_id: Any) -> H
         try:
             with transaction.atomic():
                 tag = services.translation_language(source=source, language=language)
-                data = build_content(treatment_get_for_edit(treatment_id=source.pk))
+                data = _text_to_translate(source)
                 data.update(language=tag, slug=f"{source.slug}-{tag.lower()}")
                 row = services.translation_create(
                     source_id=source.pk,
@@ -118,6 +119,16 @@ def add_view(model_admin: ModelAdmin, request: HttpRequest, source_id: Any) -> H
         "error": error,
     }
     return TemplateResponse(request, "admin/translations/add.html", context, status=status)
+
+
+def _text_to_translate(source: Treatment) -> dict[str, Any]:
+    """The source's live revision (what the translation records it translates), or its working
+    copy when it has none; never unpublished edits passed off as the live revision."""
+    live = selectors.working_copy_live_revision(source)
+    document = source_revision_document(source_id=source.pk, number=live)
+    if document is not None:
+        return content_part(document)
+    return build_content(treatment_get_for_edit(treatment_id=source.pk))
 
 
 # --- the side-by-side editor -------------------------------------------------------------------

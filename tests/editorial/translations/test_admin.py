@@ -10,7 +10,7 @@ from editorial.translations.models import Translation
 from tests.editorial.support import make_reviewer
 from treatments.documents.build import build_content
 from treatments.models import AuditEntry, Treatment
-from treatments.services import treatment_get_for_edit
+from treatments.services import content_validate, treatment_get_for_edit, treatment_replace
 
 from .synthetic_source import change_and_publish, synthetic_source
 
@@ -253,3 +253,21 @@ def test_the_treatment_page_links_to_adding_a_translation_for_editors_only(
         reverse("admin:treatments_treatment_change", args=[spanish.treatment_id])
     ).content.decode()
     assert _editor_url(spanish) in translation_page
+
+
+def test_a_new_translation_copies_the_live_revision_not_unpublished_edits(
+    editor: Client, source: Treatment
+) -> None:
+    source.refresh_from_db()
+    content = _content(source.pk)
+    content["summary"] = "An unpublished edit of the source."
+    treatment_replace(
+        treatment_id=source.pk,
+        content=content_validate(content),
+        expected_version=source.version,
+        actor=None,
+    )
+    assert editor.post(_add_url(source), {"language": "es"}).status_code == 302
+    row = Translation.objects.get(source=source)
+    assert row.source_revision == 1
+    assert _content(row.treatment_id)["summary"] == "A summary written for tests only."
