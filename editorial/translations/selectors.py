@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from treatments.models import Publication
+from treatments.models import Publication, Revision
 
 from .models import Translation
 
@@ -38,3 +38,20 @@ def translation_live_document(*, treatment_id: uuid.UUID, fields: tuple[str, ...
     """The named columns of a translation's live publication, or None (one query)."""
     rows = Publication.objects.live().filter(treatment_id=treatment_id).order_by().values(*fields)
     return next(iter(rows[:1]), None)
+
+
+def translation_of(*, treatment_id: uuid.UUID) -> Translation | None:
+    """The translation row of a working copy (with its source), or None if it is no translation."""
+    return (
+        Translation.objects.filter(treatment_id=treatment_id)
+        .select_related("source", "treatment")
+        .first()
+    )
+
+
+def source_revision_document(*, source_id: uuid.UUID, number: int | None) -> dict[str, Any] | None:
+    """The frozen document of a source's revision `number`, or None (no number, no revision)."""
+    if number is None:
+        return None
+    revision = Revision.objects.filter(treatment_id=source_id, number=number).first()
+    return revision.document if revision is not None else None
