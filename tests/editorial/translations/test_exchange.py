@@ -1,10 +1,12 @@
 """PO exchange: export a translation, import it back, refuse files that do not fit."""
 
 import copy
+import io
 from typing import Any
 
 import polib
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -368,3 +370,41 @@ def test_export_then_import_is_lossless(translation: Translation, texts: list[st
         _import(translation, fresh_file)
         assert _content(translation) == before
         transaction.set_rollback(True)
+
+
+# --- management command ---------------------------------------------------------------------
+
+
+def test_the_command_exports_and_imports_with_the_file_version_as_precondition(
+    translation: Translation, tmp_path: Any
+) -> None:
+    path = tmp_path / "es.po"
+    call_command("translation_po", "export", str(translation.treatment_id), "--output", str(path))
+    po = polib.pofile(str(path))
+    assert po.metadata["X-Translation-Id"] == str(translation.treatment_id)
+    entry = next(e for e in po if e.msgctxt == "/risks/statement")
+    entry.msgstr = "Riesgos de la ficha, solo en palabras."
+    po.save(str(path))
+    version = _version(translation)
+    out = io.StringIO()
+    call_command("translation_po", "import", str(translation.treatment_id), str(path), stdout=out)
+    assert f"now version {version + 1}" in out.getvalue()
+    assert _content(translation)["risks"]["statement"] == "Riesgos de la ficha, solo en palabras."
+    # The same file again was made before that write: refused, not written over.
+    entry.msgstr = "Otra cosa"
+    po.save(str(path))
+    with pytest.raises(CommandError, match="changed by someone else"):
+        call_command("translation_po", "import", str(translation.treatment_id), str(path))
+    assert _content(translation)["risks"]["statement"] == "Riesgos de la ficha, solo en palabras."
+
+
+def test_the_command_reports_a_refused_file_with_its_reason(
+    translation: Translation, tmp_path: Any
+) -> None:
+    path = tmp_path / "es.po"
+    po = polib.pofile(export_po(translation))
+    po[0].flags.append("fuzzy")
+    po[0].msgstr = "Quizá"
+    po.save(str(path))
+    with pytest.raises(CommandError, match=r"Refused \(po_fuzzy\)[\s\S]*/title"):
+        call_command("translation_po", "import", str(translation.treatment_id), str(path))
