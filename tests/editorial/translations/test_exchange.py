@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from editorial.translations import exchange
 from editorial.translations.exchange import PoRefusedError, export_po, import_po
 from editorial.translations.models import Translation
-from editorial.translations.services import translation_create
+from editorial.translations.services import translation_bring_up_to_date, translation_create
 from editorial.translations.texts import document_texts, texts_apply
 from tests.editorial.translations.support import SPANISH, exchange_source, exchange_spanish
 from treatments.documents.build import build_content
 from treatments.documents.schema import TreatmentContent
-from treatments.errors import ConflictError, ContentInvalidError
+from treatments.errors import ConflictError, ContentInvalidError, StateError
 from treatments.models import AuditEntry, Treatment
 from treatments.services import (
     content_load,
@@ -408,3 +408,58 @@ def test_the_command_reports_a_refused_file_with_its_reason(
     po.save(str(path))
     with pytest.raises(CommandError, match=r"Refused \(po_fuzzy\)[\s\S]*/title"):
         call_command("translation_po", "import", str(translation.treatment_id), str(path))
+
+
+# --- the source moves on ---------------------------------------------------------------------
+
+
+def _publish_source_change(translation: Translation) -> int:
+    source = Treatment.objects.get(pk=translation.source_id)
+    content = build_content(source)
+    content["summary"] = "A changed synthetic summary."
+    changed = treatment_replace(
+        treatment_id=source.pk,
+        content=content_validate(content),
+        expected_version=source.version,
+        actor=None,
+    )
+    return treatment_publish(
+        treatment_id=source.pk, expected_version=changed.version, actor=None
+    ).revision.number
+
+
+def test_a_file_of_the_old_source_revision_is_refused_once_the_translation_moved_on(
+    translation: Translation,
+) -> None:
+    old_file = polib.pofile(export_po(translation))
+    old_file[0].msgstr = "Otro título"
+    revision = _publish_source_change(translation)
+    translation.refresh_from_db()
+    assert translation.outdated and translation.source_revision == 1
+    translation_bring_up_to_date(
+        translation_id=translation.treatment_id,
+        source_revision=revision,
+        expected_version=_version(translation),
+        actor=None,
+    )
+    translation.refresh_from_db()
+    refused = _refusal(translation, str(old_file))
+    assert refused.code == "po_outdated" and "export again" in refused.detail
+    new_file = {e.msgctxt: e for e in polib.pofile(export_po(translation))}
+    assert new_file["/summary"].msgid == "A changed synthetic summary."
+    assert new_file["/summary"].msgstr == SPANISH["/summary"], "the old translation, to review"
+
+
+def test_export_of_a_translation_of_a_never_published_source_is_refused(db: Any) -> None:
+    source = exchange_source()
+    source["slug"] = "po-exchange-draft-fixture"
+    content_load(content=TreatmentContent.model_validate(source))
+    row = translation_create(
+        source_id=Treatment.objects.get(slug=source["slug"]).pk,
+        language="es",
+        content=TreatmentContent.model_validate(exchange_spanish(source)),
+        actor=None,
+    )
+    with pytest.raises(StateError) as caught:
+        export_po(row)
+    assert caught.value.code == "source_not_published"
