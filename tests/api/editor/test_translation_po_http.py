@@ -88,7 +88,13 @@ def test_put_imports_the_translated_file_in_one_audited_write(
         if entry.msgctxt == "/risks/items/0/description":
             entry.msgstr = "El primer riesgo de la ficha."
     before = _working_copy(translation)
-    response = _put(clients["editor"], translation, str(po), **{"If-Match": etag_of(before)})
+    response = _put(
+        clients["editor"],
+        translation,
+        str(po),
+        content_type=f"{MEDIA_TYPE}; charset=utf-8",
+        **{"If-Match": etag_of(before)},
+    )
     assert response.status_code == 200, response.content
     after = _working_copy(translation)
     assert after.version == before.version + 1
