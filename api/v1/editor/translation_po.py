@@ -54,7 +54,16 @@ msgctxt "/risks/items/0/name"
 msgid "Fixture risk"
 msgstr ""
 """
+NOT_ACCEPTABLE = (
+    "Accept names no media type this answer has: the file is "
+    f"{MEDIA_TYPE}, the answer to PUT application/json (errors are always problem+json)."
+)
+GET_ERRORS = {
+    400: "A query parameter was sent; this operation takes none.",
+    406: NOT_ACCEPTABLE,
+}
 PO_ERRORS = {
+    406: NOT_ACCEPTABLE,
     400: "The file is refused, nothing is changed: `code` says why (`po_malformed`, "
     "`po_too_large`, `po_other_translation`, `po_other_language`, `po_outdated` (made for "
     "another source revision: export again), `po_unknown_pointer`, `po_msgid_mismatch`, "
@@ -136,7 +145,8 @@ class TranslationPoView(EditorView):
         "`source_not_published` when there is no source revision to translate.",
         ok=OpenApiTypes.STR,
         ok_media_type=MEDIA_TYPE,
-        errors=(401, 403, 404, 409, 429),
+        errors=(400, 401, 403, 404, 406, 409, 429),
+        error_descriptions=GET_ERRORS,
         etag=True,
         parameters=[ID, TRANSLATION_ID],
         headers=[openapi.CONTENT_DISPOSITION.on(200)],
@@ -169,7 +179,7 @@ class TranslationPoView(EditorView):
         "malformed or over-size files. The answer is the translation, with its new ETag.",
         request={MEDIA_TYPE: OpenApiTypes.STR},
         ok=Translation,
-        errors=(400, 401, 403, 404, 409, 412, 413, 415, 428, 429),
+        errors=(400, 401, 403, 404, 406, 409, 412, 413, 415, 428, 429),
         error_descriptions=PO_ERRORS,
         etag=True,
         parameters=[ID, TRANSLATION_ID, IF_MATCH, WRITE_OUTCOME],

@@ -147,7 +147,7 @@ def editor_operation(
             openapi.ETAG.on(412, required=False, description="The working copy's current ETag."),
         ]
     for code in sorted(errors):
-        meaning = (error_descriptions or {}).get(code, ERRORS[code])
+        meaning = (error_descriptions or {}).get(code) or ERRORS[code]
         responses[(code, PROBLEM)] = OpenApiResponse(ProblemSerializer, description=meaning)
     return extend_schema(
         operation_id=operation_id,

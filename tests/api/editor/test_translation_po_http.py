@@ -244,3 +244,23 @@ def test_a_translation_of_another_source_is_404(
     response = clients["editor"].request("GET", url)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_asking_for_json_is_406_and_query_parameters_are_refused(
+    clients: dict[str, TokenClient], translation: Translation
+) -> None:
+    json_only = clients["editor"].request("GET", _url(translation), Accept="application/json")
+    assert json_only.status_code == 406
+    assert json_only["Content-Type"] == "application/problem+json"
+    po = clients["editor"].request("GET", _url(translation), Accept=MEDIA_TYPE)
+    assert po.status_code == 200 and po["Content-Type"].startswith(MEDIA_TYPE)
+    assert clients["editor"].request("GET", _url(translation) + "?lang=es").status_code == 400
+
+
+def test_an_empty_body_is_a_400(clients: dict[str, TokenClient], translation: Translation) -> None:
+    before = _state(translation)
+    response = _put(
+        clients["editor"], translation, "", **{"If-Match": etag_of(_working_copy(translation))}
+    )
+    assert response.status_code == 400 and "empty" in response.json()["detail"]
+    _unchanged(translation, before)
