@@ -186,7 +186,9 @@ def po_texts(po: polib.POFile, translation: Translation) -> dict[str, str]:
         field = pointer.strip("/").replace("/", ".") or "(file)"
         errors.append({"field": field, "pointer": pointer, "message": message})
 
-    for entry in po:  # obsolete entries are not iterated over by polib
+    for entry in po:
+        if entry.obsolete:  # `#~` entries: kept by tools for old msgids, never applied
+            continue
         pointer = entry.msgctxt or ""
         if not pointer.startswith("/"):
             problem(

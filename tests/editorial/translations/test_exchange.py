@@ -226,6 +226,16 @@ def _with_header(po_text: str, name: str, value: str) -> str:
     return str(po)
 
 
+def test_obsolete_entries_are_ignored_as_msgfmt_ignores_them(translation: Translation) -> None:
+    po = polib.pofile(export_po(translation))
+    po.append(polib.POEntry(msgctxt="/gone", msgid="An old text", msgstr="Viejo", obsolete=True))
+    po[0].msgstr = "Título nuevo"
+    text = str(po)
+    assert '#~ msgctxt "/gone"' in text
+    _import(translation, text)
+    assert _content(translation)["title"] == "Título nuevo"
+
+
 def test_a_file_for_another_source_revision_is_refused_as_outdated(
     translation: Translation,
 ) -> None:
