@@ -50,6 +50,20 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-translation-po",
+        D(2026, 12, 5),
+        "added",
+        "**Exchange with translators as gettext PO**: "
+        "`GET|PUT …/treatments/{id}/translations/{translation_id}/po/` "
+        "(`text/x-gettext-translation`) exports a translation with the texts of the source "
+        "revision it translates (`msgctxt` = JSON Pointer) and imports it back in one audited "
+        "write (If-Match with the translation's ETag). A file for another source revision, "
+        "translation or language, with unknown pointers, changed msgids or fuzzy entries is "
+        "refused with a 400 whose `code` says why; nothing is written.",
+        see=(("Translations", "editors/translations.md"),),
+        operations=("editor_translations_po_retrieve", "editor_translations_po_update"),
+    ),
+    Change(
         "2026-12-05-translations",
         D(2026, 12, 5),
         "added",

@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from . import translations
+from . import translation_po, translations
 
 urlpatterns = [
     path(
         "treatments/<uuid:treatment_id>/translations/",
         translations.TranslationCollectionView.as_view(),
         name="editor-treatment-translations",
+    ),
+    path(
+        "treatments/<uuid:treatment_id>/translations/<uuid:translation_id>/po/",
+        translation_po.TranslationPoView.as_view(),
+        name="editor-translation-po",
     ),
     path(
         "treatments/<uuid:treatment_id>/translates/",

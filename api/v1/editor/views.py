@@ -116,17 +116,25 @@ def editor_operation(
     example: str | None = None,
     etag: bool = False,
     headers: list[OpenApiParameter] | None = None,
+    ok_media_type: str | None = None,
+    error_descriptions: dict[int, str] | None = None,
 ) -> Any:
     """The schema of an editor operation with every status it can return, and its headers.
 
     `etag`: the success answers carry the working copy's ETag (and a 412 the current one).
+    `ok_media_type`: the success answer's media type when it is not JSON.
+    `error_descriptions`: what an error status means here, where ERRORS says it otherwise.
     """
-    responses: dict[Any, Any] = {ok_status: ok, **(also_ok or {})}
+    successes = [ok_status, *(also_ok or {})]
+    responses: dict[Any, Any] = {
+        (ok_status, ok_media_type) if ok_media_type else ok_status: ok,
+        **(also_ok or {}),
+    }
     private = f"`{PRIVATE}`: never cached."
     declared = [
         # The view marks every answer it gives private; errors answered before the view (say,
         # NUL in the URL) carry no Cache-Control, which for an error means the same.
-        openapi.CACHE_CONTROL.on(*responses, description=private),
+        openapi.CACHE_CONTROL.on(*successes, description=private),
         openapi.CACHE_CONTROL.on(*errors, required=False, description=private),
         openapi.RETRY_AFTER.on(429, required=False),
         openapi.WWW_AUTHENTICATE.on(401),
@@ -134,12 +142,13 @@ def editor_operation(
     if etag:
         declared += [
             openapi.ETAG.on(
-                *responses, description="The working copy's ETag; send it as If-Match."
+                *successes, description="The working copy's ETag; send it as If-Match."
             ),
             openapi.ETAG.on(412, required=False, description="The working copy's current ETag."),
         ]
     for code in sorted(errors):
-        responses[(code, PROBLEM)] = OpenApiResponse(ProblemSerializer, description=ERRORS[code])
+        meaning = (error_descriptions or {}).get(code) or ERRORS[code]
+        responses[(code, PROBLEM)] = OpenApiResponse(ProblemSerializer, description=meaning)
     return extend_schema(
         operation_id=operation_id,
         tags=["editor"],
