@@ -1,16 +1,16 @@
 """The side-by-side editor's sections: a translation's texts beside its source's, by section.
 
 Pure functions of documents (no database, no request). A translator translates *texts*: the
-string fields of the document a reader reads (titles, summaries, details, wordings). Identity
-and structure (slug, language, enum values, codes, dates, URLs, numbers) are not translated
-and stay as the translation's working copy has them; lists that gain or lose items are edited
-on the translation's change page. Sections, their order and titles are the readable diff's
+string fields of the document a reader reads (titles, summaries, details, wordings), decided
+from the contract's text types by `texts.document_texts`, so the editor offers exactly the
+texts a translator's PO file holds. Identity and structure (slug, language, enum values,
+codes, dates, URLs, numbers) are not translated and stay as the translation's working copy has
+them; lists that gain or lose items are edited on the translation's change page. Sections, their order and titles are the readable diff's
 (`treatments.documents.diff.SECTIONS`), so "changed in the source" means the same as there.
 """
 
-import copy
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,51 +20,19 @@ from treatments.documents.diff import (
     SectionDiff,
     content_part,
     document_diff,
-    enum_labels,
 )
 
-from ..pointers import part_label, pointer_resolve, pointer_tokens
+from ..pointers import part_label, pointer_tokens
+from .texts import document_texts, texts_apply
 
-# Fields that name or locate rather than say something: never translated.
-_NOT_TEXT = frozenset(
-    {"slug", "language", "url", "system", "code", "reviewer", "last_reviewed_on"}
-    | {"next_review_due", "retrieved_on", "published_on"}
-)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# `safety.contraindications` / `warning_signs` repeat the items' texts; the contract derives
-# them again when they are left empty.
-_DERIVED = {"contraindications": "contraindication_items", "warning_signs": "warning_sign_items"}
 # Long texts get a taller box.
 _SHORT = 80
 
 
-def _pointer(parts: tuple[str | int, ...]) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def _text_fields(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
-    """(pointer, text) of every translatable string field under `value`, in document order."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if (path == ("safety",) and key in _DERIVED) or (not path and key == "category"):
-                continue  # derived lists; the category is shared with the source
-            yield from _text_fields(child, (*path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            if isinstance(child, dict):  # lists of plain strings are enum or derived lists
-                yield from _text_fields(child, (*path, index))
-    elif isinstance(value, str) and path:
-        schema_path = tuple(p for p in path if isinstance(p, str))
-        if schema_path[-1] in _NOT_TEXT or schema_path in enum_labels():
-            return
-        if "ucum" in schema_path[-1] or _DATE.match(value):
-            return
-        yield _pointer(path), value
-
-
 def text_fields(content: Mapping[str, Any]) -> dict[str, str]:
-    """Every translatable text of a document by JSON Pointer (metadata left out)."""
-    return dict(_text_fields(content_part(dict(content))))
+    """Every translatable text of a document by JSON Pointer, empty places included (metadata
+    left out): the same texts as a translator's PO file (`texts.document_texts`)."""
+    return {t.pointer: t.text for t in document_texts(content_part(dict(content)), empty=True)}
 
 
 def section_of(pointer: str) -> str:
@@ -188,26 +156,11 @@ def editor_sections(
 
 
 def apply_texts(content: dict[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
-    """A copy of `content` with the texts at the given pointers replaced.
+    """A copy of `content` with the texts at the given pointers replaced (`texts.texts_apply`:
+    derived string lists are emptied so that the contract derives them again).
 
     Pointers that name no translatable text of `content` are ignored (a form cannot write
-    structure). Derived string lists are emptied so that the contract derives them again from
-    their items' new texts.
+    structure).
     """
-    updated = copy.deepcopy(content)
     known = text_fields(content)
-    for pointer, text in texts.items():
-        if pointer not in known:
-            continue
-        *parents, last = pointer_tokens(pointer)
-        node = pointer_resolve(updated, _pointer(tuple(parents))) if parents else updated
-        if isinstance(node, list):
-            node[int(last)] = text
-        else:
-            node[last] = text
-    safety = updated.get("safety")
-    if isinstance(safety, dict):
-        for derived, items in _DERIVED.items():
-            if safety.get(items):
-                safety[derived] = []
-    return updated
+    return texts_apply(content, {p: text for p, text in texts.items() if p in known})
