@@ -302,3 +302,33 @@ def test_a_translation_cannot_rename_its_category(
     assert response.status_code == 400, "categories are shared: translated names are not yet"
     assert response.json()["errors"][0]["pointer"].startswith("/content/category")
     assert Translation.objects.count() == 0
+
+
+def test_the_sync_feed_for_a_language_carries_its_translations_changes(
+    clients: dict[str, TokenClient],
+    reviewer_client: TokenClient,
+    seed_published: Treatment,
+    seed_data: dict[str, Any],
+    client: Client,
+) -> None:
+    def sync(query: str) -> tuple[list[str], str]:
+        """Every upsert's slug of a sync (all its pages) and the token for the next one."""
+        slugs: list[str] = []
+        while True:
+            response = client.get(f"/api/v1/sync/?{query}")
+            assert response.status_code == 200, response.content
+            body = response.json()
+            slugs += [u["slug"] for u in body["upserts"]]
+            if not body["next_page_token"]:
+                return slugs, body["next_sync_token"]
+            query = f"token={body['next_page_token']}"
+
+    before_es, es_token = sync("language=es")
+    before_en, en_token = sync("language=en")
+    assert before_es == [] and before_en == [seed_published.slug]
+
+    created = _create(clients["editor"], seed_published, seed_data, "es").json()
+    _review_and_publish(clients, reviewer_client, created["id"])
+    slug = Treatment.objects.get(pk=created["id"]).slug
+    assert sync(f"token={es_token}")[0] == [slug], "the Spanish feed carries the translation"
+    assert sync(f"token={en_token}")[0] == [], "the English feed does not"
