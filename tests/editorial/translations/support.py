@@ -12,3 +12,16 @@ def synthetic(data: dict[str, Any], language: str) -> dict[str, Any]:
     content["title"] = f"[{language}] {data['title']}"
     content["summary"] = f"[{language}] {data['summary']}"
     return content
+
+
+SYNTHETIC_SLUG = "synthetic-languages-treatment"
+
+
+def synthetic_source(data: dict[str, Any]) -> dict[str, Any]:
+    """An English treatment written for the tests: the seed's structure under its own name."""
+    content = copy.deepcopy(data)
+    content["slug"] = SYNTHETIC_SLUG
+    content["language"] = "en"
+    content["title"] = "Synthetic treatment for language tests"
+    content["summary"] = "A treatment written for the tests of languages; not clinical content."
+    return content
