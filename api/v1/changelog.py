@@ -50,6 +50,17 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-edge-languages",
+        D(2026, 12, 5),
+        "changed",
+        "**Shared caches and languages**: a change of a translation (published, updated, "
+        "withdrawn) now also purges its source's cached answers, and a change of a source its "
+        "translations', so an answer negotiated on `Accept-Language` or `?lang=` is never "
+        "older than the translation it shows; every such answer sends "
+        "`Vary: Accept-Language`.",
+        see=(("Edge cache", "operators/edge.md"), ("Languages", "mobile-apps/languages.md")),
+    ),
+    Change(
         "2026-12-05-renditions-languages",
         D(2026, 12, 5),
         "added",
