@@ -8,6 +8,9 @@ source is served with `language_fallback` saying so. A malformed `Accept-Languag
 none (never a 400); a malformed `?lang=` is a 400 like any bad parameter. Answers name their
 language (`Content-Language`), vary on `Accept-Language` and link the other published
 languages (`Link: <…?lang=es>; rel="alternate"; hreflang="es"`).
+
+Every other surface of a treatment's URL (recovery plan and .ics, FHIR, JSON-LD, oEmbed) takes
+its document from `negotiated_document`, which makes the same choice (`choose`).
 """
 
 import json
@@ -15,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
-from api.live.documents import LiveDocument, live_document
+from api.live.documents import Gone, LiveDocument, live_document
 from editorial.translations.languages import accept_language_ranges, canonical_tag, lookup
 from editorial.translations.selectors import (
     TRANSLATION_NOTE_FIELDS,
@@ -130,11 +133,6 @@ def choose(*, source_id: Any, source_language: str, ranges: list[str]) -> Choice
     return Choice(source_language, None, fallback, languages)
 
 
-def alternates(source_slug: str, languages: list[str]) -> str:
-    """The `Link` header value naming every published language of a treatment ("" for one)."""
-    return _alternates(source_slug, languages) if len(languages) > 1 else ""
-
-
 def negotiate(row: dict[str, Any], ranges: list[str], fields: tuple[str, ...]) -> Served:
     """The representation to serve for the live publication `row` and the languages asked for.
 
@@ -178,22 +176,12 @@ class NegotiatedDocument:
     notes: dict[str, Any]
     # Every published language, the source's first; empty when not looked up.
     languages: list[str]
-    # Language -> the URL of the treatment's document in that language.
-    language_urls: dict[str, str]
     # Whether `key` was the asked document's canonical slug (not its UUID or a former slug).
     canonical: bool
 
     @property
     def language(self) -> str:
         return self.live.language or ""
-
-    def headers(self) -> dict[str, str]:
-        """Content-Language and, with several languages, the alternates' Link."""
-        headers = {"Content-Language": self.language} if self.language else {}
-        links = alternates(self.asked_slug, self.languages)
-        if links:
-            headers["Link"] = links
-        return headers
 
 
 def negotiated_document(request: Request, key: str) -> NegotiatedDocument:
@@ -203,17 +191,19 @@ def negotiated_document(request: Request, key: str) -> NegotiatedDocument:
     live = live_document(key)
     if live.translation is not None:  # a translation's own URL: the translation
         notes = {"translation": live.translation}
-        return NegotiatedDocument(live, live.slug, notes, [], {}, live.canonical)
+        return NegotiatedDocument(live, live.slug, notes, [], live.canonical)
     if not ranges:
-        return NegotiatedDocument(live, live.slug, {}, [], {}, live.canonical)
+        return NegotiatedDocument(live, live.slug, {}, [], live.canonical)
     choice = choose(source_id=live.treatment_id, source_language=live.language or "", ranges=ranges)
-    urls = {tag: f"{treatment_path(live.slug)}?lang={tag}" for tag in choice.languages}
     if choice.translation is not None:
-        translated = live_document(choice.translation.slug)
-        if translated.translation is not None:  # else withdrawn and the slug reused: source
+        try:
+            translated: LiveDocument | None = live_document(choice.translation.slug)
+        except (Gone, NotFound):  # withdrawn between the two reads: the source answers
+            translated = None
+        if translated is not None and translated.translation is not None:
             notes = {"translation": translated.translation}
             return NegotiatedDocument(
-                translated, live.slug, notes, choice.languages, urls, live.canonical
+                translated, live.slug, notes, choice.languages, live.canonical
             )
     notes = {"language_fallback": choice.fallback} if choice.fallback else {}
-    return NegotiatedDocument(live, live.slug, notes, choice.languages, urls, live.canonical)
+    return NegotiatedDocument(live, live.slug, notes, choice.languages, live.canonical)
