@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.http.request import validate_host
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
@@ -21,9 +22,10 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 
-from api.live.documents import Gone, live_document
+from api.live.documents import Gone
 from api.openapi import read_operation
 from api.v1.base import PublicView
+from api.v1.languages import ACCEPT_LANGUAGE_PARAMETER, LANG_PARAMETER, negotiated_document
 from api.v1.renditions.jsonld import EXAMPLE_BASE, base_url
 from treatments.documents.build import to_json
 
@@ -172,7 +174,7 @@ class OEmbedView(PublicView):
     schema = OEmbedSchema()
 
     def query_parameter_names(self) -> set[str]:
-        return {"url", "maxwidth", "maxheight", "format"}
+        return {"url", "maxwidth", "maxheight", "format", "lang"}
 
     @read_operation(
         operation_id="oembed",
@@ -185,7 +187,9 @@ class OEmbedView(PublicView):
             "`maxwidth`/`maxheight`. A URL this server does not serve, or a treatment that is "
             "not (or no longer) published, is 404; `format` other than `json` is 501. Cards "
             'advertise this endpoint with `<link rel="alternate" '
-            'type="application/json+oembed">`.'
+            'type="application/json+oembed">`. The card is the one of the language '
+            "negotiated as on the document URL (`?lang=`, then `Accept-Language`, then the "
+            "treatment's source language); `Content-Language` names it."
         ),
         ok=OEmbedRich,
         ok_description="The oEmbed answer.",
@@ -217,6 +221,8 @@ class OEmbedView(PublicView):
                 {"type": "string", "enum": list(FORMATS)},
                 description="`json` (the default); `xml` is answered 501 Not Implemented.",
             ),
+            LANG_PARAMETER,
+            ACCEPT_LANGUAGE_PARAMETER,
         ],
         example=_example(),
     )
@@ -237,18 +243,24 @@ class OEmbedView(PublicView):
             raise ValidationError(errors)
         key, options = _located(url, request)
         try:
-            live = live_document(key)
+            # The card of the language negotiated as on the document URL (its title, its URL).
+            negotiated = negotiated_document(request, key)
         except Gone as exc:
             raise NotFound(str(exc.detail)) from exc
+        live = negotiated.live
         base = base_url(request)
         body = to_json(
             oembed_body(
                 live.document, base=base, options=options, maxwidth=maxwidth, maxheight=maxheight
             )
         )
-        return self.stored(
+        response = self.stored(
             request,
             body=body,
             last_modified=live.published_at,
             cache_control=f"public, max-age={settings.PUBLIC_MAX_AGE}",
         )
+        if negotiated.language:
+            response["Content-Language"] = negotiated.language
+        patch_vary_headers(response, ("Accept-Language",))
+        return response

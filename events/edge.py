@@ -12,7 +12,9 @@ The key names are defined here, once, for both sides: api/ (which tags) imports 
 
     all                  every cached answer (purge it after a deploy)
     treatment:<key>      everything under /api/v1/treatments/<key>/ and the embed card, per id
-                         (canonical UUID form) and per slug, former slugs included
+                         (canonical UUID form) and per slug, former slugs included; a change
+                         of a source or a translation purges every language of the treatment
+                         (`language_family_keys`: answers on a source's URL are negotiated)
     treatments           unfiltered list and search pages
     category:<slug>      list and search pages filtered by that category
     categories           the category list
@@ -30,8 +32,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
+from treatments.models import SlugAlias, Treatment
 from treatments.publication import PublicChange
 
 from .handlers import EventHandler, handler_register, handler_unregister
@@ -125,6 +129,35 @@ def payload_surrogate_keys(payload: dict[str, Any]) -> list[str]:
     )
 
 
+def language_family_keys(treatment_id: str) -> list[str]:
+    """The keys of the treatment's other languages: its source and the source's translations
+    (by id and by every slug), or [] for a treatment in one language.
+
+    A source's URL answers in a translation's language (negotiation), so a translation's
+    publish or withdrawal makes the source's cached answers stale; and a source's new revision
+    outdates its translations (their `translation.outdated`), so their answers go too. The
+    translation link is read through the ORM's relation names (`translation_of`, defined by
+    editorial.translations): events sits below editorial and imports none of it.
+    """
+    pk = uuid.UUID(str(treatment_id))
+    source = (
+        Treatment.objects.filter(pk=pk).values_list("translation_of__source_id", flat=True).first()
+    )
+    root = source or pk
+    members = dict(
+        Treatment.objects.filter(Q(pk=root) | Q(translation_of__source_id=root)).values_list(
+            "pk", "slug"
+        )
+    )
+    members.pop(pk, None)
+    if not members:
+        return []
+    aliases = SlugAlias.objects.filter(treatment_id__in=members).values_list("slug", flat=True)
+    keys = {f"treatment:{uuid.UUID(str(member))}" for member in members}
+    keys.update(k for k in map(treatment_key, [*members.values(), *aliases]) if k)
+    return sorted(keys)
+
+
 def purge_urls() -> list[str]:
     """The caches to purge: EDGE_PURGE_URL, a comma-separated list of URLs ('' = no edge)."""
     return [url.strip() for url in str(settings.EDGE_PURGE_URL).split(",") if url.strip()]
@@ -176,6 +209,7 @@ def edge_purge(event: OutboxEvent) -> None:
         logger.info("Edge purge of event #%s skipped: cached answers expired", event.pk)
         return
     keys = payload_surrogate_keys(event.payload)
+    keys += language_family_keys(event.payload["treatment"]["id"])
     dropped = purge(keys)
     logger.info("Edge purge of event #%s dropped %s object(s): %s", event.pk, dropped, keys)
     # Once more after in-flight origin fetches settled (durable: a task of its own).

@@ -1,6 +1,7 @@
 """Shared fixtures: the seed content, published or not, and users with each role."""
 
 import copy
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -190,3 +191,36 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def bilingual(db: Any, seed_data: dict[str, Any]) -> Any:
+    """A synthetic English treatment and its synthetic Spanish translation, both published.
+
+    The texts are marked as test texts (`[es] ` + the English); no medical text is translated.
+    """
+    from editorial.translations.services import translation_create
+    from tests.editorial.translations.support import synthetic, synthetic_source
+    from treatments.models import Treatment
+    from treatments.services import content_validate, treatment_publish
+
+    english = synthetic_source(seed_data)
+    content_load(content=content_validate(english), publish=True)
+    source = Treatment.objects.get(slug=english["slug"])
+    row = translation_create(
+        source_id=source.pk,
+        language="es",
+        content=content_validate(synthetic(english, "es")),
+        actor=None,
+    )
+    spanish = row.treatment
+    treatment_publish(treatment_id=spanish.pk, expected_version=spanish.version, actor=None)
+    return Bilingual(source=source, spanish=Treatment.objects.get(pk=spanish.pk))
+
+
+@dataclasses.dataclass(frozen=True)
+class Bilingual:
+    """The two treatments of the `bilingual` fixture."""
+
+    source: Any
+    spanish: Any

@@ -21,6 +21,7 @@ from django.http import HttpResponseBase
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 
+from editorial.translations.selectors import TRANSLATION_NOTE_FIELDS, translation_note
 from treatments import selectors
 
 from .memories import parsed_documents, withdrawn_documents
@@ -33,13 +34,13 @@ _gone_lock = threading.Lock()
 
 # What a live document's answers need of its publication row.
 LIVE_DOCUMENT_FIELDS = (
-    "treatment_id",
     "published_at",
     "document_json",
     "slug",
     "revision_number",
     "language",
     "etag",
+    *TRANSLATION_NOTE_FIELDS,  # the treatment id, and what a translation translates
 )
 
 
@@ -109,6 +110,10 @@ class LiveDocument:
     published_at: dt.datetime
     language: str | None
     canonical: bool
+    treatment_id: Any = None
+    # What a translation translates (`source_language`, `source_revision`, `outdated`); None
+    # for a source.
+    translation: dict[str, Any] | None = None
 
 
 def live_document(key: str) -> LiveDocument:
@@ -134,6 +139,10 @@ def live_document(key: str) -> LiveDocument:
         published_at=row["published_at"],
         language=row["language"],
         canonical=canonical,
+        treatment_id=row["treatment_id"],
+        translation=translation_note(row),
     )
-    memory.put(key, live, generation=generation, tag=row["treatment_id"])
+    # A translation's note changes when its source publishes: any change drops it.
+    tag = None if live.translation else row["treatment_id"]
+    memory.put(key, live, generation=generation, tag=tag)
     return live

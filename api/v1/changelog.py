@@ -64,6 +64,54 @@ CHANGES: tuple[Change, ...] = (
         operations=("editor_translations_po_retrieve", "editor_translations_po_update"),
     ),
     Change(
+        "2026-12-05-edge-languages",
+        D(2026, 12, 5),
+        "changed",
+        "**Shared caches and languages**: a change of a translation (published, updated, "
+        "withdrawn) now also purges its source's cached answers, and a change of a source its "
+        "translations', so an answer negotiated on `Accept-Language` or `?lang=` is never "
+        "older than the translation it shows; every such answer sends "
+        "`Vary: Accept-Language`.",
+        see=(("Edge cache", "operators/edge.md"), ("Languages", "mobile-apps/languages.md")),
+    ),
+    Change(
+        "2026-12-05-renditions-languages",
+        D(2026, 12, 5),
+        "added",
+        "**Renditions follow the language** negotiated as on the document URL (`?lang=`, then "
+        "`Accept-Language`, then the source), with `Content-Language` and "
+        "`Vary: Accept-Language`: the recovery plan and its `.ics` are made from the document "
+        "in that language (the plan states `translation` or `language_fallback` as the "
+        "document does; its own labels stay as they were), FHIR resources carry the served "
+        "document's `language`, JSON-LD its `inLanguage` with `workTranslation` (a source's "
+        "translations) or `translationOfWork` (a translation's source), and oEmbed answers "
+        "the card of the negotiated language.",
+        see=(
+            ("Languages", "mobile-apps/languages.md"),
+            ("Recovery plan", "mobile-apps/recovery-plan.md"),
+            ("JSON-LD", "partners/json-ld.md"),
+            ("FHIR", "partners/fhir.md"),
+            ("Card", "partners/card.md"),
+        ),
+        operations=(
+            "treatments_recovery_plan",
+            "treatments_recovery_plan_calendar",
+            "treatments_fhir",
+            "treatments_jsonld",
+            "oembed",
+        ),
+    ),
+    Change(
+        "2026-12-05-list-languages",
+        D(2026, 12, 5),
+        "added",
+        "**The treatment list by language**: `GET /api/v1/treatments/?language=es` lists the "
+        "documents written in that language (BCP 47; translations included, each at its own "
+        "URL; a malformed tag is a 400), and every list item states its `language`.",
+        see=(("Languages", "mobile-apps/languages.md"),),
+        operations=("treatments_list",),
+    ),
+    Change(
         "2026-12-05-translations",
         D(2026, 12, 5),
         "added",

@@ -34,7 +34,7 @@ def seed_document() -> dict[str, Any]:
 
 def seed_summary() -> dict[str, Any]:
     doc = seed_document()
-    return {**summary(doc), "links": {"self": doc["links"]["self"]}}
+    return {**summary(doc), "language": doc["language"], "links": {"self": doc["links"]["self"]}}
 
 
 def document_example() -> OpenApiExample:

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from editorial.translations.languages import MAX_TAG_LENGTH, canonical_tag
 from treatments import selectors
 from treatments.choices import ActivityKind, Classification, TissueSource
 from treatments.documents.codes import (
@@ -36,6 +37,11 @@ def _text_rule(value: str) -> None:
     problem = text_problem(value)
     if problem is not None:
         raise DjangoValidationError(problem)
+
+
+def _language_tag(value: str) -> None:
+    if canonical_tag(value) is None:
+        raise DjangoValidationError("Not a BCP 47 language tag; send one such as `es` or `es-MX`.")
 
 
 def _code_token(value: str) -> None:
@@ -128,6 +134,14 @@ class TreatmentFilterSet(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="Only treatments published or changed at or after this ISO 8601 time.",
     )
+    language = django_filters.CharFilter(
+        method="filter_language",
+        max_length=MAX_TAG_LENGTH,
+        strip=False,  # surrounding spaces make a malformed tag, not another one
+        validators=[_language_tag],
+        help_text="Only documents written in this language (BCP 47, compared in canonical "
+        "case: `ES-mx` is `es-MX`), translations included, e.g. `es`.",
+    )
     q = django_filters.CharFilter(
         method="filter_search",
         max_length=MAX_QUERY_LENGTH,
@@ -149,6 +163,9 @@ class TreatmentFilterSet(django_filters.FilterSet):
 
     def filter_drug(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(drugs__contains=DRUG_SEPARATOR + drug_key(value) + DRUG_SEPARATOR)
+
+    def filter_language(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(language=canonical_tag(value))
 
     def filter_review_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         today: dt.date = timezone.localdate()

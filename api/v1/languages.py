@@ -8,6 +8,9 @@ source is served with `language_fallback` saying so. A malformed `Accept-Languag
 none (never a 400); a malformed `?lang=` is a 400 like any bad parameter. Answers name their
 language (`Content-Language`), vary on `Accept-Language` and link the other published
 languages (`Link: <…?lang=es>; rel="alternate"; hreflang="es"`).
+
+Every other surface of a treatment's URL (recovery plan and .ics, FHIR, JSON-LD, oEmbed) takes
+its document from `negotiated_document`, which makes the same choice (`choose`).
 """
 
 import json
@@ -15,13 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
+from api.live.documents import Gone, LiveDocument, live_document
 from editorial.translations.languages import accept_language_ranges, canonical_tag, lookup
 from editorial.translations.selectors import (
+    TRANSLATION_NOTE_FIELDS,
+    LiveTranslation,
     translation_live_document,
     translation_live_languages,
+    translation_note,
 )
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.schema import LANGUAGE_PATTERN
@@ -43,12 +50,7 @@ ACCEPT_LANGUAGE_PARAMETER = OpenApiParameter(
 )
 # The columns of a live publication the detail view reads, the translation's link included
 # (a LEFT JOIN in the same query: sources have none).
-TRANSLATION_FIELDS = (
-    "treatment_id",
-    "treatment__translation_of__source_language",
-    "treatment__translation_of__published_source_revision",
-    "treatment__translation_of__outdated_since",
-)
+TRANSLATION_FIELDS = TRANSLATION_NOTE_FIELDS
 MAX_ECHOED = 20  # at most this many requested languages are echoed in `language_fallback`
 
 
@@ -87,14 +89,6 @@ def _alternates(source_slug: str, languages: list[str]) -> str:
     )
 
 
-def _translation_note(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "source_language": row["treatment__translation_of__source_language"],
-        "source_revision": row["treatment__translation_of__published_source_revision"],
-        "outdated": row["treatment__translation_of__outdated_since"] is not None,
-    }
-
-
 def _plain(row: dict[str, Any]) -> Served:
     body = with_links(row["document_json"], document_links(row["slug"], row["revision_number"]))
     return Served(body, row["etag"], row["published_at"], row["language"])
@@ -103,12 +97,40 @@ def _plain(row: dict[str, Any]) -> Served:
 def _as_translation(row: dict[str, Any]) -> Served:
     """A translation's document with the note that it is one (its own ETag: other bytes)."""
     plain = _plain(row)
-    body = _with_member(plain.body, "translation", _translation_note(row))
+    body = _with_member(plain.body, "translation", translation_note(row))
     return Served(body, etag_for(body), row["published_at"], row["language"])
 
 
 def is_translation(row: dict[str, Any]) -> bool:
     return bool(row.get("treatment__translation_of__source_language"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which language answers on a source's URL, for the languages asked for."""
+
+    language: str
+    # The live translation that answers, or None: the source itself answers.
+    translation: LiveTranslation | None
+    # `{"requested": [...], "served": ...}` when nothing asked for is published.
+    fallback: dict[str, Any] | None
+    # Every published language of the treatment, the source's first.
+    languages: list[str]
+
+
+def choose(*, source_id: Any, source_language: str, ranges: list[str]) -> Choice:
+    """The one negotiation of every surface: RFC 4647 lookup of `ranges` among the source's
+    language and its published translations' (one query); no match names the fallback."""
+    live = translation_live_languages(source_id=source_id)
+    languages = [source_language, *live]
+    match = lookup(ranges, languages)
+    if match is not None and match != source_language:
+        return Choice(match, live[match], None, languages)
+    named = [tag for tag in map(canonical_tag, ranges) if tag is not None]
+    fallback = None
+    if match is None and named:
+        fallback = {"requested": named[:MAX_ECHOED], "served": source_language}
+    return Choice(source_language, None, fallback, languages)
 
 
 def negotiate(row: dict[str, Any], ranges: list[str], fields: tuple[str, ...]) -> Served:
@@ -123,23 +145,65 @@ def negotiate(row: dict[str, Any], ranges: list[str], fields: tuple[str, ...]) -
         return _as_translation(row)
     if not ranges:  # nothing asked: the source as stored, at no extra query
         return _plain(row)
-    live = translation_live_languages(source_id=row["treatment_id"])
-    source_language = row["language"]
-    languages = [source_language, *live]
-    match = lookup(ranges, languages)
-    if match is None or match == source_language:
+    choice = choose(source_id=row["treatment_id"], source_language=row["language"], ranges=ranges)
+    if choice.translation is None:
         served = _plain(row)
-        named = [tag for tag in map(canonical_tag, ranges) if tag is not None]
-        if match is None and named:
-            fallback = {"requested": named[:MAX_ECHOED], "served": source_language}
-            served.body = _with_member(served.body, "language_fallback", fallback)
+        if choice.fallback is not None:
+            served.body = _with_member(served.body, "language_fallback", choice.fallback)
             served.etag = etag_for(served.body)
     else:
-        translated = translation_live_document(treatment_id=live[match], fields=fields)
+        translated = translation_live_document(
+            treatment_id=choice.translation.treatment_id, fields=fields
+        )
         if translated is None:  # withdrawn between the two reads: the source answers
             return negotiate(row, [], fields)
         served = _as_translation(translated)
         served.headers["Content-Location"] = treatment_path(translated["slug"])
-    if len(languages) > 1:
-        served.headers["Link"] = _alternates(row["slug"], languages)
+    if len(choice.languages) > 1:
+        served.headers["Link"] = _alternates(row["slug"], choice.languages)
     return served
+
+
+@dataclass(frozen=True)
+class NegotiatedDocument:
+    """The live document a rendition of a treatment's URL is made from, in the language
+    negotiated as the detail does (`?lang=`, `Accept-Language`, the source)."""
+
+    live: LiveDocument
+    # The slug of the URL asked for (the source's on a negotiated answer).
+    asked_slug: str
+    # What the answer says about its language: `translation` and/or `language_fallback`.
+    notes: dict[str, Any]
+    # Every published language, the source's first; empty when not looked up.
+    languages: list[str]
+    # Whether `key` was the asked document's canonical slug (not its UUID or a former slug).
+    canonical: bool
+
+    @property
+    def language(self) -> str:
+        return self.live.language or ""
+
+
+def negotiated_document(request: Request, key: str) -> NegotiatedDocument:
+    """The live document known as `key` in the language the request asks for (one more query
+    when it names one; none when it does not)."""
+    ranges = language_ranges(request)
+    live = live_document(key)
+    if live.translation is not None:  # a translation's own URL: the translation
+        notes = {"translation": live.translation}
+        return NegotiatedDocument(live, live.slug, notes, [], live.canonical)
+    if not ranges:
+        return NegotiatedDocument(live, live.slug, {}, [], live.canonical)
+    choice = choose(source_id=live.treatment_id, source_language=live.language or "", ranges=ranges)
+    if choice.translation is not None:
+        try:
+            translated: LiveDocument | None = live_document(choice.translation.slug)
+        except (Gone, NotFound):  # withdrawn between the two reads: the source answers
+            translated = None
+        if translated is not None and translated.translation is not None:
+            notes = {"translation": translated.translation}
+            return NegotiatedDocument(
+                translated, live.slug, notes, choice.languages, live.canonical
+            )
+    notes = {"language_fallback": choice.fallback} if choice.fallback else {}
+    return NegotiatedDocument(live, live.slug, notes, choice.languages, live.canonical)

@@ -67,6 +67,9 @@ class TreatmentSummarySerializer(serializers.Serializer):
     tissue_source = serializers.ChoiceField(choices=TissueSource.choices)
     revision = serializers.IntegerField()
     published_at = serializers.DateTimeField()
+    language = serializers.CharField(
+        help_text="The language of the document's text (BCP 47), e.g. `en`."
+    )
     links = SelfLinkSerializer()
 
 

@@ -29,11 +29,13 @@ from api.openapi import (
     read_operation,
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
+from editorial.translations.languages import MAX_TAG_LENGTH
 from editorial.translations.selectors import translation_ids
 from treatments import selectors
 from treatments.documents.build import to_json
 from treatments.documents.codes import TOKEN_PATTERN
 from treatments.documents.schema import (
+    LANGUAGE_PATTERN,
     SCHEMA_VERSION,
     SCHEMA_VERSIONS,
     SLUG_PATTERN,
@@ -113,6 +115,27 @@ def _latest_change() -> dt.datetime:
     return latest or timezone.now().replace(microsecond=0)
 
 
+# The read-model columns a list page reads (one query, whatever the filters).
+LIST_FIELDS = (
+    "treatment_id",
+    "slug",
+    "title",
+    "published_at",
+    "summary_json",
+    "changed_at",
+    "language",
+)
+
+
+def list_item(publication: Any) -> str:
+    """A list item: the stored summary with its language and links, without parsing it."""
+    # Summaries are stored without the language (it is a column of the read model), so that
+    # every stored row, old or new, states it the same way.
+    summary: str = publication.summary_json
+    stated = f'{summary[:-1]},"language":{to_json(publication.language)}}}'
+    return with_links(stated, {"self": treatment_path(publication.slug)})
+
+
 class CategoryListView(PublicView, generics.ListAPIView):
     """Categories that hold published treatments."""
 
@@ -161,12 +184,12 @@ class TreatmentListView(PublicView, generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         # The catalogue lists each treatment once, in its source language: a translation is
-        # reached through its source (api/v1/languages.py) or at its own URL.
-        return (
-            selectors.publication_live_list()
-            .exclude(treatment_id__in=translation_ids())
-            .only("treatment_id", "slug", "title", "published_at", "summary_json", "changed_at")
-        )
+        # reached through its source (api/v1/languages.py), at its own URL, or by asking for
+        # its language (`?language=es` lists every document written in Spanish).
+        live = selectors.publication_live_list()
+        if "language" not in self.request.query_params:
+            live = live.exclude(treatment_id__in=translation_ids())
+        return live.only(*LIST_FIELDS)
 
     def hot_memory(self) -> WorkerMemory:
         return hot_pages()
@@ -201,6 +224,18 @@ class TreatmentListView(PublicView, generics.ListAPIView):
                     "pattern": TEXT_PATTERN,
                 },
                 description="Full-text search over every text section of the published documents.",
+            ),
+            OpenApiParameter(
+                "language",
+                {
+                    "type": "string",
+                    "minLength": 2,
+                    "maxLength": MAX_TAG_LENGTH,
+                    "pattern": LANGUAGE_PATTERN,
+                },
+                description="Only documents written in this language (BCP 47), translations "
+                "included, e.g. `es`. Without it the list shows each treatment once, in its "
+                "source language. A malformed tag is a 400.",
             ),
             OpenApiParameter(
                 "onset_within_weeks",
@@ -248,7 +283,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
             queryset = self.filter_queryset(queryset)
         paginator = self.cursor_paginator()
         page: list[Any] = paginator.paginate_queryset(queryset, request, view=self) or []
-        items = [with_links(p.summary_json, {"self": treatment_path(p.slug)}) for p in page]
+        items = [list_item(p) for p in page]
         body = _page_body(paginator, items)
         last = max((p.changed_at for p in page), default=None) or _latest_change()
         return self.stored_page(request, generation, body, last)

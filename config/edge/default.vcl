@@ -59,6 +59,11 @@ sub vcl_recv {
     }
     # Other cookies (csrftoken) never change a public answer.
     unset req.http.Cookie;
+    # Varnish's own hash (URL and host), no vcl_hash here: answers negotiated on the language
+    # send `Vary: Accept-Language`, and Varnish keeps one object per value of that header, so an
+    # answer cached for one language is never served for another (tests/events/
+    # test_edge_varnish.py). Accept-Language is left as sent: normalising it here would have to
+    # repeat the API's RFC 4647 lookup.
     return (hash);
 }
 

@@ -1,13 +1,41 @@
 """Reads of translations: a source's translations for editors, its live languages for readers."""
 
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from treatments.models import Publication, Revision
 
 from .models import Translation
+
+# The columns of a live publication that say whether it is a translation and what it
+# translates (a LEFT JOIN in the publication's own query: sources have none).
+TRANSLATION_NOTE_FIELDS = (
+    "treatment_id",
+    "treatment__translation_of__source_language",
+    "treatment__translation_of__published_source_revision",
+    "treatment__translation_of__outdated_since",
+)
+
+
+def translation_note(row: dict[str, Any]) -> dict[str, Any] | None:
+    """What a live translation translates and whether its source changed since; None for a
+    source. `row` holds TRANSLATION_NOTE_FIELDS."""
+    if not row.get("treatment__translation_of__source_language"):
+        return None
+    return {
+        "source_language": row["treatment__translation_of__source_language"],
+        "source_revision": row["treatment__translation_of__published_source_revision"],
+        "outdated": row["treatment__translation_of__outdated_since"] is not None,
+    }
+
+
+class LiveTranslation(NamedTuple):
+    """A published translation of a source: its treatment and its slug."""
+
+    treatment_id: uuid.UUID
+    slug: str
 
 
 def translation_list(*, source_id: uuid.UUID) -> QuerySet[Translation]:
@@ -19,14 +47,14 @@ def translation_list(*, source_id: uuid.UUID) -> QuerySet[Translation]:
     )
 
 
-def translation_live_languages(*, source_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """The languages of a source's published translations, each with its treatment id."""
+def translation_live_languages(*, source_id: uuid.UUID) -> dict[str, LiveTranslation]:
+    """The languages of a source's published translations, each with its treatment and slug."""
     live = (
         Publication.objects.live()
         .filter(treatment__translation_of__source_id=source_id)
-        .values_list("language", "treatment_id")
+        .values_list("language", "treatment_id", "slug")
     )
-    return dict(live)
+    return {language: LiveTranslation(pk, slug) for language, pk, slug in live}
 
 
 def translation_ids() -> Any:
@@ -55,3 +83,31 @@ def source_revision_document(*, source_id: uuid.UUID, number: int | None) -> dic
         return None
     revision = Revision.objects.filter(treatment_id=source_id, number=number).first()
     return revision.document if revision is not None else None
+
+
+class LiveLanguage(NamedTuple):
+    """One published language of a treatment: its slug, and whether it is the source."""
+
+    language: str
+    slug: str
+    is_source: bool
+
+
+def translation_live_family(*, treatment_id: uuid.UUID) -> list[LiveLanguage]:
+    """Every published language of the treatment `treatment_id` belongs to (the source and its
+    translations, whichever of them it is), the source first (one query)."""
+    source = Translation.objects.filter(treatment_id=treatment_id).values("source_id")
+    family = (
+        Q(treatment_id=treatment_id)
+        | Q(treatment__translation_of__source_id=treatment_id)
+        | Q(treatment_id__in=source)
+        | Q(treatment__translation_of__source_id__in=source)
+    )
+    rows = (
+        Publication.objects.live()
+        .filter(family)
+        .order_by("language")
+        .values_list("language", "slug", "treatment__translation_of__source_language")
+    )
+    languages = [LiveLanguage(tag, slug, not source_tag) for tag, slug, source_tag in rows]
+    return sorted(languages, key=lambda live: not live.is_source)

@@ -33,9 +33,10 @@ def test_list_returns_compact_summaries(client: Client, seed_published: Any) -> 
         "tissue_source",
         "revision",
         "published_at",
+        "language",
         "links",
     }
-    assert item["slug"] == SLUG and item["revision"] == 1
+    assert item["slug"] == SLUG and item["revision"] == 1 and item["language"] == "en"
     assert "procedure" not in item, "lists stay small; the document is at links.self"
 
 

@@ -285,6 +285,62 @@ def test_a_withdrawn_treatment_answers_410_through_the_edge_within_a_second(
     _wait(lambda: edge.get(DETAIL).status == 200, "the restored treatment through the edge", 10)
 
 
+_BILINGUAL_CODE = (
+    "from editorial.translations.services import translation_create\n"
+    "from tests.editorial.translations.support import synthetic, synthetic_source\n"
+    "from treatments.content_files import read_content_file, shipped_content_files\n"
+    "from treatments.models import Treatment\n"
+    "from treatments.services import content_load, content_validate, treatment_publish\n"
+    "data = read_content_file(shipped_content_files()[0]).model_dump(mode='json')\n"
+    "english = synthetic_source(data)\n"
+    "content_load(content=content_validate(english), publish=True)\n"
+    "source = Treatment.objects.get(slug=english['slug'])\n"
+    "row = translation_create(source_id=source.pk, language='es', "
+    "content=content_validate(synthetic(english, 'es')), actor=None)\n"
+    "treatment_publish(treatment_id=row.treatment.pk, expected_version=row.treatment.version, "
+    "actor=None)\n"
+    "print(source.slug, row.treatment.slug)\n"
+)
+
+
+def _language(answer: Answer) -> str:
+    return str(answer.headers.get("Content-Language"))
+
+
+def test_answers_that_vary_by_language_are_never_served_across_languages_and_are_purged(
+    edge: Edge,
+) -> None:
+    source_slug, spanish_slug = edge.shell(_BILINGUAL_CODE).strip().splitlines()[-1].split()
+    url = f"/api/v1/treatments/{source_slug}/"
+    spanish = [edge.get(url, **{"Accept-Language": "es"}) for _ in range(2)]
+    assert [(_language(a), _x_cache(a)) for a in spanish] == [("es", "MISS"), ("es", "HIT")]
+    assert "Accept-Language" in str(spanish[1].headers.get("Vary"))
+    # The cached Spanish answer is never given to a reader who asked for another language.
+    for asked in ("en", "fr", None):
+        headers = {"Accept-Language": asked} if asked else {}
+        answer = edge.get(url, **headers)
+        assert answer.status == 200 and _language(answer) == "en", asked
+    plan = f"{url}recovery-plan/?procedure_at=2026-03-08T09:30&tz=UTC"
+    assert _language(edge.get(plan, **{"Accept-Language": "es"})) == "es"
+    assert _language(edge.get(plan)) == "en"
+    assert _x_cache(edge.get(plan, **{"Accept-Language": "es"})) == "HIT"
+
+    # Withdrawing the translation purges its source's answers in every language.
+    edge.shell(
+        "from treatments import services\n"
+        "from treatments.models import Treatment\n"
+        f"t = Treatment.objects.get(slug={spanish_slug!r})\n"
+        "services.treatment_unpublish(treatment_id=t.pk, expected_version=None, actor=None)\n"
+    )
+
+    def fell_back() -> bool:
+        answer = edge.get(url, **{"Accept-Language": "es"})
+        return _language(answer) == "en" and b"language_fallback" in answer.body
+
+    _wait(fell_back, "the source's Spanish answer purged after the translation's withdrawal", 10)
+    assert _language(edge.get(plan, **{"Accept-Language": "es"})) == "en"
+
+
 def _record_worker_timings(edge: Edge) -> None:
     """Where the time went: event written (in the withdrawal's transaction) -> purge task
     claimed by the worker (its poll) -> purge run finished (the PURGE round trip)."""

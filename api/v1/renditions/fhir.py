@@ -9,11 +9,12 @@ so a revalidation costs neither a query nor a render. The ETag is a hash of the 
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiExample
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.live.documents import LiveDocument, live_document
+from api.live.documents import LiveDocument
 from api.live.headers import live_cache_control
 from api.live.rendered import Renderings
 from api.openapi import KEY_PARAMETER, read_operation
@@ -21,6 +22,7 @@ from treatments.documents.build import to_json
 from treatments.renditions.fhir import FhirUrls, fhir_bundle
 
 from ..base import PublicView
+from ..languages import ACCEPT_LANGUAGE_PARAMETER, LANG_PARAMETER, negotiated_document
 from ..links import treatment_path
 from .media import (
     FHIR_BUNDLE_SCHEMA,
@@ -50,8 +52,10 @@ def _rendered(live: LiveDocument, request: Request) -> tuple[str, str]:
 
 
 def fhir_response(view: PublicView, request: Request, key: str) -> HttpResponse:
-    """The live treatment `key` as a FHIR Bundle (404 unknown, 410 withdrawn, 304 current)."""
-    live = live_document(key)
+    """The live treatment `key` as a FHIR Bundle (404 unknown, 410 withdrawn, 304 current), in
+    the language negotiated as the detail does: its resources' `language` is the document's."""
+    negotiated = negotiated_document(request, key)
+    live = negotiated.live
     body, etag = _rendered(live, request)
     response = view.stored(
         request,
@@ -66,10 +70,11 @@ def fhir_response(view: PublicView, request: Request, key: str) -> HttpResponse:
             request.accepted_renderer, FhirJsonRenderer
         )
         response["Content-Type"] = "application/json" if plain else FHIR_MEDIA_TYPE
-    if not live.canonical:
-        response["Link"] = f'<{fhir_path(live.slug)}>; rel="canonical"'
-    if live.language:
-        response["Content-Language"] = live.language
+    if not negotiated.canonical:
+        response["Link"] = f'<{fhir_path(negotiated.asked_slug)}>; rel="canonical"'
+    if negotiated.language:
+        response["Content-Language"] = negotiated.language
+    patch_vary_headers(response, ("Accept-Language",))
     return response
 
 
@@ -83,7 +88,9 @@ FHIR_DESCRIPTION = (
     "Codes are carried as the document gives them; words stay words. The README maps every "
     "field. Served as `application/fhir+json` (`application/json` if asked for); the "
     "treatment's JSON URL answers the same Bundle to `Accept: application/fhir+json`. The "
-    "ETag is a hash of the answer."
+    "language is negotiated as on the document URL (`?lang=`, then `Accept-Language`, then "
+    "the source): resources carry the served document's `language`, and `Content-Language` "
+    "names it. The ETag is a hash of the answer."
 )
 
 
@@ -94,7 +101,7 @@ class FhirBundleView(PublicView):
     schema = FhirAlternateSchema()
 
     def query_parameter_names(self) -> set[str]:
-        return set()
+        return {"lang"}
 
     @read_operation(
         operation_id="treatments_fhir",
@@ -102,7 +109,7 @@ class FhirBundleView(PublicView):
         description=FHIR_DESCRIPTION,
         ok=FHIR_BUNDLE_SCHEMA,
         ok_description="A FHIR R5 Bundle (application/fhir+json).",
-        parameters=[KEY_PARAMETER],
+        parameters=[KEY_PARAMETER, LANG_PARAMETER, ACCEPT_LANGUAGE_PARAMETER],
         example=OpenApiExample(
             "The seed treatment as a FHIR R5 Bundle", value=seed_bundle_example()
         ),

@@ -10,15 +10,17 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.live.documents import LiveDocument, live_document
+from api.live.documents import LiveDocument
 from api.live.headers import live_cache_control
 from api.live.rendered import Renderings
 from api.openapi import KEY_PARAMETER, read_operation
+from editorial.translations.selectors import LiveLanguage, translation_live_family
 from treatments.documents.build import to_json
 from treatments.renditions.jsonld import (
     JSONLD_MEDIA_TYPE,
@@ -29,6 +31,7 @@ from treatments.renditions.jsonld import (
 
 from ..base import PublicView
 from ..examples import seed_document
+from ..languages import ACCEPT_LANGUAGE_PARAMETER, LANG_PARAMETER, negotiated_document
 from ..links import treatment_path
 from .media import ViewWrittenRenderer
 
@@ -67,9 +70,38 @@ class JsonLdRenderer(ViewWrittenRenderer):
 _rendered = Renderings(maxsize=RENDERED)
 
 
-def rendered_jsonld(live: LiveDocument, *, base: str) -> tuple[str, str]:
-    """The JSON-LD bytes of a live document served from `base`, and their ETag."""
-    return _rendered.once(live.etag, base, lambda: to_json(jsonld_for(live.document, base=base)))
+def language_alternates(
+    live: LiveDocument, family: list[LiveLanguage], *, base: str
+) -> dict[str, Any]:
+    """The page's other languages (links are added when served): a source names its
+    published translations (`workTranslation`), a translation its source (`translationOfWork`)."""
+
+    def page(other: LiveLanguage) -> dict[str, Any]:
+        return {
+            "@type": "MedicalWebPage",
+            "url": base + card_path(other.slug),
+            "inLanguage": other.language,
+        }
+
+    others = [other for other in family if other.slug != live.slug]
+    if live.translation is not None:
+        sources = [page(other) for other in others if other.is_source]
+        return {"translationOfWork": sources[0]} if sources else {}
+    translations = [page(other) for other in others if not other.is_source]
+    return {"workTranslation": translations} if translations else {}
+
+
+def rendered_jsonld(
+    live: LiveDocument, *, base: str, alternates: dict[str, Any] | None = None
+) -> tuple[str, str]:
+    """The JSON-LD bytes of a live document served from `base` with its language
+    alternates, and their ETag."""
+    stated = alternates or {}
+
+    def render() -> str:
+        return to_json({**jsonld_for(live.document, base=base), **stated})
+
+    return _rendered.once(live.etag, (base, to_json(stated)), render)
 
 
 def base_url(request: HttpRequest) -> str:
@@ -104,7 +136,7 @@ class TreatmentJsonLdView(PublicView):
     schema = JsonLdSchema()
 
     def query_parameter_names(self) -> set[str]:
-        return set()
+        return {"lang"}
 
     @read_operation(
         operation_id="treatments_jsonld",
@@ -119,11 +151,15 @@ class TreatmentJsonLdView(PublicView):
             "embeddable card). Nothing is added that the document does not state. Served as "
             "`application/ld+json` (or `application/json` if that is all you accept). The "
             "detail URL answers `Accept: application/ld+json` with the same body. Put it in a "
-            '`<script type="application/ld+json">` element of your page.'
+            '`<script type="application/ld+json">` element of your page. The language is '
+            "negotiated as on the document URL (`?lang=`, then `Accept-Language`, then the "
+            "source); `inLanguage` names it, and a page published in several languages links "
+            "the others: a source's `workTranslation` lists its translations' pages, a "
+            "translation's `translationOfWork` names its source's page."
         ),
         ok={"type": "object", "additionalProperties": True},
         ok_description="A schema.org MedicalWebPage in JSON-LD (compact form).",
-        parameters=[KEY_PARAMETER],
+        parameters=[KEY_PARAMETER, LANG_PARAMETER, ACCEPT_LANGUAGE_PARAMETER],
         example=jsonld_example(),
     )
     def get(self, request: Request, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -134,8 +170,13 @@ def jsonld_response(
     view: PublicView, request: Request, key: str, *, canonical: Callable[[str], str]
 ) -> HttpResponse:
     """The JSON-LD answer; `canonical` gives the URL to name when `key` is a former slug."""
-    live = live_document(key)
-    body, etag = rendered_jsonld(live, base=base_url(request))
+    negotiated = negotiated_document(request, key)
+    live = negotiated.live
+    base = base_url(request)
+    family = translation_live_family(treatment_id=live.treatment_id)
+    body, etag = rendered_jsonld(
+        live, base=base, alternates=language_alternates(live, family, base=base)
+    )
     response = view.stored(
         request,
         body=body,
@@ -147,10 +188,11 @@ def jsonld_response(
         renderer = getattr(request, "accepted_renderer", None)
         json_only = renderer is not None and not isinstance(renderer, JsonLdRenderer)
         response["Content-Type"] = "application/json" if json_only else JSONLD_MEDIA_TYPE
-    if not live.canonical:
-        response["Link"] = f'<{canonical(live.slug)}>; rel="canonical"'
-    if live.language:
-        response["Content-Language"] = live.language
+    if not negotiated.canonical:
+        response["Link"] = f'<{canonical(negotiated.asked_slug)}>; rel="canonical"'
+    if negotiated.language:
+        response["Content-Language"] = negotiated.language
+    patch_vary_headers(response, ("Accept-Language",))
     return response
 
 

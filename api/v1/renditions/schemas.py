@@ -2,16 +2,19 @@
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from treatments.choices import ActivityKind, RestrictionKind, RuleCondition, TimelineEventKind
 from treatments.documents.schema import (
+    SERVED_WHEN_IT_APPLIES,
+    LanguageFallback,
     LicencePart,
     SessionCount,
     TimelineRange,
     TimeRange,
+    TranslationNote,
     Window,
 )
 
@@ -165,8 +168,16 @@ class PlanLinks(Strict):
     revision: str = Field(description="The revision the plan was computed from.")
 
 
+def _served_only_when_it_applies(schema: dict[str, Any]) -> None:
+    # The language notes are served only on some answers: never a required key.
+    required = schema.get("required", [])
+    schema["required"] = [name for name in required if name not in SERVED_WHEN_IT_APPLIES]
+
+
 class RecoveryPlan(Strict):
     """A personal recovery plan: a published document's rules and timeline on a calendar."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_served_only_when_it_applies)
 
     treatment: PlanTreatment
     revision: int = Field(description="The revision the plan was computed from.")
@@ -187,3 +198,13 @@ class RecoveryPlan(Strict):
     excluded: list[PlanItem] = Field(description="Rules excluded by an answer, with the reason.")
     course: PlanCourse
     links: PlanLinks
+    translation: TranslationNote | None = Field(
+        default=None,
+        description="Present when the plan is made from a translation (language negotiation, "
+        "as on the document URL): what it translates and whether its source changed since.",
+    )
+    language_fallback: LanguageFallback | None = Field(
+        default=None,
+        description="Present when no language asked for (`?lang=`, `Accept-Language`) is "
+        "published: the plan is made from the source language instead.",
+    )

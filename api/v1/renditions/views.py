@@ -9,13 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.live.documents import LiveDocument, live_document
+from api.live.documents import LiveDocument
 from api.live.headers import live_cache_control
 from api.live.rendered import Renderings
 from api.openapi import (
@@ -41,13 +42,18 @@ from treatments.renditions.plan_json import plan_json
 
 from ..base import PublicView
 from ..examples import seed_document
+from ..languages import (
+    ACCEPT_LANGUAGE_PARAMETER,
+    LANG_PARAMETER,
+    negotiated_document,
+)
 from ..links import document_links, treatment_path
 from .media import ViewWrittenRenderer
 from .schemas import RecoveryPlan
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 TZ_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$"
-PLAN_PARAMETER_NAMES = ("procedure_at", "tz", *QUESTIONS)
+PLAN_PARAMETER_NAMES = ("procedure_at", "tz", *QUESTIONS, "lang")
 # Per worker: a rendered plan takes 10-20 kB.
 RENDERED_PLANS = 512
 
@@ -108,6 +114,8 @@ def _parameters() -> list[OpenApiParameter]:
             description="Was sedation given? Answers rules with condition `sedation_given`, "
             "as `anaesthesia` does.",
         ),
+        LANG_PARAMETER,
+        ACCEPT_LANGUAGE_PARAMETER,
     ]
 
 
@@ -153,11 +161,14 @@ def _query(procedure_at: str, zone: str, answers: dict[str, bool | None]) -> str
     return urlencode(pairs, safe=":/")
 
 
-def plan_body(plan: Plan, *, procedure_at: str) -> dict[str, Any]:
-    """The JSON plan with its links (added here, at the edge)."""
+def plan_body(
+    plan: Plan, *, procedure_at: str, notes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON plan with its language notes and links (added here, at the edge)."""
     query = _query(procedure_at, plan.procedure.zone, plan.answers)
     return {
         **plan_json(plan),
+        **(notes or {}),
         "links": {
             "self": f"{plan_path(plan.slug)}?{query}",
             "calendar": f"{plan_path(plan.slug, calendar=True)}?{query}",
@@ -262,9 +273,14 @@ class RecoveryPlanView(PublicView):
 
     def plan_response(self, request: Request, key: str, *, calendar: bool) -> HttpResponse:
         procedure, answers = _plan_input(request)
-        live = live_document(key)
+        # The document's own texts follow its language as the detail negotiates it; the plan's
+        # labels ("applies if …") stay as written in code.
+        negotiated = negotiated_document(request, key)
+        live = negotiated.live
         raw_at = request.query_params["procedure_at"]
-        body, etag = _rendered(live, procedure, answers, raw_at=raw_at, calendar=calendar)
+        body, etag = _rendered(
+            live, procedure, answers, raw_at=raw_at, calendar=calendar, notes=negotiated.notes
+        )
         response = self.stored(
             request,
             body=body,
@@ -277,12 +293,13 @@ class RecoveryPlanView(PublicView):
             response["Content-Disposition"] = (
                 f'attachment; filename="{live.slug}-recovery-plan.ics"'
             )
-        if not live.canonical:
+        if not negotiated.canonical:
             query = _query(raw_at, procedure.zone, answers)
-            where = f"{plan_path(live.slug, calendar=calendar)}?{query}"
+            where = f"{plan_path(negotiated.asked_slug, calendar=calendar)}?{query}"
             response["Link"] = f'<{where}>; rel="canonical"'
-        if live.language:
-            response["Content-Language"] = live.language
+        if negotiated.language:
+            response["Content-Language"] = negotiated.language
+        patch_vary_headers(response, ("Accept-Language",))
         return response
 
 
@@ -330,12 +347,17 @@ def _rendered(
     *,
     raw_at: str,
     calendar: bool,
+    notes: dict[str, Any],
 ) -> tuple[str | bytes, str]:
-    """The plan's bytes and ETag: a pure function of the document (its ETag) and the query."""
+    """The plan's bytes and ETag: a pure function of the document (its ETag), the query and
+    the language notes (a translation's `outdated` changes without its ETag)."""
 
     def render() -> str | bytes:
         plan = recovery_plan(live.document, procedure=procedure, answers=answers)
-        return plan_calendar(plan) if calendar else to_json(plan_body(plan, procedure_at=raw_at))
+        if calendar:
+            return plan_calendar(plan)
+        return to_json(plan_body(plan, procedure_at=raw_at, notes=notes))
 
-    inputs = (calendar, raw_at, procedure.zone, tuple(sorted(answers.items())))
+    stated = "" if calendar else to_json(notes)
+    inputs = (calendar, raw_at, procedure.zone, tuple(sorted(answers.items())), stated)
     return _plans.once(live.etag, inputs, render)

@@ -90,4 +90,16 @@ def exchange_spanish(source: dict[str, Any]) -> dict[str, Any]:
     content["safety"]["contraindication_items"][0]["text"] = SPANISH[
         "/safety/contraindication_items/0/text"
     ]
+
+
+SYNTHETIC_SLUG = "synthetic-languages-treatment"
+
+
+def synthetic_source(data: dict[str, Any]) -> dict[str, Any]:
+    """An English treatment written for the tests: the seed's structure under its own name."""
+    content = copy.deepcopy(data)
+    content["slug"] = SYNTHETIC_SLUG
+    content["language"] = "en"
+    content["title"] = "Synthetic treatment for language tests"
+    content["summary"] = "A treatment written for the tests of languages; not clinical content."
     return content
