@@ -50,6 +50,17 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-search-languages",
+        D(2026, 12, 5),
+        "changed",
+        "**Search in each document's language**: on PostgreSQL, `q=` stems every document in "
+        "its own language (word for word where PostgreSQL has no stemmer) and ignores accents; "
+        "with `?language=` the query is read in that language, without it in English. Results "
+        "of English searches are as before, except that accents no longer matter.",
+        see=(("Languages", "mobile-apps/languages.md"),),
+        operations=("treatments_list",),
+    ),
+    Change(
         "2026-12-05-translation-po",
         D(2026, 12, 5),
         "added",

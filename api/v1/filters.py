@@ -39,6 +39,13 @@ def _text_rule(value: str) -> None:
         raise DjangoValidationError(problem)
 
 
+SEARCH_HELP = (
+    "Full-text search over every text section of the published documents. On PostgreSQL "
+    "each document is stemmed in its own language and accents are ignored; the query is read "
+    "in the `language` given (English without one)."
+)
+
+
 def _language_tag(value: str) -> None:
     if canonical_tag(value) is None:
         raise DjangoValidationError("Not a BCP 47 language tag; send one such as `es` or `es-MX`.")
@@ -146,7 +153,7 @@ class TreatmentFilterSet(django_filters.FilterSet):
         method="filter_search",
         max_length=MAX_QUERY_LENGTH,
         validators=[_text_rule],
-        help_text="Full-text search over every text section of the published documents.",
+        help_text=SEARCH_HELP,
     )
 
     class Meta:
@@ -174,7 +181,11 @@ class TreatmentFilterSet(django_filters.FilterSet):
         return queryset.exclude(next_review_due__lt=today)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return selectors.publication_search(queryset, query=value)
+        # With `language`, the query is read (stemmed) in that language, as its documents are.
+        language = self.form.cleaned_data.get("language") or None
+        return selectors.publication_search(
+            queryset, query=value, language=canonical_tag(language) if language else None
+        )
 
     @classmethod
     def query_parameters(cls) -> set[str]:

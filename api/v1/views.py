@@ -51,6 +51,7 @@ from .filters import (
     MAX_CODE_TOKEN_LENGTH,
     MAX_DRUG_LENGTH,
     MAX_QUERY_LENGTH,
+    SEARCH_HELP,
     TreatmentFilterSet,
 )
 from .languages import (
@@ -223,7 +224,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
                     "maxLength": MAX_QUERY_LENGTH,
                     "pattern": TEXT_PATTERN,
                 },
-                description="Full-text search over every text section of the published documents.",
+                description=SEARCH_HELP,
             ),
             OpenApiParameter(
                 "language",

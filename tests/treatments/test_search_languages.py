@@ -82,3 +82,21 @@ def test_english_search_is_unchanged_and_accent_insensitive(seed_data: dict[str,
     _publish(seed_data, "test-zz", "tlh", "Qapla ghojmoH réél")
     assert "test-zz" in _found("reel", "tlh")
     assert "test-zz" not in _found("ree", "tlh")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_list_reads_the_query_in_the_language_filters_language(
+    seed_data: dict[str, Any], client: Any
+) -> None:
+    _publish(seed_data, "prueba-es", "es", "Texto de prueba sobre las rodillas y la inyección.")
+
+    def slugs(query: str) -> list[str]:
+        response = client.get(f"/api/v1/treatments/?{query}")
+        assert response.status_code == 200, response.content
+        return [item["slug"] for item in response.json()["results"]]
+
+    assert slugs("language=es&q=rodilla") == ["prueba-es"]
+    assert slugs("language=es&q=inyeccion") == ["prueba-es"]
+    assert slugs("q=rodilla") == []  # read in English: the Spanish stem is not reached
+    assert slugs("language=en&q=rodilla") == []
