@@ -87,11 +87,11 @@ def main() -> int:
     parser.add_argument("--only", choices=["detail", "list"], default=None)
     parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     parser.add_argument(
-        "--without-plain-miss",
+        "--compare",
         action="store_true",
-        help="Also time the detail miss through DRF only (TreatmentDetailView's "
-        "answer_plain_miss off), in alternating batches with it on: a ratio that holds on a "
-        "busy machine.",
+        help="Also time the detail miss as before this round's changes (through DRF, the ORM "
+        "building the query) and after, in alternating batches: a ratio that holds on a busy "
+        "machine.",
     )
     args = parser.parse_args()
 
@@ -108,9 +108,13 @@ def main() -> int:
 
     def get(path: str) -> tuple[int, bytes]:
         out: list[str] = []
+
+        def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            out.append(status)
+
         environ = environ_for(path)
         environ["wsgi.input"] = io.BytesIO(b"")
-        body = b"".join(app(environ, lambda status, h, e=None: out.append(status)))
+        body = b"".join(app(environ, start_response))
         return int(out[-1].split()[0]), body
 
     kinds: dict[str, list[str]] = {}
@@ -127,7 +131,7 @@ def main() -> int:
             f"{kind} miss: {status}, ~{size} bytes, {micros:.0f} µs/request in-process "
             f"({len(paths)} distinct paths, {connection_vendor()})"
         )
-        if kind == "detail" and args.without_plain_miss:
+        if kind == "detail" and args.compare:
             compare_plain_miss(one, args.n)
         if args.cprofile:
             profile(one, args.n, args.cprofile)
@@ -135,24 +139,41 @@ def main() -> int:
 
 
 def compare_plain_miss(one: Callable[[], Any], n: int, rounds: int = 5) -> None:
-    """Time detail misses with and without `answer_plain_miss`, alternating batches."""
+    """Time detail misses as before and after this round's changes, alternating batches.
+
+    before: DRF answers every miss, and the ORM builds the document query each time;
+    DRF, compiled: DRF answers, the query is compiled once (treatments.selectors.public);
+    after: `answer_plain_miss` answers before DRF, with the compiled query.
+    """
     from api.v1.views import TreatmentDetailView
     from bench.wsgi_timing import time_per_request
+    from treatments.selectors import public
 
     plain_miss = TreatmentDetailView.answer_plain_miss
-    best = {"with": float("inf"), "without": float("inf")}
-    for _ in range(rounds):
-        for label in ("without", "with"):
-            if label == "without":
-                TreatmentDetailView.answer_plain_miss = lambda *a: None  # type: ignore[method-assign]
-            try:
+    compiled = public._compiled_document_query
+
+    def variant(label: str) -> None:
+        TreatmentDetailView.answer_plain_miss = (  # type: ignore[method-assign]
+            plain_miss if label == "after" else lambda *a: None
+        )
+        public._compiled_document_query = (  # type: ignore[assignment]
+            (lambda *a: None) if label == "before" else compiled
+        )
+
+    labels = ("before", "DRF, compiled", "after")
+    best = dict.fromkeys(labels, float("inf"))
+    try:
+        for _ in range(rounds):
+            for label in labels:
+                variant(label)
                 best[label] = min(best[label], time_per_request(one, n, batches=1))
-            finally:
-                TreatmentDetailView.answer_plain_miss = plain_miss  # type: ignore[method-assign]
+    finally:
+        variant("after")
     print(
-        f"detail miss through DRF only: {best['without']:.0f} µs; with answer_plain_miss: "
-        f"{best['with']:.0f} µs ({best['without'] / best['with']:.2f}× faster; best of "
-        f"{rounds} alternating batches of {n})"
+        "detail miss, best of "
+        + f"{rounds} alternating batches of {n}: "
+        + ", ".join(f"{label} {best[label]:.0f} µs" for label in labels)
+        + f" ({best['before'] / best['after']:.2f}× faster)"
     )
 
 
