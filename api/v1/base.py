@@ -1,7 +1,8 @@
 """The base kit of every public read view: anonymous, strict, rate-limited, stored bytes.
 
 `PublicView` answers with stored bytes (`stored`), keeps repeat reads in a worker memory
-(`hot_memory`, `hot_key`, `remember`) and answers them before DRF (`answer_from_memory`). The
+(`hot_memory`, `hot_key`, `remember`) and answers them before DRF (`answer_from_memory`; a view
+may answer plain misses there too, `answer_plain_miss`). The
 concrete views (api/v1/views.py, the renditions, sync, oEmbed) import this module; it imports
 none of them.
 """
@@ -55,6 +56,8 @@ class PublicView(StrictQueryParametersMixin, APIView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with public_reads(request):  # on the read replica, when there is one (api.replica)
             hot = self.answer_from_memory(request, kwargs)
+            if hot is None:
+                hot = self.answer_plain_miss(request, kwargs)
             return hot if hot is not None else super().dispatch(request, *args, **kwargs)
 
     def answer_from_memory(
@@ -82,6 +85,14 @@ class PublicView(StrictQueryParametersMixin, APIView):
         response = serve_hot(request, entry, self.HOT_ALLOW)
         refund_free_answers(self.get_throttles(), response)
         return response
+
+    def answer_plain_miss(
+        self, request: HttpRequest, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        """A miss the view can answer before DRF's request machinery, exactly as DRF would
+        answer it (same bytes and headers), or None: DRF answers it. Called by `dispatch`
+        after `answer_from_memory` found nothing; none by default."""
+        return None
 
     def remember(
         self,

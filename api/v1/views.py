@@ -16,10 +16,15 @@ from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
-from api.hot import WorkerMemory, page_key
+from api.hot import WorkerMemory, accepts_json_plainly, hot_document_for, page_key, serve_hot
 from api.live.documents import locate_live, raise_if_known_withdrawn
 from api.live.headers import live_cache_control
-from api.live.memories import document_memory_key, hot_documents, hot_pages
+from api.live.memories import (
+    document_memory_key,
+    hot_documents,
+    hot_pages,
+    withdrawn_documents,
+)
 from api.openapi import (
     CONTENT_LANGUAGE,
     CONTENT_LOCATION,
@@ -29,7 +34,8 @@ from api.openapi import (
     read_operation,
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
-from editorial.translations.languages import MAX_TAG_LENGTH
+from api.throttles import refund_free_answers
+from editorial.translations.languages import MAX_TAG_LENGTH, accept_language_ranges
 from editorial.translations.selectors import translation_ids
 from treatments import selectors
 from treatments.documents.build import to_json
@@ -184,13 +190,9 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         )
 
     def get_queryset(self) -> Any:
-        # The catalogue lists each treatment once, in its source language: a translation is
-        # reached through its source (api/v1/languages.py), at its own URL, or by asking for
-        # its language (`?language=es` lists every document written in Spanish).
-        live = selectors.publication_live_list()
-        if "language" not in self.request.query_params:
-            live = live.exclude(treatment_id__in=translation_ids())
-        return live.only(*LIST_FIELDS)
+        # A copy of a queryset built once: building it cost a list miss more than 10 % of its
+        # time (bench/PROFILE.md), a copy almost nothing. It is never evaluated itself.
+        return _catalogue(every_language="language" in self.request.query_params).all()
 
     def hot_memory(self) -> WorkerMemory:
         return hot_pages()
@@ -290,6 +292,18 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         return self.stored_page(request, generation, body, last)
 
 
+@functools.cache
+def _catalogue(*, every_language: bool) -> Any:
+    """The list's queryset (lazy: no query until a copy is evaluated)."""
+    # The catalogue lists each treatment once, in its source language: a translation is
+    # reached through its source (api/v1/languages.py), at its own URL, or by asking for its
+    # language (`?language=es` lists every document written in Spanish).
+    live = selectors.publication_live_list()
+    if not every_language:
+        live = live.exclude(treatment_id__in=translation_ids())
+    return live.only(*LIST_FIELDS)
+
+
 def _search_query(value: str) -> str:
     """A search query checked by the search filter's own rules (a 400 names `q`)."""
     try:
@@ -306,6 +320,8 @@ class TreatmentDetailView(PublicView):
     # hot path never sees it: that Accept header is not plain JSON.
     renderer_classes = [*PublicView.renderer_classes, FhirJsonRenderer]
     schema = FhirAlternateSchema()
+    # A key `answer_plain_miss` found to be no live slug: `get` does not ask again.
+    not_a_live_slug: str | None = None
 
     def hot_memory(self) -> WorkerMemory:
         return hot_documents()
@@ -325,6 +341,55 @@ class TreatmentDetailView(PublicView):
         if "ld+json" in request.META.get("HTTP_ACCEPT", "") and prefers_jsonld(request):
             return detail_jsonld_view(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def answer_plain_miss(
+        self, request: HttpRequest, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        """A plain read of a live document by its slug that the memory does not hold, answered
+        before DRF's request machinery (about half a miss's cost in-process, bench/PROFILE.md).
+
+        Only what a hit would be served for (a GET without a query string, with a plain
+        JSON Accept, that has a memory key): the document is read and negotiated as `get`
+        does, kept in memory, and served as the hit that follows will be (`serve_hot`), so both
+        paths answer the same bytes and headers (tests/api/test_plain_miss.py). None for
+        anything else, a key that is no live slug (an id, a former slug, unknown, withdrawn)
+        or a refused rate limit: DRF answers it as documented.
+        """
+        key = kwargs.get("key")
+        memory_key = self.hot_key(request, kwargs)
+        if (
+            memory_key is None
+            or not isinstance(key, str)
+            # Not HEAD: DRF's HEAD answer states the GET's Content-Length, a memory one 0.
+            or request.method != "GET"
+            or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+            or withdrawn_documents().get(key) is not None  # `get` answers its 410, no query
+        ):
+            return None
+        memory = hot_documents()
+        generation = memory.generation()
+        row = selectors.publication_document(slug=key, fields=DETAIL_FIELDS)
+        if row is None:
+            self.not_a_live_slug = key
+            return None
+        # After the query, as the hot path checks after its lookup: a refused request costs
+        # one query, and DRF then answers the 429 (charging no second time).
+        if not self._hot_throttles_allow(request):
+            return None
+        ranges = accept_language_ranges(request.META.get("HTTP_ACCEPT_LANGUAGE"))
+        served = negotiate(row, ranges, DETAIL_FIELDS)
+        entry = hot_document_for(
+            body=served.body,
+            etag=served.etag,
+            last_modified=served.last_modified,
+            cache_control=live_cache_control(),
+            language=served.language,
+            headers=served.headers,
+        )
+        memory.put(memory_key, entry, generation=generation, tag=_memory_tag(row, ranges))
+        response = serve_hot(request, entry, self.HOT_ALLOW)
+        refund_free_answers(self.get_throttles(), response)
+        return response
 
     @read_operation(
         operation_id="treatments_retrieve",
@@ -352,7 +417,11 @@ class TreatmentDetailView(PublicView):
         raise_if_known_withdrawn(key)  # a withdrawn key, once known, costs no query
         ranges = language_ranges(request)
         fields = DETAIL_FIELDS
-        row = selectors.publication_document(slug=key, fields=fields)
+        row = (
+            None
+            if key == self.not_a_live_slug
+            else selectors.publication_document(slug=key, fields=fields)
+        )
         canonical = True
         if row is None:
             located = locate_live(key)
@@ -383,10 +452,7 @@ class TreatmentDetailView(PublicView):
                 language=served.language,
                 headers=served.headers,
                 kwargs={"key": key},
-                # Tagged with the one treatment it shows only when it is that treatment's own
-                # stored bytes; a negotiated or translated answer also depends on other
-                # treatments (a translation, its source), so any change drops it.
-                tag=None if ranges or is_translation(row) else row["treatment_id"],
+                tag=_memory_tag(row, ranges),
             )
         else:
             canonical_link = f'<{treatment_path(row["slug"])}>; rel="canonical"'
@@ -395,6 +461,14 @@ class TreatmentDetailView(PublicView):
         response["Content-Language"] = served.language
         patch_vary_headers(response, ("Accept-Language",))
         return response
+
+
+def _memory_tag(row: dict[str, Any], ranges: list[str]) -> Any:
+    """The tag a live document's answer is kept under in memory (see WorkerMemory.put)."""
+    # Tagged with the one treatment it shows only when it is that treatment's own stored
+    # bytes; a negotiated or translated answer also depends on other treatments (a
+    # translation, its source), so any change drops it.
+    return None if ranges or is_translation(row) else row["treatment_id"]
 
 
 class RevisionListView(PublicView, generics.GenericAPIView):

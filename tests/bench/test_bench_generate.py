@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from bench.management.commands.bench_generate import Command as BenchGenerate
-from treatments.documents.schema import FrozenDocument, TreatmentDocument
+from treatments.documents.build import build_content, build_document, content_hash, to_json
+from treatments.documents.schema import FrozenDocument, TreatmentContent, TreatmentDocument
 from treatments.models import Publication, Revision
+from treatments.services import treatment_get_for_edit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,3 +79,23 @@ def test_generated_treatments_carry_schema_1_2_fields(client: Client) -> None:
         assert document["course"]["repeat_interval"]["unit"] == "mo"
     doses = [d["medications"][0]["dose_per_session"] for d in with_criteria if d["medications"]]
     assert doses and all(dose["unit_display"] == "mL" for dose in doses)
+
+
+def test_every_generated_document_is_what_publishing_its_rows_would_store(db: Any) -> None:
+    # 1.1 fields at 3, 6, 9, 12; 1.2 fields at 4, 8, 12: every kind, and 1.1 without 1.2.
+    _generate(13)
+    for publication in Publication.objects.all():
+        content = build_content(treatment_get_for_edit(treatment_id=publication.treatment_id))
+        assert TreatmentContent.model_validate(content).model_dump(mode="json") == content
+        stored = json.loads(publication.document_json)
+        published = build_document(
+            treatment_id=publication.treatment_id,
+            content=content,
+            revision=publication.revision_number,
+            published_at=publication.published_at,
+        )
+        assert stored == json.loads(to_json(published)), (
+            f"{publication.slug}: the generator stores a document the contract would complete "
+            "differently; pass the content through bench_generate.contract_form"
+        )
+        assert publication.revision.content_hash == content_hash(content), publication.slug

@@ -8,7 +8,8 @@ that is far too slow. This command builds the same rows in bulk instead:
   and, for some, synthetic schema 1.1 fields (codes, drugs, a structured contraindication and
   warning sign, a frequency limit) and 1.2 fields (an eligibility criterion, a step duration in
   seconds, a dose per session, a course repeat interval) whose names, codes and numbers are made
-  up for the benchmark;
+  up for the benchmark; every content is stored as the contract completes it (`contract_form`),
+  as a publish through the services would store it;
 - the working copy and its child rows are inserted with ``bulk_create``;
 - the document, its hash and ETag come from the project's own ``treatments.documents.build``;
 - the rows come from the project's own row mapping (``treatments.documents.rows``), and the
@@ -218,10 +219,16 @@ def vary(base: dict[str, Any], index: int, seed: int) -> dict[str, Any]:
         _add_schema_1_1_fields(c, index, rng)
     if index % 4 == 0:
         _add_schema_1_2_fields(c, rng)
-        # As the contract completes it (unit displays, the 1.0 forms it derives, defaults), so
-        # that the hashes of what is stored and what the rows read back compare.
-        c = TreatmentContent.model_validate(c).model_dump(mode="json")
     return c
+
+
+def contract_form(content: dict[str, Any]) -> tuple[TreatmentContent, dict[str, Any]]:
+    """`content` validated, and as the contract completes it: unit displays, the 1.0 forms it
+    derives, defaults (a 1.1 medication's 1.2 `dose_per_session`, null). That is what a publish
+    through the services stores, so every generated document has the current schema's shape
+    and the hashes of what is stored and what the rows read back compare."""
+    validated = TreatmentContent.model_validate(content)
+    return validated, validated.model_dump(mode="json")
 
 
 def _add_schema_1_2_fields(c: dict[str, Any], rng: random.Random) -> None:
@@ -364,12 +371,11 @@ class Command(BaseCommand):
         treatments, revisions, documents = [], [], []
         children: dict[type, list[Any]] = {}
         for index in indices:
-            content = vary(base, index, seed)
+            validated, content = contract_form(vary(base, index, seed))
             cat = content["category"]
             if cat["slug"] not in categories:
                 categories[cat["slug"]] = Category.objects.create(**cat).pk
             tid = treatment_id_for(index, seed, content)
-            validated = TreatmentContent.model_validate(content)
             treatment = treatment_row(tid, validated, categories[cat["slug"]])
             treatments.append(treatment)
             for model, rows in child_rows(tid, validated).items():
@@ -454,7 +460,7 @@ class Command(BaseCommand):
             {0, count - 1, *random.Random(seed).sample(range(count), min(count, how_many))}
         )
         for index in picks[: max(how_many, 2)]:
-            content = vary(base, index, seed)
+            content = contract_form(vary(base, index, seed))[1]
             tid = treatment_id_for(index, seed, content)
             stored = build_content(treatment_get_for_edit(treatment_id=tid))
             if content_hash(stored) != content_hash(content):
