@@ -90,6 +90,7 @@ def exchange_spanish(source: dict[str, Any]) -> dict[str, Any]:
     content["safety"]["contraindication_items"][0]["text"] = SPANISH[
         "/safety/contraindication_items/0/text"
     ]
+    return content
 
 
 SYNTHETIC_SLUG = "synthetic-languages-treatment"
