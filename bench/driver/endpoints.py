@@ -4,11 +4,18 @@ from __future__ import annotations
 
 PLAN_QUERY = "procedure_at=2026-03-08T09:30&tz=America/New_York&anaesthesia=yes"
 CHANGES = 10  # published by `bench_changes` for the sync_delta row
+ACCEPT_LANGUAGE = "es-MX,es;q=0.9,en;q=0.5"
+SEARCH_LANG_QUERY = "language=es&q=knee"
 
 ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "detail": ("GET /api/v1/treatments/<slug>/", "naive_detail"),
     "detail_304": ("GET /api/v1/treatments/<slug>/ + If-None-Match", "naive_detail"),
     "detail_key": ("GET /api/v1/treatments/<slug>/ + X-Api-Key (a partner's key)", "naive_detail"),
+    "detail_lang": (
+        f"GET /api/v1/treatments/<slug>/ + Accept-Language: {ACCEPT_LANGUAGE} (negotiated; "
+        "the bench's treatments have no translation, so each falls back to its source)",
+        "naive_detail",
+    ),
     "detail_miss": (
         "GET /api/v1/treatments/<slug>/ (cache misses: a distinct slug per request, cycling "
         "over the whole catalogue in a fixed shuffled order)",
@@ -26,6 +33,11 @@ ENDPOINTS: dict[str, tuple[str, str | None]] = {
         "naive_list",
     ),
     "search": ("GET /api/v1/treatments/?q=hip (repeated search)", "naive_list"),
+    "search_lang": (
+        f"GET /api/v1/treatments/?{SEARCH_LANG_QUERY} (repeated search in a second language: "
+        "the generator tags one treatment in 10 `es`)",
+        "naive_list",
+    ),
     "search_first": (
         "GET /api/v1/treatments/?q=<site> <word> <word> (first-time searches: distinct "
         "queries, none asked twice)",
@@ -55,12 +67,14 @@ OURS = [
     "detail",
     "detail_304",
     "detail_key",
+    "detail_lang",
     "detail_miss",
     "list",
     "list_deep",
     "list_miss",
     "list_filtered",
     "search",
+    "search_lang",
     "search_first",
     "schema",
     "sync_full",
@@ -74,6 +88,7 @@ OURS = [
 # The mobile endpoints are compared with what a client would otherwise fetch: the detail.
 DETAIL_BASELINE = {
     "detail_key": "detail",
+    "detail_lang": "detail",
     "sync_full": "detail",
     "sync_empty": "detail",
     "sync_empty_304": "detail_304",

@@ -12,12 +12,14 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from bench.driver.endpoints import (
+    ACCEPT_LANGUAGE,
     AFTER_CHANGES,
     AFTER_CHANGES_REFERENCES,
     CHANGES,
     EDGE,
     NOT_MODIFIED,
     PLAN_QUERY,
+    SEARCH_LANG_QUERY,
 )
 from bench.driver.environment import (
     Server,
@@ -150,6 +152,7 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
         "detail": {"paths": detail_paths},
         "detail_304": {"paths": detail_paths, "if_none_match": etags},
         "detail_key": {"paths": detail_paths, "headers": {"X-Api-Key": partner_key(database_url)}},
+        "detail_lang": {"paths": detail_paths, "headers": {"Accept-Language": ACCEPT_LANGUAGE}},
         "detail_miss": {"paths": detail_misses, "distinct": True},
         "list": {"paths": ["/api/v1/treatments/"]},
         "list_miss": {"paths": list_misses, "distinct": True},
@@ -158,6 +161,7 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
             "paths": ["/api/v1/treatments/?restricted_activity=running&category=pain-treatments"]
         },
         "search": {"paths": ["/api/v1/treatments/?q=hip"]},
+        "search_lang": {"paths": [f"/api/v1/treatments/?{SEARCH_LANG_QUERY}"]},
         "search_first": {"paths": search_first, "distinct": True},
         "schema": {"paths": ["/api/v1/schema/treatment-document/"]},
         "naive_detail": {"paths": [f"/bench/naive/treatments/{slug}/" for slug in slugs]},

@@ -99,3 +99,15 @@ def test_every_generated_document_is_what_publishing_its_rows_would_store(db: An
             "differently; pass the content through bench_generate.contract_form"
         )
         assert publication.revision.content_hash == content_hash(content), publication.slug
+
+
+def test_one_treatment_in_ten_is_in_the_second_language_the_bench_rows_ask_for(
+    client: Client,
+) -> None:
+    from bench.driver.endpoints import SEARCH_LANG_QUERY
+
+    _generate(30)
+    listed = client.get("/api/v1/treatments/?language=es&page_size=100").json()["results"]
+    assert len(listed) == 3 and {item["language"] for item in listed} == {"es"}
+    # The search_lang row's query finds some of them (on SQLite: every word in the text).
+    assert client.get(f"/api/v1/treatments/?{SEARCH_LANG_QUERY}").status_code == 200

@@ -100,6 +100,9 @@ BASES = [
     "Amniotic Tissue Injection",
     "Ozone Injection",
 ]
+# One treatment in SECOND_LANGUAGE_EVERY is tagged SECOND_LANGUAGE (bench rows detail_lang,
+# search_lang: bench/driver/endpoints.py).
+SECOND_LANGUAGE, SECOND_LANGUAGE_EVERY = "es", 10
 # The seed's body site; one treatment in len(SITES) keeps it, so `q=hip` matches a fraction.
 SITES = ["hip", "knee", "shoulder", "spine", "ankle", "wrist", "elbow", "neck"]
 ONSET_UNITS = ["week", "week", "week", "day", "month"]
@@ -219,6 +222,10 @@ def vary(base: dict[str, Any], index: int, seed: int) -> dict[str, Any]:
         _add_schema_1_1_fields(c, index, rng)
     if index % 4 == 0:
         _add_schema_1_2_fields(c, rng)
+    if index % SECOND_LANGUAGE_EVERY == SECOND_LANGUAGE_EVERY // 2:
+        # Tagged only: the text stays the generator's English (nothing is translated), so the
+        # second-language rows measure the machinery (a language's list, its stemmer).
+        c["language"] = SECOND_LANGUAGE
     return c
 
 
