@@ -4,9 +4,10 @@ Pure functions of documents (no database, no request). A translator translates *
 string fields of the document a reader reads (titles, summaries, details, wordings), decided
 from the contract's text types by `texts.document_texts`, so the editor offers exactly the
 texts a translator's PO file holds. Identity and structure (slug, language, enum values,
-codes, dates, URLs, numbers) are not translated and stay as the translation's working copy has
-them; lists that gain or lose items are edited on the translation's change page. Sections, their order and titles are the readable diff's
-(`treatments.documents.diff.SECTIONS`), so "changed in the source" means the same as there.
+codes, dates, URLs, numbers) are not translated and stay as the translation's working copy
+has them; lists that gain or lose items are edited on the translation's change page.
+Sections, their order and titles are the readable diff's (`treatments.documents.diff.SECTIONS`),
+so "changed in the source" means the same as there.
 """
 
 import re
