@@ -2,9 +2,12 @@
 
 No external assets (the CSS and the optional auto-height script are inline and allowed by
 their hashes in the Content-Security-Policy), no cookies, no JavaScript needed to read it. The
-HTML is rendered once per document ETag, host and options in each worker; its ETag is a hash
-of the bytes served. The card is rate-limited like the public API (per client address, the
-anonymous policy): past the limit it is a small 429 page with Retry-After, and a 304 is free.
+HTML is rendered once per document ETag, host, options and labels in each worker; its ETag is a
+hash of the bytes served. The card's own labels are gettext messages rendered with the
+document's language active: a catalogue in LOCALE_PATHS supplies them, English shows otherwise,
+and labels left in English are marked `lang="en"` inside a page in the document's language.
+The card is rate-limited like the public API (per client address, the anonymous policy): past
+the limit it is a small 429 page with Retry-After, and a 304 is free.
 """
 
 import base64
@@ -17,7 +20,9 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotFound
@@ -83,34 +88,58 @@ def _script_json(body: str) -> str:
 _cards = Renderings(maxsize=RENDERED)
 
 
+def is_english(language: str) -> bool:
+    return language == "en" or language.startswith("en-")
+
+
+def card_labels(language: str) -> tuple[str, ...]:
+    """The card's section titles as the catalogue of `language` gives them (English without one).
+
+    Part of the card's memory key: a card rendered with other labels is another card.
+    """
+    with translation.override(language):
+        return tuple(str(title) for title in SECTION_TITLES.values())
+
+
+def labels_translated(language: str) -> bool:
+    """Whether a catalogue gives the card's labels in `language` (judged by its section titles)."""
+    english = tuple(str(title) for title in SECTION_TITLES.values())
+    return is_english(language) or card_labels(language) != english
+
+
 def card_html(
     document: dict[str, Any], *, options: CardOptions, urls: dict[str, str], jsonld: str
 ) -> str:
     """The card's HTML for a document (live, or a draft shown by a preview link).
 
     `urls`: `card` (canonical), `data` (the JSON document) and `oembed` (empty: no oEmbed).
+    The page's `lang` is the document's; labels in English in another language's card, and
+    the English phrasing of structured values, carry `lang="en"`.
     """
-    card = treatment_card(document)
-    language = card.language
-    english = language == "en" or language.startswith("en-")
-    context = {
-        "card": card,
-        "sections": options.sections,
-        "titles": SECTION_TITLES,
-        "theme": options.theme,
-        "page_lang": language if english else "en",
-        "content_lang": "" if english else language,
-        "provider_name": settings.PROVIDER_NAME,
-        "urls": urls,
-        "css": mark_safe(CSS),  # our own file, hashed into the CSP
-        "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
-        "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
-    }
-    return render_to_string("embed/card.html", context)
+    language = document["language"]
+    english_labels = not labels_translated(language)
+    english_phrases = not is_english(language)
+    with translation.override(language):
+        card = treatment_card(document)
+        context = {
+            "card": card,
+            "sections": options.sections,
+            "titles": {name: str(title) for name, title in SECTION_TITLES.items()},
+            "theme": options.theme,
+            "page_lang": language,
+            "labels_lang": mark_safe(' lang="en"') if english_labels else "",
+            "phrases_lang": mark_safe(' lang="en"') if english_phrases else "",
+            "provider_name": settings.PROVIDER_NAME,
+            "urls": urls,
+            "css": mark_safe(CSS),  # our own file, hashed into the CSP
+            "js": mark_safe(SCRIPT),  # our own file, hashed into the CSP
+            "jsonld": mark_safe(_script_json(jsonld)),  # escaped for <script>
+        }
+        return render_to_string("embed/card.html", context)
 
 
 def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tuple[str, str]:
-    """The card's HTML and its strong ETag (memoised by document ETag, host and options)."""
+    """The card's HTML and its strong ETag (memoised by document ETag, host, options, labels)."""
 
     def render() -> str:
         url = card_url(base, live.slug, options)
@@ -122,7 +151,8 @@ def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tup
         }
         return card_html(live.document, options=options, urls=urls, jsonld=jsonld)
 
-    return _cards.once(live.etag, (base, options), render)
+    labels = card_labels(live.document["language"])
+    return _cards.once(live.etag, (base, options, labels), render)
 
 
 def _headers(response: HttpResponse, ancestors: str) -> HttpResponse:
@@ -166,8 +196,9 @@ def _rate_limited(request: HttpRequest) -> tuple[PublicRateThrottle, HttpRespons
     wait = int(throttle.wait() or 1)
     page = status_page(
         429,
-        heading="Too many requests",
-        message=f"Too many cards were asked for from this address; try again in {wait} s.",
+        heading=gettext("Too many requests"),
+        message=gettext("Too many cards were asked for from this address; try again in %(wait)s s.")
+        % {"wait": wait},
         options=CardOptions(),
     )
     page["Retry-After"] = str(wait)
@@ -198,8 +229,8 @@ def _card_response(request: HttpRequest, key: str) -> HttpResponse:
     except Gone as exc:
         page = status_page(
             410,
-            heading="This treatment information was withdrawn",
-            message=f"{exc.detail} It is no longer published here.",
+            heading=gettext("This treatment information was withdrawn"),
+            message=f"{exc.detail} " + gettext("It is no longer published here."),
             options=options,
         )
         quiet_gone(page, request.path)
@@ -207,8 +238,8 @@ def _card_response(request: HttpRequest, key: str) -> HttpResponse:
     except NotFound:
         page = status_page(
             404,
-            heading="Treatment not found",
-            message=f"No published treatment is known as '{key}'.",
+            heading=gettext("Treatment not found"),
+            message=gettext("No published treatment is known as '%(key)s'.") % {"key": key},
             options=options,
         )
         return _headers(page, ancestors)

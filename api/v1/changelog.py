@@ -50,6 +50,17 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-05
     Change(
+        "2026-12-05-card-labels",
+        D(2026, 12, 5),
+        "changed",
+        "**The card in the document's language**: a translation's card at "
+        "`/embed/v1/treatments/{key}/` has `<html lang>` of its document (was `en`, with the "
+        "language on `<main>`). The card's own labels are gettext messages: a catalogue in "
+        "`locale/` gives them in the document's language; none is shipped, so they show in "
+        'English, each marked `lang="en"`. English cards are unchanged.',
+        see=(("The card", "partners/card.md"),),
+    ),
+    Change(
         "2026-12-05-search-languages",
         D(2026, 12, 5),
         "changed",

@@ -3,32 +3,36 @@
 A pure function: no HTML, no URLs (the card view adds those). The words it adds are labels and
 the phrasing of structured values ("for at least the first 72 hours", "8–12 weeks"); every
 fact comes from the document, and where the document gives words rather than numbers the card
-shows its words. A likelihood band mapped from the source's qualitative wording is shown as a
-word with the source's wording, never with the band's numeric frequency.
+shows its words. The labels (section titles, likelihood and restriction words) are marked for
+gettext and resolved in the language active when the card is rendered; the phrasing of
+structured values is English only. A likelihood band mapped from the source's qualitative
+wording is shown as a word with the source's wording, never with the band's numeric frequency.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 # The card's sections, in the order the card shows them; `sections=` selects among them.
 SECTIONS = ("steps", "risks", "recovery", "timeline", "course", "safety")
 SECTION_TITLES = {
-    "steps": "How it is done",
-    "risks": "Risks",
-    "recovery": "Before and after",
-    "timeline": "What to expect when",
-    "course": "Course of treatment",
-    "safety": "Safety",
+    "steps": _("How it is done"),
+    "risks": _("Risks"),
+    "recovery": _("Before and after"),
+    "timeline": _("What to expect when"),
+    "course": _("Course of treatment"),
+    "safety": _("Safety"),
 }
 LIKELIHOOD_WORDS = {
-    "very_common": "Very common",
-    "common": "Common",
-    "uncommon": "Uncommon",
-    "rare": "Rare",
-    "very_rare": "Very rare",
-    "not_known": "Not known",
-    "none": "No risk",
+    "very_common": _("Very common"),
+    "common": _("Common"),
+    "uncommon": _("Uncommon"),
+    "rare": _("Rare"),
+    "very_rare": _("Very rare"),
+    "not_known": _("Not known"),
+    "none": _("No risk"),
 }
 # The band's frequency is shown only when it was measured, never for a mapped word.
 MEASURED_FREQUENCIES = {
@@ -38,7 +42,12 @@ MEASURED_FREQUENCIES = {
     "rare": "1 in 10,000 to 1 in 1,000",
     "very_rare": "less than 1 in 10,000",
 }
-RESTRICTION_WORDS = {"avoid": "Avoid", "limit": "Limit", "resume": "Resume", "allowed": "Allowed"}
+RESTRICTION_WORDS = {
+    "avoid": _("Avoid"),
+    "limit": _("Limit"),
+    "resume": _("Resume"),
+    "allowed": _("Allowed"),
+}
 UNITS = {
     "minute": ("minute", "minutes"),
     "hour": ("hour", "hours"),
@@ -163,7 +172,7 @@ def _risk(item: dict[str, Any]) -> Risk:
         note = MEASURED_FREQUENCIES[band]
     else:
         note = likelihood.get("wording") or ""
-    word = LIKELIHOOD_WORDS.get(band, band)
+    word = str(LIKELIHOOD_WORDS.get(band, band))
     if note.lower() == word.lower():
         note = ""
     return Risk(
@@ -178,7 +187,7 @@ def _risk(item: dict[str, Any]) -> Risk:
 def _rule(rule: dict[str, Any]) -> Rule:
     condition = rule.get("condition") or {}
     return Rule(
-        restriction=RESTRICTION_WORDS.get(rule["restriction"], rule["restriction"]),
+        restriction=str(RESTRICTION_WORDS.get(rule["restriction"], rule["restriction"])),
         activity=rule["activity_label"],
         when=window_phrase(rule["window"]),
         condition=condition.get("text") or "",
