@@ -29,7 +29,8 @@ echo "== TypeScript client: npm ci, openapi-typescript, tsc --strict"
 
 echo "== Python client: openapi-python-client (warnings fail), pip install, mypy --strict"
 PATH="$ROOT/.venv/bin:$PATH" "$ROOT/.venv/bin/openapi-python-client" generate \
-  --path openapi.yaml --output-path "$WORK/python-client" --fail-on-warning
+  --path openapi.yaml --output-path "$WORK/python-client" --fail-on-warning \
+  --config clients/python/config.yml
 "$PY" -m venv "$WORK/venv"
 "$WORK/venv/bin/python" -m pip install -q --disable-pip-version-check "$WORK/python-client"
 # From the temp dir, so the project's mypy configuration (Django plugins) does not apply.
