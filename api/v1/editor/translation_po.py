@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from api import openapi
 from api.preconditions import working_copy_etag
+from api.v1.renditions.media import ViewWrittenRenderer
 from editorial.translations.exchange import MAX_PO_BYTES, MEDIA_TYPE, export_po, import_po
 from editorial.translations.models import Translation as TranslationRow
 from treatments import selectors
@@ -94,24 +95,13 @@ class PoParser(BaseParser):
             raise ParseError(f"The file is not UTF-8 ({exc.reason} at byte {exc.start}).") from None
 
 
-class PoRenderer(BaseRenderer):
-    """Lets content negotiation choose the PO media type; the view writes the file itself."""
+class PoRenderer(ViewWrittenRenderer):
+    """Lets content negotiation choose the PO media type; the view writes the file itself
+    (errors DRF renders leave as JSON, as for every rendition)."""
 
     media_type = MEDIA_TYPE
     format = "po"
     charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        # Only what DRF renders itself comes here (errors as problem+json): JSON, said so.
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.content_type is None:
-            response["Content-Type"] = "application/json"
-        return JSONRenderer().render(data, "application/json", renderer_context)
 
 
 class TranslationPoView(EditorView):
