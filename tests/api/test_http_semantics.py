@@ -212,6 +212,28 @@ def test_head_and_options(api: str) -> None:
     assert options.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
+PER_RESPONSE = {"Date", "X-Request-ID"}
+
+
+@pytest.mark.parametrize(
+    "path", [f"/treatments/{SLUG}/", "/treatments/", "/categories/", "/treatments/?q=knee"]
+)
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_head_answers_the_headers_of_get_also_from_worker_memory(
+    api: str, path: str, encoding: str
+) -> None:
+    headers = {"Accept-Encoding": encoding}
+    get = requests.get(f"{api}{path}", headers=headers, timeout=10, stream=True)
+    raw = get.raw.read(decode_content=False)
+    # The GET put the answer in the worker's memory: this HEAD is answered from there.
+    head = requests.head(f"{api}{path}", headers=headers, timeout=10)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["Content-Length"]) == len(raw) > 0
+    same = {k: v for k, v in get.headers.items() if k not in PER_RESPONSE}
+    assert {k: v for k, v in head.headers.items() if k not in PER_RESPONSE} == same
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_other_methods_are_405_with_allow(api: str, method: str) -> None:
     response = requests.request(method, f"{api}/treatments/{SLUG}/", timeout=10)
