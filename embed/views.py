@@ -2,16 +2,19 @@
 
 No external assets (the CSS and the optional auto-height script are inline and allowed by
 their hashes in the Content-Security-Policy), no cookies, no JavaScript needed to read it. The
-HTML is rendered once per document ETag, host, options and labels in each worker; its ETag is a
-hash of the bytes served. The card's own labels are gettext messages rendered with the
-document's language active: a catalogue in LOCALE_PATHS supplies them, English shows otherwise,
-and labels left in English are marked `lang="en"` inside a page in the document's language.
+HTML is rendered once per document ETag, host, options and loaded catalogue in each worker; its
+ETag is a hash of the bytes served. The card's own labels and its phrases around numbers are
+gettext messages rendered with the document's language active: a catalogue in LOCALE_PATHS
+supplies them, English shows otherwise, and labels and phrases left in English are marked
+`lang="en"` inside a page in the document's language.
 The card is rate-limited like the public API (per client address, the anonymous policy): past
 the limit it is a small 429 page with Retry-After, and a 304 is free.
 """
 
 import base64
 import hashlib
+import itertools
+import weakref
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, trans_real
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotFound
@@ -37,6 +40,7 @@ from api.throttles import PublicRateThrottle, refund_free_answers
 from api.v1.links import treatment_path
 from api.v1.renditions.jsonld import base_url, card_path, rendered_jsonld
 from treatments.renditions.card import SECTION_TITLES, treatment_card
+from treatments.renditions.card_phrases import is_english
 
 from .framing import FramingError, frame_ancestors
 from .options import CardOptions, OptionsError, card_options
@@ -88,17 +92,30 @@ def _script_json(body: str) -> str:
 _cards = Renderings(maxsize=RENDERED)
 
 
-def is_english(language: str) -> bool:
-    return language == "en" or language.startswith("en-")
-
-
 def card_labels(language: str) -> tuple[str, ...]:
-    """The card's section titles as the catalogue of `language` gives them (English without one).
-
-    Part of the card's memory key: a card rendered with other labels is another card.
-    """
+    """The card's section titles as the catalogue of `language` gives them (English without one)."""
     with translation.override(language):
         return tuple(str(title) for title in SECTION_TITLES.values())
+
+
+# Each catalogue Django loads for a language gets a number; the catalogues are weakly held, so
+# one Django drops (new LOCALE_PATHS, runserver reloading a changed .mo) leaves nothing here.
+_catalogue_numbers: "weakref.WeakKeyDictionary[object, int]" = weakref.WeakKeyDictionary()
+_next_number = itertools.count(1)
+
+
+def card_catalogue(language: str) -> int:
+    """Which catalogue of `language` is loaded: part of the card's memory key.
+
+    A card rendered with another catalogue may have other labels or phrases, so it is another
+    card; this follows every message of the card (labels, phrases, template) at the cost of a
+    dictionary look-up. `trans_real.translation` is the object `translation.override` activates.
+    """
+    catalogue = trans_real.translation(language)
+    number = _catalogue_numbers.get(catalogue)
+    if number is None:
+        number = _catalogue_numbers.setdefault(catalogue, next(_next_number))
+    return number
 
 
 def labels_translated(language: str) -> bool:
@@ -114,11 +131,10 @@ def card_html(
 
     `urls`: `card` (canonical), `data` (the JSON document) and `oembed` (empty: no oEmbed).
     The page's `lang` is the document's; labels in English in another language's card, and
-    the English phrasing of structured values, carry `lang="en"`.
+    phrases the catalogue leaves in English (`*_untranslated` in the card), carry `lang="en"`.
     """
     language = document["language"]
     english_labels = not labels_translated(language)
-    english_phrases = not is_english(language)
     with translation.override(language):
         card = treatment_card(document)
         context = {
@@ -128,7 +144,6 @@ def card_html(
             "theme": options.theme,
             "page_lang": language,
             "labels_lang": mark_safe(' lang="en"') if english_labels else "",
-            "phrases_lang": mark_safe(' lang="en"') if english_phrases else "",
             "provider_name": settings.PROVIDER_NAME,
             "urls": urls,
             "css": mark_safe(CSS),  # our own file, hashed into the CSP
@@ -139,7 +154,7 @@ def card_html(
 
 
 def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tuple[str, str]:
-    """The card's HTML and its strong ETag (memoised by document ETag, host, options, labels)."""
+    """The card's HTML and its strong ETag (memoised by document ETag, host, options, catalogue)."""
 
     def render() -> str:
         url = card_url(base, live.slug, options)
@@ -151,8 +166,8 @@ def rendered_card(live: LiveDocument, *, base: str, options: CardOptions) -> tup
         }
         return card_html(live.document, options=options, urls=urls, jsonld=jsonld)
 
-    labels = card_labels(live.document["language"])
-    return _cards.once(live.etag, (base, options, labels), render)
+    catalogue = card_catalogue(live.document["language"])
+    return _cards.once(live.etag, (base, options, catalogue), render)
 
 
 def _headers(response: HttpResponse, ancestors: str) -> HttpResponse:

@@ -48,6 +48,36 @@ D = dt.date
 
 # Newest first; within a date: added, changed, deprecated, removed.
 CHANGES: tuple[Change, ...] = (
+    # 2026-12-06
+    Change(
+        "2026-12-06-translation-po-update",
+        D(2026, 12, 6),
+        "added",
+        "**PO update files for outdated translations**: "
+        "`GET …/translations/{translation_id}/po/?source_revision=live` (or `translation_po "
+        "export --update`) exports an outdated translation against the source's live revision: "
+        "texts the source changed are `#, fuzzy` with their previous msgid and the current "
+        "translation, new texts are empty, removed ones are left out (header "
+        "`X-Previous-Source-Revision`). `PUT` of that file (fuzzy flags cleared) also brings "
+        "the translation up to the live revision (its structure, numbers and the revision it "
+        "translates) in one audited write. Where list items moved since, it is a 409 "
+        "(`structure_not_mappable`, `translation_structure_differs`). A file for neither the "
+        "translated nor the live revision is still `po_outdated`.",
+        see=(("Translations", "editors/translations.md"),),
+        operations=("editor_translations_po_retrieve", "editor_translations_po_update"),
+    ),
+    Change(
+        "2026-12-06-card-phrases",
+        D(2026, 12, 6),
+        "changed",
+        "**The card's phrases around numbers are gettext messages**: \"for at least the first "
+        '72 hours", "8–12 weeks", "2–3 sessions" and the measured frequencies have named '
+        "placeholders and plural forms, so a reviewed catalogue can translate them; a phrase "
+        'the catalogue does not translate is English, marked `lang="en"` (the document\'s own '
+        'wording no longer is). None is shipped. English cards are unchanged, except "at '
+        'least 1 session" and "up to 1 session" (were "… 1 sessions").',
+        see=(("The card", "partners/card.md"),),
+    ),
     # 2026-12-05
     Change(
         "2026-12-05-card-labels",

@@ -267,8 +267,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
-# The embeddable card's own labels ("Risks", "Before and after", ...) are marked for gettext and
-# rendered in the document's language; a reviewed catalogue for a language goes in
+# The embeddable card's own labels ("Risks", ...) and phrases ("for the first 72 hours") are gettext
+# messages rendered in the document's language; a reviewed catalogue for a language goes in
 # locale/<lang>/LC_MESSAGES/django.po (docs/partners/card.md). English shows where there is none.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True

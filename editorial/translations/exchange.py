@@ -23,6 +23,12 @@ a pointer the source revision has no text at, a msgid that is not the source's t
 plural, a duplicate msgctxt, or a fuzzy entry: a fuzzy entry is a guess a tool or translator
 has not confirmed, so it is never applied silently; resolve it (or empty its msgstr) and
 import again. Obsolete entries (`#~`) are ignored, as `msgfmt` ignores them.
+
+An outdated translation (its source published a newer revision) can also be exported against
+the source's live revision (`update=True`): the update file, whose changed texts are fuzzy
+with their previous msgid, and whose import brings the translation up to that revision
+(`exchange_update`). A file is imported for the revision its header names: the one the
+translation translates, or the live one; any other is outdated.
 """
 
 import json
@@ -38,6 +44,15 @@ from treatments.errors import ContentInvalidError, StateError
 from treatments.models import Revision, Treatment
 from treatments.services import content_validate, treatment_get_for_edit, treatment_replace
 
+from . import services
+from .exchange_update import (
+    HEADER_PREVIOUS_REVISION,
+    SourceUpdate,
+    live_source_revision,
+    source_update,
+    update_content,
+    update_entries,
+)
 from .models import Translation
 from .texts import Text, document_texts, texts_apply
 
@@ -88,14 +103,29 @@ def _working_copy(translation: Translation) -> Treatment:
     return treatment_get_for_edit(treatment_id=translation.treatment_id)
 
 
-def export_po(translation: Translation) -> str:
-    """The PO file of `translation`: the source revision's texts and the translation's own."""
-    texts = source_texts(translation)
+def export_po(translation: Translation, *, update: bool = False) -> str:
+    """The PO file of `translation`: the source revision's texts and the translation's own.
+
+    `update`: against the source's live revision, when the translation translates an older
+    one (the update file, `exchange_update`); the same file as without it otherwise.
+    """
     treatment = _working_copy(translation)
-    current = {t.pointer: t.text for t in document_texts(build_content(treatment))}
+    content = build_content(treatment)
+    current = {t.pointer: t.text for t in document_texts(content)}
+    revision = translation.source_revision
+    changes: SourceUpdate | None = None
+    if update and revision is not None and live_source_revision(translation) != revision:
+        changes = source_update(translation, content)
+        revision = changes.live
+        entries = update_entries(changes, current)
+    else:
+        entries = [
+            polib.POEntry(msgctxt=pointer, msgid=text, msgstr=_carried(current, pointer, text))
+            for pointer, text in source_texts(translation)
+        ]
     po = polib.POFile(wrapwidth=78)
     po.metadata = {
-        "Project-Id-Version": f"{translation.source.slug} revision {translation.source_revision}",
+        "Project-Id-Version": f"{translation.source.slug} revision {revision}",
         "Language": translation.language,
         "MIME-Version": "1.0",
         "Content-Type": f"text/plain; charset={CHARSET}",
@@ -103,18 +133,20 @@ def export_po(translation: Translation) -> str:
         HEADER_SOURCE_LANGUAGE: translation.source_language,
         HEADER_SOURCE_ID: str(translation.source_id),
         HEADER_SOURCE_SLUG: translation.source.slug,
-        HEADER_SOURCE_REVISION: str(translation.source_revision),
+        HEADER_SOURCE_REVISION: str(revision),
         HEADER_TRANSLATION_ID: str(translation.treatment_id),
         HEADER_TRANSLATION_VERSION: str(treatment.version),
     }
-    for pointer, text in texts:
-        translated = current.get(pointer, "")
-        po.append(
-            polib.POEntry(
-                msgctxt=pointer, msgid=text, msgstr="" if translated == text else translated
-            )
-        )
+    if changes is not None:
+        po.metadata[HEADER_PREVIOUS_REVISION] = str(changes.translated)
+    po.extend(entries)
     return str(po)
+
+
+def _carried(current: Mapping[str, str], pointer: str, text: str) -> str:
+    """The translation's text as a msgstr: empty while it is still the source's text."""
+    translated = current.get(pointer, "")
+    return "" if translated == text else translated
 
 
 def parse_po(po_text: str) -> polib.POFile:
@@ -141,7 +173,9 @@ def parse_po(po_text: str) -> polib.POFile:
     return po
 
 
-def _check_headers(po: polib.POFile, translation: Translation) -> None:
+def _check_headers(po: polib.POFile, translation: Translation) -> int | None:
+    """The source revision the file is for, once it is this translation's file for the revision
+    the translation translates or the source's live one; else PoRefusedError."""
     meta = po.metadata
     said = meta.get(HEADER_TRANSLATION_ID, "").strip()
     if said != str(translation.treatment_id):
@@ -163,19 +197,31 @@ def _check_headers(po: polib.POFile, translation: Translation) -> None:
             f"'{translation.language}'; export this translation's own file.",
         )
     revision = meta.get(HEADER_SOURCE_REVISION, "").strip()
-    if revision != str(translation.source_revision):
-        raise _refuse(
-            "po_outdated",
-            f"The file translates source revision {revision or '(none)'}, but the "
-            f"translation translates revision {translation.source_revision}; export again "
-            "and carry your translations over (msgmerge does this).",
-        )
+    if revision == str(translation.source_revision):
+        return translation.source_revision
+    live = live_source_revision(translation)
+    if live is not None and translation.source_revision is not None and revision == str(live):
+        return live
+    live_said = f"the source's live revision is {live}" if live else "the source is not live"
+    raise _refuse(
+        "po_outdated",
+        f"The file translates source revision {revision or '(none)'}, but the translation "
+        f"translates revision {translation.source_revision} and {live_said}; export again "
+        "(the update file, against the live revision, carries your translations over and "
+        "marks the texts the source changed fuzzy).",
+    )
 
 
 def po_texts(po: polib.POFile, translation: Translation) -> dict[str, str]:
     """The texts a parsed file sets (pointer -> text), or PoRefusedError with every problem."""
     _check_headers(po, translation)
-    source = dict(source_texts(translation))
+    return entry_texts(po, dict(source_texts(translation)), translation.source_revision)
+
+
+def entry_texts(
+    po: polib.POFile, source: Mapping[str, str], revision: int | None
+) -> dict[str, str]:
+    """The texts a file for source revision `revision` (whose texts are `source`) sets."""
     errors: list[dict[str, Any]] = []
     codes: list[str] = []
     seen: set[str] = set()
@@ -206,7 +252,7 @@ def po_texts(po: polib.POFile, translation: Translation) -> dict[str, str]:
             problem(
                 "po_unknown_pointer",
                 pointer,
-                f"Source revision {translation.source_revision} has no text at this pointer.",
+                f"Source revision {revision} has no text at this pointer.",
             )
         elif entry.msgid != source[pointer]:
             problem(
@@ -265,10 +311,16 @@ def import_po(
     """Apply a PO file's translations to the working copy (one compare-and-set write).
 
     Everything is checked before anything is written; a refused file changes nothing. A file
-    that changes no text writes nothing (the version stays, as for any identical write).
+    that changes no text writes nothing (the version stays, as for any identical write). An
+    update file (for the source's live revision) also brings the translation up to that
+    revision, so it is always a write.
     """
     po = parse_po(po_text)
-    texts = po_texts(po, translation)
+    translation = Translation.objects.select_related("source").get(pk=translation.pk)  # afresh
+    revision = _check_headers(po, translation)
+    if revision != translation.source_revision:
+        return _import_update(translation, po, expected_version, actor, request_id)
+    texts = entry_texts(po, dict(source_texts(translation)), revision)
     content = content_validate(po_content(translation, texts))
     return treatment_replace(
         treatment_id=translation.treatment_id,
@@ -278,3 +330,29 @@ def import_po(
         message=f"Imported from a PO file (source revision {translation.source_revision}).",
         request_id=request_id,
     )
+
+
+def _import_update(
+    translation: Translation,
+    po: polib.POFile,
+    expected_version: int | None,
+    actor: Any,
+    request_id: str,
+) -> Treatment:
+    """Apply an update file (made for the source's live revision) and bring the translation up
+    to that revision, in one audited compare-and-set write."""
+    current = build_content(_working_copy(translation))
+    changes = source_update(translation, current)
+    texts = entry_texts(po, dict(changes.texts), changes.live)
+    content = content_validate(update_content(changes, current, texts))
+    services.translation_bring_up_to_date(
+        translation_id=translation.treatment_id,
+        source_revision=changes.live,
+        expected_version=expected_version,
+        actor=actor,
+        content=content,
+        message=f"Imported from a PO update file (source revision {changes.translated} → "
+        f"{changes.live}).",
+        request_id=request_id,
+    )
+    return _working_copy(translation)

@@ -17,6 +17,7 @@ from treatments.services import (
     treatment_compare_and_bump,
     treatment_create,
     treatment_get_for_edit,
+    treatment_replace,
 )
 
 from .languages import canonical_tag
@@ -116,14 +117,22 @@ def translation_bring_up_to_date(
     expected_version: int | None,
     actor: Any,
     request_id: str = "",
+    content: TreatmentContent | None = None,
+    message: str = "",
 ) -> Translation:
     """Record that the translation's working copy now translates the source's live revision.
 
     An edit like any other: it bumps the working copy's version (so a standing approval no
     longer covers it) and is audited. Readers see it once the translation is published again.
+    With `content` (a PO update file's texts on the live revision's structure), the working
+    copy is replaced by it in the same compare-and-set write, under one audit record.
     """
     require(actor, Action.EDIT)
-    row = Translation.objects.select_related("source").filter(treatment_id=translation_id).first()
+    row = (
+        Translation.objects.select_related("source", "treatment")
+        .filter(treatment_id=translation_id)
+        .first()
+    )
     if row is None:
         raise NotFoundError(f"No translation with id {translation_id}.")
     live = selectors.working_copy_live_revision(row.source)
@@ -135,19 +144,37 @@ def translation_bring_up_to_date(
             if live is not None
             else "The source is not published; there is no revision to translate yet.",
         )
-    new_version = treatment_compare_and_bump(
-        treatment_id=translation_id, expected_version=expected_version
-    )
     before = row.source_revision
+    note = " ".join(filter(None, [message, f"Translates source revision {live} (was {before})."]))
+    version = expected_version if expected_version is not None else row.treatment.version
+    wrote = False
+    if content is not None:
+        wrote = (
+            treatment_replace(
+                treatment_id=translation_id,
+                content=content,
+                expected_version=expected_version,
+                actor=actor,
+                message=note,
+                request_id=request_id,
+            ).version
+            != version
+        )
+    if not wrote:
+        # Nothing else changed (or identical content wrote nothing): the revision translated
+        # is still an edit of its own.
+        new_version = treatment_compare_and_bump(
+            treatment_id=translation_id, expected_version=expected_version
+        )
+        audit_record(
+            treatment=row.treatment,
+            action=AuditAction.UPDATE,
+            actor=actor,
+            version_before=new_version - 1,
+            version_after=new_version,
+            message=note,
+            request_id=request_id,
+        )
     row.source_revision = live
     row.save(update_fields=["source_revision"])
-    audit_record(
-        treatment=row.treatment,
-        action=AuditAction.UPDATE,
-        actor=actor,
-        version_before=new_version - 1,
-        version_after=new_version,
-        message=f"Translates source revision {live} (was {before}).",
-        request_id=request_id,
-    )
     return row

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from treatments.renditions.card import range_phrase, treatment_card, window_phrase
+from treatments.renditions.card import treatment_card
+from treatments.renditions.card_phrases import range_phrase, window_phrase
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,12 @@ def test_windows_read_as_the_structured_values_say(window: dict[str, Any], phras
         (None, 4, "month", "up to 4 months"),
         (None, None, "hour", ""),
         (2, 3, None, "2–3"),
+        (2, 3, "session", "2–3 sessions"),
+        (1, 1, "session", "1 session"),
+        (1, None, "session", "at least 1 session"),
+        (None, 1, "session", "up to 1 session"),
+        (1, 1, "hour", "1 hour"),
+        (72.0, 72.0, "hour", "72 hours"),
     ],
 )
 def test_ranges_read_as_numbers_with_units(

@@ -3,9 +3,10 @@
 A pure function: no HTML, no URLs (the card view adds those). The words it adds are labels and
 the phrasing of structured values ("for at least the first 72 hours", "8–12 weeks"); every
 fact comes from the document, and where the document gives words rather than numbers the card
-shows its words. The labels (section titles, likelihood and restriction words) are marked for
-gettext and resolved in the language active when the card is rendered; the phrasing of
-structured values is English only. A likelihood band mapped from the source's qualitative
+shows its words. Both are gettext messages resolved in the language active when the card is
+rendered: the labels here (section titles, likelihood and restriction words), the phrases in
+`card_phrases`. A phrase the active catalogue leaves in English says so (`*_untranslated`), so
+that the card can mark it `lang="en"`. A likelihood band mapped from the source's qualitative
 wording is shown as a word with the source's wording, never with the band's numeric frequency.
 """
 
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .card_phrases import interval_phrase, sessions_phrase, timeline_phrase, window_phrase, worded
 
 # The card's sections, in the order the card shows them; `sections=` selects among them.
 SECTIONS = ("steps", "risks", "recovery", "timeline", "course", "safety")
@@ -36,25 +40,17 @@ LIKELIHOOD_WORDS = {
 }
 # The band's frequency is shown only when it was measured, never for a mapped word.
 MEASURED_FREQUENCIES = {
-    "very_common": "1 in 10 or more",
-    "common": "1 in 100 to 1 in 10",
-    "uncommon": "1 in 1,000 to 1 in 100",
-    "rare": "1 in 10,000 to 1 in 1,000",
-    "very_rare": "less than 1 in 10,000",
+    "very_common": pgettext_lazy("measured frequency of a risk", "1 in 10 or more"),
+    "common": pgettext_lazy("measured frequency of a risk", "1 in 100 to 1 in 10"),
+    "uncommon": pgettext_lazy("measured frequency of a risk", "1 in 1,000 to 1 in 100"),
+    "rare": pgettext_lazy("measured frequency of a risk", "1 in 10,000 to 1 in 1,000"),
+    "very_rare": pgettext_lazy("measured frequency of a risk", "less than 1 in 10,000"),
 }
 RESTRICTION_WORDS = {
     "avoid": _("Avoid"),
     "limit": _("Limit"),
     "resume": _("Resume"),
     "allowed": _("Allowed"),
-}
-UNITS = {
-    "minute": ("minute", "minutes"),
-    "hour": ("hour", "hours"),
-    "day": ("day", "days"),
-    "week": ("week", "weeks"),
-    "month": ("month", "months"),
-    "year": ("year", "years"),
 }
 
 
@@ -71,6 +67,7 @@ class Risk:
     likelihood: str  # a word: "Rare"
     likelihood_note: str  # the source's wording, or the measured frequency
     resolves: str
+    note_untranslated: bool = False  # the measured frequency, in English for want of a message
 
 
 @dataclass(frozen=True)
@@ -80,6 +77,7 @@ class Rule:
     when: str
     condition: str
     text: str
+    when_untranslated: bool = False  # `when` is the card's English for want of a translation
 
 
 @dataclass(frozen=True)
@@ -89,6 +87,7 @@ class Milestone:
     qualifier: str
     varies: bool
     text: str
+    when_untranslated: bool = False  # `when` is the card's English for want of a translation
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,8 @@ class Course:
     sessions: str
     interval: str
     text: str
+    sessions_untranslated: bool = False
+    interval_untranslated: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,122 +166,71 @@ def treatment_card(document: dict[str, Any]) -> Card:
     )
 
 
+NO_PHRASE = ("", False)
+
+
 def _risk(item: dict[str, Any]) -> Risk:
     likelihood = item["likelihood"]
     band = likelihood["band"]
-    if likelihood.get("basis") == "measured" and band in MEASURED_FREQUENCIES:
-        note = MEASURED_FREQUENCIES[band]
-    else:
-        note = likelihood.get("wording") or ""
     word = str(LIKELIHOOD_WORDS.get(band, band))
+    if likelihood.get("basis") == "measured" and band in MEASURED_FREQUENCIES:
+        note, untranslated = worded(lambda: str(MEASURED_FREQUENCIES[band]))
+    else:
+        note, untranslated = likelihood.get("wording") or "", False
     if note.lower() == word.lower():
-        note = ""
+        note, untranslated = "", False
     return Risk(
         name=item["name"],
         description=item["description"],
         likelihood=word,
         likelihood_note=note,
         resolves=item.get("resolves_wording") or "",
+        note_untranslated=untranslated,
     )
 
 
 def _rule(rule: dict[str, Any]) -> Rule:
     condition = rule.get("condition") or {}
+    when, untranslated = worded(lambda: window_phrase(rule["window"]))
     return Rule(
         restriction=str(RESTRICTION_WORDS.get(rule["restriction"], rule["restriction"])),
         activity=rule["activity_label"],
-        when=window_phrase(rule["window"]),
+        when=when,
         condition=condition.get("text") or "",
         text=rule["patient_text"],
+        when_untranslated=untranslated,
     )
 
 
 def _milestone(event: dict[str, Any]) -> Milestone:
     span = event["range"]
-    when = range_phrase(span.get("min"), span.get("max"), span["unit"])
-    if span.get("open_ended") and when:
-        when += " or longer"
+    when, untranslated = worded(lambda: timeline_phrase(span))
+    if not when:  # no numbers: the document's own words, in its language
+        when, untranslated = span.get("wording") or "", False
     return Milestone(
         label=event["label"],
-        when=when or span.get("wording") or "",
+        when=when,
         qualifier=event.get("qualifier") or "",
         varies=bool(event.get("varies_between_people")),
         text=event["patient_text"],
+        when_untranslated=untranslated,
     )
 
 
 def _course(course: dict[str, Any]) -> Course | None:
     sessions = course.get("sessions") or {}
     interval = course.get("interval") or {}
-    count = ""
-    if sessions:
-        count = range_phrase(sessions.get("min"), sessions.get("max"), None)
-        count += " session" if count == "1" else " sessions"
-    apart = ""
-    if interval:
-        apart = range_phrase(interval.get("min"), interval.get("max"), interval["unit"])
-        apart = f"{apart} apart" if apart else ""
+    count, count_untranslated = worded(lambda: sessions_phrase(sessions)) if sessions else NO_PHRASE
+    apart, apart_untranslated = worded(lambda: interval_phrase(interval)) if interval else NO_PHRASE
     if not (count or apart or course.get("text")):
         return None
-    return Course(sessions=count, interval=apart, text=course.get("text") or "")
-
-
-def _units(unit: str, amount: float) -> str:
-    singular, plural = UNITS.get(unit, (unit, unit))
-    return singular if amount == 1 else plural
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def range_phrase(low: float | None, high: float | None, unit: str | None) -> str:
-    """'8–12 weeks', '3 days', 'at least 2 hours', 'up to 4 weeks'; '' without numbers."""
-    suffix = (lambda n: f" {_units(unit, n)}") if unit else (lambda n: "")
-    if low is not None and high is not None:
-        if low == high:
-            return f"{_number(low)}{suffix(low)}"
-        return f"{_number(low)}–{_number(high)}{suffix(high)}"
-    if low is not None:
-        return f"at least {_number(low)}{suffix(low)}"
-    if high is not None:
-        return f"up to {_number(high)}{suffix(high)}"
-    return ""
-
-
-def window_phrase(window: dict[str, Any]) -> str:
-    """When a rule applies, relative to the procedure, from its structured window."""
-    start, end, unit = window["start"], window.get("end"), window["unit"]
-    if window.get("calendar_days") and unit == "day":
-        return _calendar_days(start, end)
-    at_least = "at least " if window.get("at_least") else ""
-    if start == 0 and end is not None and end > 0:
-        amount = "" if end == 1 else f"{end} "
-        return f"for {at_least}the first {amount}{_units(unit, end)}"
-    if end is None:
-        return f"from {_point(start, unit)} on"
-    return f"{at_least}from {_point(start, unit)} to {_point(end, unit)}".strip()
-
-
-def _point(amount: int, unit: str) -> str:
-    if amount == 0:
-        return "the procedure"
-    side = "after" if amount > 0 else "before"
-    return f"{abs(amount)} {_units(unit, abs(amount))} {side} the procedure"
-
-
-def _calendar_days(start: int, end: int | None) -> str:
-    """Calendar days: day 0 is the day of the procedure; `end` is excluded."""
-
-    def day(n: int) -> str:
-        named = {0: "the day of the procedure", 1: "the day after", -1: "the day before"}
-        return named.get(n, f"{abs(n)} days {'after' if n > 0 else 'before'}")
-
-    if end is None:
-        return f"from {day(start)} on"
-    if end == start + 1:
-        return day(start)
-    return f"from {day(start)} to {day(end - 1)}"
+    return Course(
+        sessions=count,
+        interval=apart,
+        text=course.get("text") or "",
+        sessions_untranslated=count_untranslated,
+        interval_untranslated=apart_untranslated,
+    )
 
 
 def _date(value: str | None) -> dt.date | None:

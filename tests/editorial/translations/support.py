@@ -1,6 +1,7 @@
 """Synthetic translations for tests: "[es] " + the English text, never a real translation."""
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 
@@ -104,3 +105,47 @@ def synthetic_source(data: dict[str, Any]) -> dict[str, Any]:
     content["title"] = "Synthetic treatment for language tests"
     content["summary"] = "A treatment written for the tests of languages; not clinical content."
     return content
+
+
+def publish_source_change(source_id: Any, change: Callable[[dict[str, Any]], None]) -> int:
+    """Publish a new revision of the source whose content is the working copy after `change`.
+
+    The changes are synthetic test edits (new wording, a number, an item), never care advice.
+    """
+    from treatments.documents.build import build_content
+    from treatments.models import Treatment
+    from treatments.services import content_validate, treatment_publish, treatment_replace
+
+    source = Treatment.objects.get(pk=source_id)
+    content = build_content(source)
+    change(content)
+    changed = treatment_replace(
+        treatment_id=source.pk,
+        content=content_validate(content),
+        expected_version=source.version,
+        actor=None,
+    )
+    published = treatment_publish(
+        treatment_id=source.pk, expected_version=changed.version, actor=None
+    )
+    return int(published.revision.number)
+
+
+# Synthetic source edits for the update tests: a changed text, a number, an item at the end.
+NEW_SUMMARY = "A changed synthetic summary for the update tests."
+NEW_RISK = {
+    "name": "Fixture risk C",
+    "description": "A third fixture risk, added for the update tests.",
+    "likelihood": {"band": "rare"},
+}
+
+
+def update_source(content: dict[str, Any]) -> None:
+    """Revision 2 of `exchange_source()`: a summary changed, a step's amount, a risk added last,
+    the second risk's description changed."""
+    content["summary"] = NEW_SUMMARY
+    content["procedure"]["steps"][1]["quantity_ucum"]["min"] = 12
+    content["procedure"]["steps"][1]["quantity_ucum"]["max"] = 12
+    content["procedure"]["steps"][1]["quantity"] = None
+    content["risks"]["items"][1]["description"] = "The second fixture risk, reworded."
+    content["risks"]["items"].append(copy.deepcopy(NEW_RISK))

@@ -1,7 +1,10 @@
 """`manage.py translation_po export|import <translation id>`: PO files for translators' tools.
 
-`export` writes the translation's PO file (to `--output`, or standard output); `import`
-applies a translated one through the same service as the editor API (one audited write).
+`export` writes the translation's PO file (to `--output`, or standard output); with
+`--update`, an outdated translation's update file, against the source's live revision (the
+texts the source changed are fuzzy, with their previous text). `import` applies a translated
+file through the same service as the editor API (one audited write; an update file also brings
+the translation up to the live revision).
 The precondition is the working-copy version the file was exported at (its
 `X-Translation-Version` header) unless `--expected-version` says otherwise, so a file made
 before someone else's edit is refused instead of overwriting it. `--user` names who imports
@@ -16,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from editorial.translations.exchange import (
+    HEADER_SOURCE_REVISION,
     HEADER_TRANSLATION_VERSION,
     export_po,
     import_po,
@@ -36,6 +40,11 @@ class Command(BaseCommand):
         export = actions.add_parser("export", help="write the translation's PO file")
         export.add_argument("translation_id")
         export.add_argument("--output", "-o", help="the file to write (default: standard output)")
+        export.add_argument(
+            "--update",
+            action="store_true",
+            help="against the source's live revision, for an outdated translation",
+        )
         imported = actions.add_parser("import", help="apply a translated PO file")
         imported.add_argument("translation_id")
         imported.add_argument("file", help="the PO file, UTF-8")
@@ -51,7 +60,7 @@ class Command(BaseCommand):
         row = self._translation(options["translation_id"])
         try:
             if options["action"] == "export":
-                self._export(row, options["output"])
+                self._export(row, options["output"], update=options["update"])
             else:
                 self._import(row, options)
         except ContentInvalidError as exc:  # a refused file, or a text the contract refuses
@@ -78,13 +87,12 @@ class Command(BaseCommand):
             )
         return row
 
-    def _export(self, row: Translation, output: str | None) -> None:
-        text = export_po(row)
+    def _export(self, row: Translation, output: str | None, *, update: bool) -> None:
+        text = export_po(row, update=update)
         if output:
             Path(output).write_text(text, encoding="utf-8")
-            self.stderr.write(
-                f"Wrote {output} ({row.language}, source revision {row.source_revision})."
-            )
+            revision = parse_po(text).metadata.get(HEADER_SOURCE_REVISION)
+            self.stderr.write(f"Wrote {output} ({row.language}, source revision {revision}).")
         else:
             self.stdout.write(text, ending="")
 
@@ -109,9 +117,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No user is called {options['user']!r}.")
         saved = import_po(row, text, expected_version=expected, actor=actor)
         outcome = "unchanged" if saved.version == expected else f"now version {saved.version}"
+        row.refresh_from_db()
         self.stdout.write(
             f"Imported {options['file']} into translation {row.treatment_id} "
-            f"({row.language}): {outcome}."
+            f"({row.language}): {outcome}; it translates source revision {row.source_revision}."
         )
 
 
