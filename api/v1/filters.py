@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from editorial.translations.languages import MAX_TAG_LENGTH, canonical_tag
+from treatments.languages import MAX_TAG_LENGTH, canonical_tag
 from treatments import selectors
 from treatments.choices import ActivityKind, Classification, TissueSource
 from treatments.documents.codes import (

@@ -19,7 +19,7 @@ from treatments.services import (
     treatment_get_for_edit,
 )
 
-from .languages import canonical_tag
+from treatments.languages import canonical_tag
 from .models import Translation
 
 
