@@ -26,9 +26,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from api.live.documents import Gone, LiveDocument, live_document
-from treatments import selectors
-from treatments.documents.categories import catalogue_language
-from treatments.languages import accept_language_ranges, canonical_tag, lookup, lookup_order
 from editorial.translations.selectors import (
     TRANSLATION_NOTE_FIELDS,
     LiveTranslation,
@@ -36,8 +33,11 @@ from editorial.translations.selectors import (
     translation_live_languages,
     translation_note,
 )
+from treatments import selectors
 from treatments.documents.build import etag_for, to_json
+from treatments.documents.categories import catalogue_language
 from treatments.documents.schema import LANGUAGE_PATTERN
+from treatments.languages import accept_language_ranges, canonical_tag, lookup, lookup_order
 
 from .links import document_links, treatment_path, with_links
 

@@ -35,7 +35,6 @@ from api.openapi import (
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
 from api.throttles import refund_free_answers
-from treatments.languages import MAX_TAG_LENGTH, accept_language_ranges
 from editorial.translations.selectors import translation_ids
 from treatments import selectors
 from treatments.documents.build import to_json
@@ -49,6 +48,7 @@ from treatments.documents.schema import (
     document_json_schema,
 )
 from treatments.documents.text import TEXT_PATTERN
+from treatments.languages import MAX_TAG_LENGTH, accept_language_ranges
 
 from . import examples
 from .base import PublicView
@@ -180,7 +180,14 @@ class CategoryListView(PublicView, generics.ListAPIView):
         ],
         not_found=False,
         example=examples.category_example(),
-        extra_headers=[CONTENT_LANGUAGE.on(200, 304)],
+        extra_headers=[
+            CONTENT_LANGUAGE.on(
+                200,
+                304,
+                description="The language asked for when any category has a published name "
+                "in it, else the catalogue's (BCP 47); each item states its own.",
+            )
+        ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         generation = hot_pages().generation()

@@ -10,6 +10,7 @@ from treatments import selectors
 from treatments.choices import AuditAction
 from treatments.documents.schema import TreatmentContent
 from treatments.errors import ContentInvalidError, NotFoundError, StateError
+from treatments.languages import canonical_tag
 from treatments.models import Treatment
 from treatments.permissions import Action, require
 from treatments.services import (
@@ -19,7 +20,6 @@ from treatments.services import (
     treatment_get_for_edit,
 )
 
-from treatments.languages import canonical_tag
 from .models import Translation
 
 

@@ -208,7 +208,7 @@ def _public_views(client: Client, translation: Treatment) -> str:
         "/api/v1/bundle/?language=es",
         "/api/v1/sync/?language=es",
     ]
-    answers = [client.get(path) for path in paths]
+    answers: list[Any] = [client.get(path) for path in paths]
     return " ".join(
         b"".join(a.streaming_content if a.streaming else [a.content]).decode() for a in answers
     )
@@ -312,7 +312,9 @@ def test_every_language_of_the_list_is_one_surrogate_key_a_translation_purges(
     for query in ("", "lang=es", "lang=fr&ordering=-name"):
         assert surrogate_keys_for(CATEGORIES, QueryDict(query)) == ["all", edge.KEY_CATEGORIES]
     events = [
-        e for e in OutboxEvent.objects.order_by("id") if e.payload["treatment"]["id"] == str(spanish.pk)
+        e
+        for e in OutboxEvent.objects.order_by("id")
+        if e.payload["treatment"]["id"] == str(spanish.pk)
     ]
     assert events, "the translation's publication is an event"
     assert edge.KEY_CATEGORIES in edge.payload_surrogate_keys(events[-1].payload)

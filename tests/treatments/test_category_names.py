@@ -133,7 +133,9 @@ def test_content_naming_the_category_otherwise_is_refused_with_both_names() -> N
         ("es", "bad\u202ename", "name"),
     ],
 )
-def test_a_name_the_rules_refuse_is_a_validation_error(language: str, name: str, field: str) -> None:
+def test_a_name_the_rules_refuse_is_a_validation_error(
+    language: str, name: str, field: str
+) -> None:
     source()
     row = CategoryName(category=Category.objects.get(slug=SLUG), language=language, name=name)
     with pytest.raises(ValidationError) as refused:

@@ -32,7 +32,10 @@ class CategoryNameForm(forms.ModelForm):
     class Meta:
         model = CategoryName
         fields = ["language", "name", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        widgets = {
+            "language": forms.TextInput(attrs={"size": 12}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def clean_language(self) -> str:
         value = self.cleaned_data.get("language", "")
@@ -44,8 +47,12 @@ class CategoryNameForm(forms.ModelForm):
         return tag
 
 
-class CategoryNameInline(admin.TabularInline):
-    """The category's names in other languages, each with where it stands publicly."""
+class CategoryNameInline(admin.StackedInline):
+    """The category's names in other languages, each with where it stands publicly.
+
+    Stacked, as the treatment's inlines: each field keeps its label (a table's cells have none
+    for screen readers).
+    """
 
     model = CategoryName
     form = CategoryNameForm
@@ -80,7 +87,7 @@ class CategoryAdmin(StyledAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [CategoryNameInline]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["name", "slug", "description"]
         return fields if obj is None else [*fields, "public_name"]
 
@@ -105,7 +112,9 @@ class CategoryAdmin(StyledAdmin):
             return f"Public since {_since(published)} ({language})."
         return f"Public as “{published.name}” since {_since(published)}; the name above {waits}."
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         language = catalogue_language()
         if "name" in form.base_fields:

@@ -182,9 +182,7 @@ class PublishedCategoryName(models.Model):
     """A category's name in another language than the catalogue's, as a live document in that
     language published it (the public sees this; the working copy's `CategoryName` it is not)."""
 
-    category = models.ForeignKey(
-        PublishedCategory, on_delete=models.CASCADE, related_name="names"
-    )
+    category = models.ForeignKey(PublishedCategory, on_delete=models.CASCADE, related_name="names")
     language = models.CharField(max_length=35)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)

@@ -2,8 +2,8 @@
 
 import uuid
 import weakref
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jsonpatch
