@@ -149,13 +149,17 @@ class StrictCursorPagination(CursorPagination):
             {self.cursor_query_param: ["This cursor is invalid; use a link from `next`."]}
         )
 
+    def signed_ordering(self) -> tuple[str, ...]:
+        """The ordering a cursor is signed for (the database ordering unless told otherwise)."""
+        return tuple(self.ordering)
+
     def encode_cursor(self, cursor: Any) -> str:
         url: str = super().encode_cursor(cursor)
-        return cursor_link_sealed(url, self.cursor_query_param, tuple(self.ordering))
+        return cursor_link_sealed(url, self.cursor_query_param, self.signed_ordering())
 
     def decode_cursor(self, request: Any) -> Any:
         raw = request.query_params.get(self.cursor_query_param)
-        if raw is not None and not cursor_verify(raw, tuple(self.ordering)):
+        if raw is not None and not cursor_verify(raw, self.signed_ordering()):
             raise self.invalid_cursor()
         try:
             cursor = super().decode_cursor(request)
@@ -260,7 +264,14 @@ def _search_field(field: str, annotations: Any) -> str:
 
 
 class CategoryCursorPagination(StrictCursorPagination):
-    """Pages of categories by name."""
+    """Pages of categories by name, as each is named in the language of the answer.
 
-    orderings = {"name": ("name", "pk"), "-name": ("-name", "-pk")}
+    The database orders by `shown_name` (treatments.selectors.category_live_list); cursors are
+    signed for the public ordering (`name`), so a cursor stays valid whatever the language.
+    """
+
+    orderings = {"name": ("shown_name", "pk"), "-name": ("-shown_name", "-pk")}
     default_ordering = "name"
+
+    def signed_ordering(self) -> tuple[str, ...]:
+        return tuple(field.replace("shown_name", "name") for field in self.ordering)

@@ -343,7 +343,8 @@ def test_permission_rules_live_only_in_the_permission_policy() -> None:
 
 def test_only_the_publication_hub_writes_published_data() -> None:
     writes = re.compile(
-        r"\b(Publication|PublishedCategory|PublishedSlug|ChangeLogEntry)\.objects"
+        r"\b(Publication|PublishedCategory|PublishedCategoryName|PublishedSlug|ChangeLogEntry)"
+        r"\.objects"
         r"(\.\w+\([^)]*\))*\.(create|update|update_or_create|get_or_create|bulk_create|delete)\("
     )
     hub = DOMAIN / "publication"

@@ -8,3 +8,6 @@ class TreatmentsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "treatments"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

@@ -57,6 +57,11 @@ EDITOR_SUPPORT_PERMISSIONS = [
     "add_category",
     "change_category",
     "view_category",
+    # A category's names in other languages (inline on the category's page).
+    "add_categoryname",
+    "change_categoryname",
+    "delete_categoryname",
+    "view_categoryname",
     "view_revision",
     "view_auditentry",
     *(

@@ -20,7 +20,13 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from api.conditional import is_not_modified, json_bytes_response, not_modified, stamp
+from api.conditional import (
+    VARY_LANGUAGE,
+    is_not_modified,
+    json_bytes_response,
+    not_modified,
+    stamp,
+)
 from api.hot import (
     AnonymousReader,
     WorkerMemory,
@@ -176,9 +182,19 @@ class PublicView(StrictQueryParametersMixin, APIView):
         return stamp(response, etag=etag, last_modified=last_modified, cache_control=cache_control)
 
     def stored_page(
-        self, request: Request, generation: Any, body: str, last_modified: dt.datetime
+        self,
+        request: Request,
+        generation: Any,
+        body: str,
+        last_modified: dt.datetime,
+        *,
+        language: str = "",
     ) -> HttpResponse:
-        """Answer with a page's bytes (ETag: their hash) and keep them for repeat reads."""
+        """Answer with a page's bytes (ETag: their hash) and keep them for repeat reads.
+
+        A page with a `language` was negotiated on Accept-Language: it says its language
+        (Content-Language) and varies on Accept-Language, from memory as well (`serve_hot`).
+        """
         etag, cache_control = etag_for(body), live_cache_control()
         self.remember(
             request,
@@ -187,10 +203,15 @@ class PublicView(StrictQueryParametersMixin, APIView):
             etag=etag,
             last_modified=last_modified,
             cache_control=cache_control,
+            language=language,
         )
-        return self.stored(
+        response = self.stored(
             request, body=body, etag=etag, last_modified=last_modified, cache_control=cache_control
         )
+        if language:
+            response["Content-Language"] = language
+            response["Vary"] = VARY_LANGUAGE
+        return response
 
     def constant(self, request: HttpRequest, build: Callable[[], Any]) -> HttpResponse:
         """Answer with a body that never changes in this process (built once)."""

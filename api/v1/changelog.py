@@ -67,6 +67,23 @@ CHANGES: tuple[Change, ...] = (
         operations=("editor_translations_po_retrieve", "editor_translations_po_update"),
     ),
     Change(
+        "2026-12-06-category-names-in-languages",
+        D(2026, 12, 6),
+        "added",
+        "**Categories in the reader's language**: `GET /api/v1/categories/` negotiates like a "
+        "document (`?lang=`, then `Accept-Language` with q-values and RFC 4647 lookup, then the "
+        "catalogue's language; a malformed header is ignored, a malformed `lang` is a 400) and "
+        "answers with `Content-Language` and `Vary: Accept-Language`. Each item has a new "
+        "`language`: the language of its `name` and `description`, the catalogue's when the "
+        "category has no published name in the language asked for (a visible fallback). The "
+        "page is ordered by the names as shown. A category's name in another language is public "
+        "only once a reviewed document in that language in the category is published; a "
+        "translation's document carries it in `category.name`. Without `lang` or "
+        "`Accept-Language` the list is as before, plus `language`.",
+        see=(("Languages", "mobile-apps/languages.md#categories"),),
+        operations=("categories_list",),
+    ),
+    Change(
         "2026-12-06-card-phrases",
         D(2026, 12, 6),
         "changed",

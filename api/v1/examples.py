@@ -55,7 +55,7 @@ def category_example() -> OpenApiExample:
         value={
             "next": None,
             "previous": None,
-            "results": [{**doc["category"], "description": ""}],
+            "results": [{**doc["category"], "description": "", "language": doc["language"]}],
             "links": NO_PAGES,
         },
     )

@@ -10,7 +10,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from editorial.translations.languages import MAX_TAG_LENGTH, canonical_tag
 from treatments import selectors
 from treatments.choices import ActivityKind, Classification, TissueSource
 from treatments.documents.codes import (
@@ -22,6 +21,7 @@ from treatments.documents.codes import (
 )
 from treatments.documents.schema import SLUG_PATTERN
 from treatments.documents.text import TEXT_PATTERN, text_problem
+from treatments.languages import MAX_TAG_LENGTH, canonical_tag
 from treatments.models import Publication, PublishedCode
 from treatments.publication.projection import DRUG_SEPARATOR, drug_key
 

@@ -11,6 +11,10 @@ languages (`Link: <…?lang=es>; rel="alternate"; hreflang="es"`).
 
 Every other surface of a treatment's URL (recovery plan and .ics, FHIR, JSON-LD, oEmbed) takes
 its document from `negotiated_document`, which makes the same choice (`choose`).
+
+The category list negotiates the same way (`category_languages`), among the languages its
+names are published in: each category is named in the first language asked for that it has a
+published name in, else in the catalogue's, and says which (`language` of each item).
 """
 
 import json
@@ -22,7 +26,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from api.live.documents import Gone, LiveDocument, live_document
-from editorial.translations.languages import accept_language_ranges, canonical_tag, lookup
 from editorial.translations.selectors import (
     TRANSLATION_NOTE_FIELDS,
     LiveTranslation,
@@ -30,8 +33,11 @@ from editorial.translations.selectors import (
     translation_live_languages,
     translation_note,
 )
+from treatments import selectors
 from treatments.documents.build import etag_for, to_json
+from treatments.documents.categories import catalogue_language
 from treatments.documents.schema import LANGUAGE_PATTERN
+from treatments.languages import accept_language_ranges, canonical_tag, lookup, lookup_order
 
 from .links import document_links, treatment_path, with_links
 
@@ -47,6 +53,13 @@ ACCEPT_LANGUAGE_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Preferred languages with q-values (RFC 9110), e.g. `es-MX,es;q=0.9`. "
     "Looked up as RFC 4647 says; a malformed header is ignored.",
+)
+CATEGORY_LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    {"type": "string", "minLength": 2, "maxLength": 35, "pattern": LANGUAGE_PATTERN},
+    description="The language to name the categories in (BCP 47, e.g. `es`); wins over "
+    "`Accept-Language`. A category with no published name in it keeps the catalogue's name, "
+    "and its `language` says so.",
 )
 # The columns of a live publication the detail view reads, the translation's link included
 # (a LEFT JOIN in the same query: sources have none).
@@ -207,3 +220,26 @@ def negotiated_document(request: Request, key: str) -> NegotiatedDocument:
             )
     notes = {"language_fallback": choice.fallback} if choice.fallback else {}
     return NegotiatedDocument(live, live.slug, notes, choice.languages, live.canonical)
+
+
+@dataclass(frozen=True)
+class CategoryLanguages:
+    """The languages a category list asks each category for, and the answer's language."""
+
+    # Published name languages, most preferred first (empty: the names as PublishedCategory
+    # has them, the catalogue's).
+    order: list[str]
+    # Content-Language: the first language asked for that any category has, else the catalogue's.
+    language: str
+
+
+def category_languages(ranges: list[str]) -> CategoryLanguages:
+    """RFC 4647 lookup of `ranges` among the catalogue's language and the languages category
+    names are published in (one query; none when nothing is asked for)."""
+    catalogue = catalogue_language()
+    if not ranges:
+        return CategoryLanguages([], catalogue)
+    order = lookup_order(ranges, [catalogue, *selectors.category_live_languages()])
+    if catalogue in order:  # every category has a name in the catalogue's language
+        order = order[: order.index(catalogue)]
+    return CategoryLanguages(order, order[0] if order else catalogue)

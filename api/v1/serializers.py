@@ -33,11 +33,22 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    """A category of treatments, as last published."""
+    """A category of treatments, as last published, in the language its `language` states."""
+
+    # Of a row of treatments.selectors.category_live_list: the name in the language chosen.
+    name = serializers.CharField(source="shown_name", read_only=True)
+    description = serializers.CharField(source="shown_description", read_only=True)
+    language = serializers.CharField(
+        source="shown_language",
+        read_only=True,
+        help_text="The language of `name` and `description` (BCP 47): the one asked for when "
+        "a published document in it named the category, else the catalogue's (a visible "
+        "fallback).",
+    )
 
     class Meta:
         model = PublishedCategory
-        fields = ["slug", "name", "description"]
+        fields = ["slug", "name", "description", "language"]
         # Output only; read-only fields are documented as always sent (blank is "").
         read_only_fields = fields
 

@@ -35,7 +35,6 @@ from api.openapi import (
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
 from api.throttles import refund_free_answers
-from editorial.translations.languages import MAX_TAG_LENGTH, accept_language_ranges
 from editorial.translations.selectors import translation_ids
 from treatments import selectors
 from treatments.documents.build import to_json
@@ -49,6 +48,7 @@ from treatments.documents.schema import (
     document_json_schema,
 )
 from treatments.documents.text import TEXT_PATTERN
+from treatments.languages import MAX_TAG_LENGTH, accept_language_ranges
 
 from . import examples
 from .base import PublicView
@@ -62,8 +62,10 @@ from .filters import (
 )
 from .languages import (
     ACCEPT_LANGUAGE_PARAMETER,
+    CATEGORY_LANG_PARAMETER,
     LANG_PARAMETER,
     TRANSLATION_FIELDS,
+    category_languages,
     is_translation,
     language_ranges,
     negotiate,
@@ -144,12 +146,12 @@ def list_item(publication: Any) -> str:
 
 
 class CategoryListView(PublicView, generics.ListAPIView):
-    """Categories that hold published treatments."""
+    """Categories that hold published treatments, named in the language asked for."""
 
     pagination_class = CategoryCursorPagination
 
     def query_parameter_names(self) -> set[str]:
-        return CategoryCursorPagination().query_parameters()
+        return CategoryCursorPagination().query_parameters() | {"lang"}
 
     def get_queryset(self) -> Any:
         return selectors.category_live_list()
@@ -158,24 +160,46 @@ class CategoryListView(PublicView, generics.ListAPIView):
         return hot_pages()
 
     def hot_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
-        return page_key(request, "categories")
+        # The page as negotiated on Accept-Language (`?lang=` is in the query already).
+        key = page_key(request, "categories")
+        return None if key is None else document_memory_key(key, request.META)
 
     @read_operation(
         operation_id="categories_list",
         tag="categories",
-        description="Categories that hold at least one published treatment, by name.",
+        description="Categories that hold at least one published treatment, by name. Named in "
+        "the language asked for (`?lang=`, else `Accept-Language`, looked up as RFC 4647 says: "
+        "`es-MX` finds `es`) where a published document in that language gave the category "
+        "its name; else in the catalogue's language. Each item's `language` says which.",
         ok=CategorySerializer(many=True),
         ok_description="A page of categories.",
-        parameters=[OpenApiParameter("ordering", str, enum=["name", "-name"], default="name")],
+        parameters=[
+            OpenApiParameter("ordering", str, enum=["name", "-name"], default="name"),
+            CATEGORY_LANG_PARAMETER,
+            ACCEPT_LANGUAGE_PARAMETER,
+        ],
         not_found=False,
         example=examples.category_example(),
+        extra_headers=[
+            CONTENT_LANGUAGE.on(
+                200,
+                304,
+                description="The language asked for when any category has a published name "
+                "in it, else the catalogue's (BCP 47); each item states its own.",
+            )
+        ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         generation = hot_pages().generation()
+        chosen = category_languages(language_ranges(request))
         paginator = self.cursor_paginator()
-        page: list[Any] = paginator.paginate_queryset(self.get_queryset(), request, view=self) or []
+        categories = selectors.category_live_list(languages=chosen.order)
+        page: list[Any] = paginator.paginate_queryset(categories, request, view=self) or []
         items = [to_json(CategorySerializer(c).data) for c in page]
-        return self.stored_page(request, generation, _page_body(paginator, items), _latest_change())
+        body = _page_body(paginator, items)
+        return self.stored_page(
+            request, generation, body, _latest_change(), language=chosen.language
+        )
 
 
 class TreatmentListView(PublicView, generics.ListAPIView):

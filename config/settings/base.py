@@ -394,6 +394,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# The catalogue's language (BCP 47): the language of every category's own name and description
+# (`Category`); names in other languages are `CategoryName` rows, public only through the
+# publication of a document in that language (docs/editors/translations.md). Set it once, before
+# the first category is made; `manage.py check` refuses a tag that is not well-formed.
+CATALOGUE_LANGUAGE = os.environ.get("CATALOGUE_LANGUAGE", "en")
 # Content review: when a reviewer gives no next-review date, it is this many days after review.
 TREATMENT_REVIEW_INTERVAL_DAYS = int(os.environ.get("TREATMENT_REVIEW_INTERVAL_DAYS", "365"))
 # How long shared caches may keep a live document, and serve it stale while revalidating.

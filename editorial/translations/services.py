@@ -10,6 +10,7 @@ from treatments import selectors
 from treatments.choices import AuditAction
 from treatments.documents.schema import TreatmentContent
 from treatments.errors import ContentInvalidError, NotFoundError, StateError
+from treatments.languages import canonical_tag
 from treatments.models import Treatment
 from treatments.permissions import Action, require
 from treatments.services import (
@@ -20,7 +21,6 @@ from treatments.services import (
     treatment_replace,
 )
 
-from .languages import canonical_tag
 from .models import Translation
 
 

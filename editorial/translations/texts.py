@@ -8,7 +8,9 @@ codes and code systems, enumerations, numbers, units (UCUM codes), URLs and date
 types and are never texts. A few strings of a text type are still not the translator's:
 
 - `Coding.display`: the code system's own designation of the code, part of the code.
-- `category.name`: the catalogue's category (shared by every treatment), not the document's.
+- `category.name`: the category's name, shared by every treatment in it; its names in other
+  languages are edited on the category's page, and a document takes the one in its language
+  (`treatments.documents.categories`).
 - `unit_display` of an amount: a unit, derived from its UCUM code.
 - `review.reviewer`: a person's name.
 - `sources[].title`, `sources[].publisher`: a cited work is cited as it was published.

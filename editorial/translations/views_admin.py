@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from treatments import selectors
 from treatments.documents.build import build_content
+from treatments.documents.categories import catalogue_language, category_text
 from treatments.documents.diff import content_part
 from treatments.errors import (
     ConflictError,
@@ -301,6 +302,7 @@ def _editor_context(
         errors=errors,
     )
     may_edit = can(request.user, Action.EDIT)
+    category = category_text(translation.category, translation.language)
     return {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -320,5 +322,11 @@ def _editor_context(
             "admin:treatments_treatment_change", args=[translation.pk]
         ),
         "source_change_url": reverse("admin:treatments_treatment_change", args=[source.pk]),
+        "category": category,
+        "category_in_language": category.language.lower() == row.language.lower()
+        or category.language != catalogue_language(),
+        "category_change_url": reverse(
+            "admin:treatments_category_change", args=[translation.category_id]
+        ),
         "list_url": reverse("admin:translations_translation_changelist"),
     }

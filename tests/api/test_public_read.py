@@ -102,7 +102,9 @@ def test_categories_list_only_categories_with_live_treatments(
     client: Client, seed_draft: Any, seed_published: Any
 ) -> None:
     results = _get(client, f"{BASE}/categories/").json()["results"]
-    assert results == [{"slug": "pain-treatments", "name": "Pain Treatments", "description": ""}]
+    assert results == [
+        {"slug": "pain-treatments", "name": "Pain Treatments", "description": "", "language": "en"}
+    ]
 
 
 @pytest.mark.parametrize(

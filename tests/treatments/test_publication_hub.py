@@ -102,7 +102,9 @@ def test_a_category_rename_is_invisible_publicly_until_a_publish(
     category.description = "A new description."
     category.save()
     listing = client.get("/api/v1/categories/").json()["results"]
-    assert listing == [{"slug": "pain-treatments", "name": "Pain Treatments", "description": ""}]
+    assert listing == [
+        {"slug": "pain-treatments", "name": "Pain Treatments", "description": "", "language": "en"}
+    ]
     document = client.get(f"/api/v1/treatments/{seed_published.slug}/").json()
     assert document["category"]["name"] == "Pain Treatments"
 
@@ -114,6 +116,7 @@ def test_a_category_rename_is_invisible_publicly_until_a_publish(
             "slug": "pain-treatments",
             "name": "Renamed In The Admin",
             "description": "A new description.",
+            "language": "en",
         }
     ]
 

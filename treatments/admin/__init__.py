@@ -5,4 +5,4 @@ the forms, validates it with the contract and writes it through the same service
 API; every decision about who may do what is asked of `treatments.permissions`.
 """
 
-from . import history, treatment  # noqa: F401 - registers the admins
+from . import categories, history, treatment  # noqa: F401 - registers the admins

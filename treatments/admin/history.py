@@ -1,4 +1,4 @@
-"""Categories, and the read-only history: revisions, audit entries, former slugs."""
+"""The read-only history: revisions, audit entries, former slugs."""
 
 from typing import Any
 
@@ -7,19 +7,11 @@ from django.http import HttpRequest
 
 from treatments.models import (
     AuditEntry,
-    Category,
     Revision,
     SlugAlias,
 )
 
 from .styles import StyledAdmin
-
-
-@admin.register(Category)
-class CategoryAdmin(StyledAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ("name",)}
 
 
 class ReadOnlyAdmin(StyledAdmin):

@@ -12,6 +12,7 @@ from typing import Any
 
 from treatments.choices import SafetyKind
 
+from .categories import category_ref
 from .schema import TreatmentContent
 
 # Child relations of a treatment, in the order the document lists them.
@@ -208,7 +209,10 @@ def _source(s: Any) -> dict[str, Any]:
 def content_from_rows(
     t: Any, *, category: Any, children: Mapping[str, Iterable[Any]]
 ) -> dict[str, Any]:
-    """The content document (not yet validated) of a treatment row and its ordered children."""
+    """The content document (not yet validated) of a treatment row and its ordered children.
+
+    The category's name is the one in the treatment's language (`categories.category_ref`).
+    """
     safety = list(children["safety_items"])
     contraindications, contraindication_items = _safety(safety, SafetyKind.CONTRAINDICATION)
     warning_signs, warning_sign_items = _safety(safety, SafetyKind.WARNING_SIGN)
@@ -216,7 +220,7 @@ def content_from_rows(
         "slug": t.slug,
         "language": t.language,
         "title": t.title,
-        "category": {"slug": category.slug, "name": category.name},
+        "category": category_ref(category, t.language),
         "summary": t.summary,
         "overview": t.overview,
         "classification": {

@@ -1,6 +1,6 @@
 """The treatment domain's models, split by what they are for."""
 
-from .catalog import Category, SlugAlias, Treatment
+from .catalog import Category, CategoryName, SlugAlias, Treatment
 from .content import (
     Comparison,
     EligibilityCriterion,
@@ -19,6 +19,7 @@ from .publishing import (
     ChangeLogEntry,
     Publication,
     PublishedCategory,
+    PublishedCategoryName,
     PublishedCode,
     PublishedSlug,
     Revision,
@@ -28,6 +29,7 @@ from .publishing import (
 __all__ = [
     "AuditEntry",
     "Category",
+    "CategoryName",
     "ChangeKind",
     "ChangeLogEntry",
     "Comparison",
@@ -36,6 +38,7 @@ __all__ = [
     "Medication",
     "Publication",
     "PublishedCategory",
+    "PublishedCategoryName",
     "PublishedCode",
     "PublishedSlug",
     "RecoveryRule",

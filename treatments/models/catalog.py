@@ -3,10 +3,14 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from pydantic import ValidationError as ContractError
 
 from treatments.choices import Classification, TimeUnit, TissueSource, UcumTimeUnit
+from treatments.documents.schema import CategoryRef
+from treatments.languages import MAX_TAG_LENGTH, canonical_tag
 
 
 class Category(models.Model):
@@ -22,6 +26,61 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CategoryName(models.Model):
+    """A category's name (and description) in a language other than the catalogue's.
+
+    Saving one changes nothing public: a document in that language takes the name when it is
+    built, and the name is public once such a document is reviewed and published (the hub).
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="names")
+    language = models.CharField(
+        max_length=MAX_TAG_LENGTH,
+        help_text='A BCP 47 tag, e.g. "es" or "es-MX" (not the catalogue\'s own language).',
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "language"],
+                name="categoryname_one_per_language",
+                violation_error_message="The category has a name in this language already.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}]"
+
+    def clean(self) -> None:
+        """Canonical tag, not the catalogue's language; a name the contract accepts."""
+        errors: dict[str, list[str]] = {}
+        tag = canonical_tag(self.language or "")
+        if tag is None:
+            errors["language"] = ["Not a BCP 47 language tag; write one such as 'es' or 'es-MX'."]
+        elif tag.lower() == str(settings.CATALOGUE_LANGUAGE).lower():
+            errors["language"] = [
+                f"'{tag}' is the catalogue's own language: that name is the category's name "
+                "above, not a name in another language."
+            ]
+        else:
+            self.language = tag
+        try:
+            # The contract's rule for a category's name (its slug is checked apart).
+            CategoryRef.model_validate({"slug": "category", "name": self.name})
+        except ContractError as exc:
+            errors["name"] = [
+                str(e["msg"]).removeprefix("Value error, ")
+                for e in exc.errors()
+                if e["loc"] and e["loc"][0] == "name"
+            ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class TreatmentQuerySet(models.QuerySet["Treatment"]):

@@ -165,6 +165,9 @@ class PublishedCategory(models.Model):
     slug = models.SlugField(max_length=80, primary_key=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    # The language of `name`: the catalogue's (settings.CATALOGUE_LANGUAGE), except while only
+    # documents in another language were published in the category (their name stands in).
+    language = models.CharField(max_length=35, default="en")
     published_at = models.DateTimeField()
 
     class Meta:
@@ -173,6 +176,28 @@ class PublishedCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PublishedCategoryName(models.Model):
+    """A category's name in another language than the catalogue's, as a live document in that
+    language published it (the public sees this; the working copy's `CategoryName` it is not)."""
+
+    category = models.ForeignKey(PublishedCategory, on_delete=models.CASCADE, related_name="names")
+    language = models.CharField(max_length=35)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["category", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "language"], name="publishedcategoryname_one_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}]"
 
 
 class PublishedSlug(models.Model):

@@ -7,11 +7,20 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from treatments.documents.categories import (
+    catalogue_language,
+    category_text,
+    is_catalogue_language,
+)
+from treatments.documents.schema import DEFAULT_LANGUAGE
+from treatments.languages import lookup, lookup_order
 from treatments.models import (
+    Category,
     ChangeKind,
     ChangeLogEntry,
     Publication,
     PublishedCategory,
+    PublishedCategoryName,
     PublishedCode,
     PublishedSlug,
     Revision,
@@ -73,23 +82,101 @@ def _project(treatment: Treatment, revision: Revision, document: dict[str, Any],
         PublishedCode(publication=publication, system=system, code=code)
         for system, code in sorted(projection.codes(document))
     )
-    # The category as published: a rename in the admin is public only with the next publish.
-    description = (
-        treatment.category.description
-        if treatment.category.slug == document["category"]["slug"]
-        else ""
-    )
-    PublishedCategory.objects.update_or_create(
-        slug=document["category"]["slug"],
-        defaults={
-            "name": document["category"]["name"],
-            "description": description,
-            "published_at": now,
-        },
-    )
+    _project_category(treatment, document, now)
     PublishedSlug.objects.get_or_create(
         slug=document["slug"], defaults={"treatment": treatment, "first_published_at": now}
     )
+
+
+def _project_category(treatment: Treatment, document: dict[str, Any], now: Any) -> None:
+    """The category as published: what a document froze, public only with its publication.
+
+    A name in the catalogue's language replaces `PublishedCategory` (a rename in the admin is
+    public only with the next publish). A name in another language is kept apart, per language
+    (`PublishedCategoryName`), and never replaces the catalogue's name; it stands in for it
+    only while no document in the catalogue's language was published in the category.
+    """
+    slug, name = document["category"]["slug"], document["category"]["name"]
+    document_language = document.get("language", DEFAULT_LANGUAGE)
+    category = (
+        treatment.category
+        if treatment.category.slug == slug
+        else Category.objects.filter(slug=slug).first()
+    )
+    # The category's names as the builder gives them now (the same rule, the same data).
+    text = category_text(category, document_language) if category is not None else None
+    # The language of the name the document carries. None when it cannot be told: the
+    # category is gone, or its names changed since the document was frozen (an older
+    # revision published again).
+    language: str | None
+    if is_catalogue_language(document_language):
+        language = catalogue_language()
+    elif text is not None and text.name == name:
+        language = text.language
+    else:
+        language = None
+    description = text.description if text is not None and text.language == language else ""
+    row = {"name": name, "description": description, "published_at": now}
+    if language is not None and is_catalogue_language(language):
+        PublishedCategory.objects.update_or_create(
+            slug=slug, defaults={**row, "language": language}
+        )
+        _forget_names_replaced(slug, document_language, language)
+        return
+    stand_in = language or document_language
+    current = PublishedCategory.objects.filter(slug=slug).values_list("language", flat=True)
+    if current.first() in (None, stand_in):
+        PublishedCategory.objects.update_or_create(
+            slug=slug, defaults={**row, "language": stand_in}
+        )
+    if language is not None:
+        PublishedCategoryName.objects.update_or_create(
+            category_id=slug, language=language, defaults=row
+        )
+        _forget_names_replaced(slug, document_language, language)
+
+
+def _forget_names_replaced(slug: str, document_language: str, name_language: str) -> None:
+    """The last publication in a language decides its name: published names a document in
+    `document_language` would have taken before `name_language` (a name since deleted, e.g.
+    `es` when an `es` document now carries the catalogue's name) are no longer public."""
+    if is_catalogue_language(document_language):
+        return
+    published = PublishedCategoryName.objects.filter(category_id=slug)
+    reached = lookup_order([document_language], published.values_list("language", flat=True))
+    replaced = [language for language in reached if language != name_language]
+    if replaced:
+        published.filter(language__in=replaced).delete()
+
+
+def _prune_category_names(slugs: set[str]) -> None:
+    """Names in a language no live document of the category carries any more are not public.
+
+    A name is public while a live document in its language (`es`, or `es-MX` for `es`) shows
+    it; once the last one is withdrawn or leaves the category, the name goes with it.
+    """
+    names = list(
+        PublishedCategoryName.objects.filter(category_id__in=slugs).values_list(
+            "pk", "category_id", "language"
+        )
+    )
+    if not names:
+        return
+    live: dict[str, set[str]] = {}
+    for slug, language in (
+        Publication.objects.live()
+        .filter(category_slug__in={slug for _, slug, _ in names})
+        .values_list("category_slug", "language")
+        .distinct()
+    ):
+        live.setdefault(slug, set()).add(language)
+    gone = [
+        pk
+        for pk, slug, name_language in names
+        if not any(lookup([language], [name_language]) for language in live.get(slug, ()))
+    ]
+    if gone:
+        PublishedCategoryName.objects.filter(pk__in=gone).delete()
 
 
 @transaction.atomic
@@ -122,6 +209,7 @@ def publication_apply(
         slug, kind, number = document["slug"], ChangeKind.UPSERT, revision.number
         category = document["category"]["slug"]
         language = document.get("language", "en")
+    _prune_category_names({c for c in (category, before_category) if c})
     slugs.add(slug)
     slugs.update(PublishedSlug.objects.filter(treatment=treatment).values_list("slug", flat=True))
     entry = ChangeLogEntry.objects.create(

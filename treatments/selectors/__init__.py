@@ -2,6 +2,8 @@
 
 from .editorial import (
     WORKING_COPY_STATES,
+    PublicCategoryName,
+    category_public_names,
     working_copy_has_unpublished_changes,
     working_copy_list,
     working_copy_live_revision,
@@ -9,6 +11,7 @@ from .editorial import (
 )
 from .public import (
     Located,
+    category_live_languages,
     category_live_list,
     publication_document,
     publication_live_list,
@@ -40,9 +43,12 @@ __all__ = [
     "WORKING_COPY_STATES",
     "Located",
     "LogEntryMark",
+    "PublicCategoryName",
     "SyncScope",
     "SyncState",
+    "category_live_languages",
     "category_live_list",
+    "category_public_names",
     "change_log_head",
     "change_log_head_marker",
     "change_log_since",

@@ -1,8 +1,11 @@
 """Editorial reads (admin and editor API): the working copy and where it stands."""
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
-from treatments.models import Publication, Treatment
+from treatments.models import Publication, PublishedCategory, PublishedCategoryName, Treatment
 
 WORKING_COPY_STATES = ("draft", "live", "unpublished", "deleted")
 
@@ -51,3 +54,23 @@ def working_copy_list(*, state: str | None = None) -> QuerySet[Treatment]:
     if state == "unpublished":
         return queryset.filter(publication__withdrawn_at__isnull=False)
     return queryset
+
+
+@dataclass(frozen=True)
+class PublicCategoryName:
+    """A category's name as the public sees it in one language, and since when."""
+
+    name: str
+    published_at: dt.datetime
+
+
+def category_public_names(*, slug: str) -> dict[str, PublicCategoryName]:
+    """The category's published names by language (the catalogue's included): what readers
+    see, which may differ from what editors saved since (public only with a publication)."""
+    names: dict[str, PublicCategoryName] = {}
+    published = PublishedCategory.objects.filter(slug=slug).first()
+    if published is not None:
+        names[published.language] = PublicCategoryName(published.name, published.published_at)
+    for row in PublishedCategoryName.objects.filter(category_id=slug):
+        names[row.language] = PublicCategoryName(row.name, row.published_at)
+    return names

@@ -2,15 +2,22 @@
 
 import uuid
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsonpatch
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.models import Case, F, FilteredRelation, Q, QuerySet, When
 
-from treatments.models import Publication, PublishedCategory, PublishedSlug, Revision
+from treatments.models import (
+    Publication,
+    PublishedCategory,
+    PublishedCategoryName,
+    PublishedSlug,
+    Revision,
+)
 
 
 def publication_live_list() -> QuerySet[Publication]:
@@ -120,10 +127,53 @@ def _compiled_document_query(
     return by_fields[fields]
 
 
-def category_live_list() -> QuerySet[PublishedCategory]:
-    """Categories, as last published, that hold at least one live treatment."""
+# Each language a category list asks for is one LEFT JOIN; a preference list longer than this
+# is cut (nobody ranks more languages than this, and published name languages are few).
+MAX_CATEGORY_LANGUAGES = 8
+
+
+def category_live_list(*, languages: Sequence[str] = ()) -> QuerySet[PublishedCategory]:
+    """Categories, as last published, that hold at least one live treatment, each named in the
+    first of `languages` it has a published name in, else as `PublishedCategory` names it.
+
+    Every row has `shown_name`, `shown_description` and `shown_language` (the language of
+    that name and description); the list is ordered by `shown_name`.
+    """
     live_slugs = publication_live_list().values("category_slug")
-    return PublishedCategory.objects.filter(slug__in=live_slugs)
+    categories = PublishedCategory.objects.filter(slug__in=live_slugs)
+    languages = list(languages)[:MAX_CATEGORY_LANGUAGES]
+    if not languages:
+        return categories.annotate(
+            shown_name=F("name"), shown_description=F("description"), shown_language=F("language")
+        )
+    joins = {
+        f"name_{i}": FilteredRelation("names", condition=Q(names__language=language))
+        for i, language in enumerate(languages)
+    }
+
+    def first(field: str) -> Any:
+        return Case(
+            *(When(**{f"{join}__pk__isnull": False}, then=F(f"{join}__{field}")) for join in joins),
+            default=F(field),
+        )
+
+    return categories.annotate(**joins).annotate(
+        shown_name=first("name"),
+        shown_description=first("description"),
+        shown_language=first("language"),
+    )
+
+
+def category_live_languages() -> list[str]:
+    """The languages (besides the catalogue's) live categories have a published name in."""
+    live_slugs = publication_live_list().values("category_slug")
+    return sorted(
+        set(
+            PublishedCategoryName.objects.filter(category_id__in=live_slugs)
+            .values_list("language", flat=True)
+            .distinct()
+        )
+    )
 
 
 def revision_public_list(*, treatment_id: uuid.UUID) -> QuerySet[Revision]:

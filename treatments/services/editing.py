@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from treatments.choices import AuditAction
 from treatments.documents.build import build_content, content_hash, treatments_for_documents
+from treatments.documents.categories import accepted_names, category_text
 from treatments.documents.rows import child_columns, treatment_columns
 from treatments.documents.schema import TreatmentContent
 from treatments.errors import ConflictError, ContentInvalidError, NotFoundError, StateError
@@ -119,13 +120,19 @@ def _category_for(content: TreatmentContent) -> Category:
     ref = content.category
     category = Category.objects.filter(slug=ref.slug).first()
     if category is not None:
-        if category.name != ref.name:
+        if ref.name not in accepted_names(category, content.language):
+            own = category_text(category, content.language)
+            named = (
+                f"'{category.name}'"
+                if own.name == category.name
+                else f"'{category.name}' (in {own.language}: '{own.name}')"
+            )
             raise ContentInvalidError(
                 [
                     {
                         "field": "category.name",
                         "pointer": "/category/name",
-                        "message": f"Category '{ref.slug}' is named '{category.name}'. Use that "
+                        "message": f"Category '{ref.slug}' is named {named}. Use that "
                         "name, or rename the category in the admin.",
                     }
                 ]
@@ -249,7 +256,14 @@ def treatment_create(
 
 
 def _same_content(treatment: Treatment, content: TreatmentContent) -> bool:
-    return content_hash(build_content(treatment)) == content_hash(content.model_dump(mode="json"))
+    built = build_content(treatment)
+    given = content.model_dump(mode="json")
+    # The category is stored by slug: any of its accepted names (e.g. the catalogue's name in a
+    # copy of the source's text) is the name the document is built with.
+    ref, category = given["category"], treatment.category
+    if ref["slug"] == category.slug and ref["name"] in accepted_names(category, content.language):
+        ref["name"] = built["category"]["name"]
+    return content_hash(built) == content_hash(given)
 
 
 def _check_version(treatment: Treatment, expected_version: int | None) -> None:

@@ -21,10 +21,10 @@ from rest_framework.response import Response
 from api import openapi
 from api.preconditions import working_copy_etag
 from editorial.translations import services as translation_services
-from editorial.translations.languages import canonical_tag
 from editorial.translations.models import Translation as TranslationRow
 from editorial.translations.selectors import translation_list
 from treatments import selectors, services
+from treatments.languages import canonical_tag
 from treatments.permissions import Action as EditorAction
 
 from .translation_schemas import NewTranslation, Translation, TranslationList, UpToDate

@@ -76,3 +76,23 @@ def lookup(ranges: Sequence[str], available: Iterable[str]) -> str | None:
             if subtags and len(subtags[-1]) == 1:
                 subtags.pop()
     return None
+
+
+def lookup_order(ranges: Sequence[str], available: Iterable[str]) -> list[str]:
+    """Every available tag RFC 4647 lookup reaches for `ranges`, in the order it tries them
+    (the first is `lookup`'s answer): a list whose items each have their own languages asks
+    each item for these in turn ("es-MX,fr" reaches es-MX, es, fr)."""
+    by_key = {tag.lower(): tag for tag in available}
+    order: list[str] = []
+    for language_range in ranges:
+        if language_range == "*":
+            continue
+        subtags = language_range.lower().split("-")
+        while subtags:
+            found = by_key.get("-".join(subtags))
+            if found is not None and found not in order:
+                order.append(found)
+            subtags.pop()
+            if subtags and len(subtags[-1]) == 1:
+                subtags.pop()
+    return order
