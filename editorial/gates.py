@@ -3,8 +3,9 @@
 Registered at start-up (EditorialConfig.ready) with the domain's registries, so every publish
 path (admin, editor API, bulk action, scheduled actions, releases) is held to the same rule:
 
-- after a person changed the content since the last published revision, publishing needs a
-  valid approval of exactly the working copy as it stands (`approval_missing`, `approval_void`);
+- after a person changed the content since the last published revision, or renamed its
+  category (the document carries the name), publishing needs a valid approval of exactly the
+  working copy as it stands (`approval_missing`, `approval_void`);
   the system (content loading, an operator's import) publishes unchanged-by-people content;
 - the published review block is filled from the approval and the reviewer's profile;
 - a publish closes the open review round.
@@ -27,7 +28,7 @@ from .services import review_rounds_close
 
 def approval_gate(*, treatment: Treatment, content: dict[str, Any]) -> list[str]:
     """Why the working copy cannot be published for want of an approval; empty when it can."""
-    if not approval_required(treatment):
+    if not approval_required(treatment, content=content):
         return []
     status = approval_status(treatment, content=content)
     if status.valid:

@@ -5,6 +5,7 @@ in its own transaction: the authors of the changes since the last published revi
 actors of the create/update entries after the last publish (or revert, or release publish).
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.db.models import Q
 
 from treatments.choices import AuditAction
 from treatments.documents.build import build_content, content_hash
-from treatments.models import AuditEntry, Treatment
+from treatments.models import AuditEntry, Revision, Treatment
 from treatments.permissions import ACTION_PERMISSIONS, Action
 from treatments.services import treatment_get_for_edit
 
@@ -125,9 +126,38 @@ def approval_current(
     return status.approval if status.valid else None
 
 
-def approval_required(treatment: Treatment) -> bool:
-    """True when publishing this working copy now needs a valid approval."""
-    return four_eyes_enforced() and human_edited_since_publish(treatment)
+def category_changed_since_publish(
+    treatment: Treatment, *, content: dict[str, Any] | None = None
+) -> bool:
+    """True when the category the working copy would publish is not the one last published.
+
+    A document's `category` is built from the catalogue (its name in the document's language),
+    so a person renaming the category in the admin changes what a publish would put out
+    without editing the treatment. That change needs the same review as an edit.
+    """
+    last = (
+        Revision.objects.filter(treatment=treatment)
+        .order_by("-number")
+        .values_list("document_json", flat=True)
+        .first()
+    )
+    if last is None:
+        return False
+    if content is None:
+        content = build_content(
+            treatment_get_for_edit(treatment_id=treatment.pk, include_deleted=True)
+        )
+    return bool(content.get("category") != json.loads(last).get("category"))
+
+
+def approval_required(treatment: Treatment, *, content: dict[str, Any] | None = None) -> bool:
+    """True when publishing this working copy now needs a valid approval: a person edited it
+    since the last publish, or its category was renamed since (`content`: the working copy as
+    built, when the caller has it)."""
+    return four_eyes_enforced() and (
+        human_edited_since_publish(treatment)
+        or category_changed_since_publish(treatment, content=content)
+    )
 
 
 def round_open(treatment: Treatment) -> ReviewRound | None:

@@ -6,7 +6,9 @@ Names in other languages are marked test texts ("[es] Test category"), never tra
 import copy
 from typing import Any
 
+from editorial.selectors import approval_required
 from editorial.translations.services import translation_create
+from tests.editorial.support import approve
 from tests.editorial.translations.support import synthetic
 from tests.editorial.translations.synthetic_source import SOURCE, synthetic_source
 from treatments.documents.build import build_content
@@ -58,8 +60,15 @@ def translate(of: Treatment, language: str) -> Treatment:
     return row.treatment
 
 
-def publish(treatment: Treatment, actor: Any = None) -> Any:
-    """Publish the working copy as it stands (as the system unless `actor` is given)."""
+def publish(treatment: Treatment, actor: Any = None, *, review: bool = True) -> Any:
+    """Publish the working copy as it stands (as the system unless `actor` is given).
+
+    A renamed category needs a clinical reviewer's approval before it publishes, as an edit
+    does (editorial.selectors.approval_required); with `review` a test reviewer gives it
+    first when the gate asks for one, through the real review services.
+    """
+    if review and actor is None and approval_required(treatment):
+        approve(treatment)
     version = Treatment.objects.get(pk=treatment.pk).version
     return treatment_publish(treatment_id=treatment.pk, expected_version=version, actor=actor)
 

@@ -199,6 +199,26 @@ def test_an_english_rename_after_the_approval_voids_it_too(roles: Any) -> None:
     assert refused.value.code == "approval_void"
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_rename_alone_needs_a_review_before_it_publishes(roles: Any, language: str) -> None:
+    english = source()
+    document = english if language == "en" else translate(english, "es")
+    publish(document)  # live with the name as it was; nobody edits the treatment after this
+    if language == "en":
+        Category.objects.filter(slug=SLUG).update(name="Renamed in the admin")
+    else:
+        name_category("es")
+    for actor in (roles["publisher"], None):  # a publisher, or the system (a scheduled action)
+        with pytest.raises(PublishRefusedError) as refused:
+            publish(document, actor, review=False)
+        assert refused.value.code == "approval_missing"
+    assert _live_category(document)["name"] == ENGLISH, "nothing unreviewed went out"
+
+    approve(document, make_reviewer())
+    publish(document, roles["publisher"])
+    assert _live_category(document)["name"] == category_in(document)["name"] != ENGLISH
+
+
 # --- the hub ---------------------------------------------------------------------------------
 
 

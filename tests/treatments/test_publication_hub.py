@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.editorial.support import approve
 from treatments import services
 from treatments.documents.build import build_content
 from treatments.models import (
@@ -110,6 +111,7 @@ def test_a_category_rename_is_invisible_publicly_until_a_publish(
 
     _edit(seed_published, lambda c: c["category"].update(name="Renamed In The Admin"))
     assert client.get("/api/v1/categories/").json()["results"][0]["name"] == "Pain Treatments"
+    approve(seed_published)  # a rename needs a clinical reviewer's approval, as an edit does
     _publish(seed_published)
     assert client.get("/api/v1/categories/").json()["results"] == [
         {
