@@ -12,8 +12,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 import dj_database_url
 
-from .production import *  # noqa: F403
 from .base import checked_connections
+from .production import *  # noqa: F403
 from .production import INSTALLED_APPS, REST_FRAMEWORK
 
 SECRET_KEY = "bench-only-secret-key-not-for-any-deployment"
