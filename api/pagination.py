@@ -123,7 +123,7 @@ class PageQuery:
     """
 
     ordering: tuple[str, ...]
-    after: tuple[str, str, str] | None
+    after: tuple[str, str, Any] | None
     offset: int
     limit: int
 
@@ -149,7 +149,7 @@ class StrictCursorPagination(CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
-    ordering = ("title", "pk")
+    ordering: tuple[str, ...] = ("title", "pk")
     ordering_query_param = "ordering"
     # The public ordering choices and the database ordering each stands for.
     orderings: dict[str, tuple[str, ...]] = {"title": ("title", "pk")}
@@ -197,7 +197,7 @@ class StrictCursorPagination(CursorPagination):
             tokens["p"] = cursor.position
         querystring = urlencode(tokens, doseq=True)
         sealed = cursor_seal_querystring(querystring, tuple(self.ordering))
-        return replace_query_param(self.base_url, self.cursor_query_param, sealed)
+        return replace_query_param(str(self.base_url), self.cursor_query_param, sealed)
 
     def decode_cursor(self, request: Any) -> Any:
         raw = request.query_params.get(self.cursor_query_param)
@@ -253,6 +253,7 @@ class StrictCursorPagination(CursorPagination):
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
         self.cursor = self.decode_cursor(request)
+        current_position: Any  # the cursor's position: a string (the stubs say int)
         if self.cursor is None:
             offset, reverse, current_position = 0, False, None
         else:

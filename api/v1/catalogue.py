@@ -12,11 +12,11 @@ same SQL the ORM writes for `StrictCursorPagination`'s `page_from_queryset`, the
 import datetime as dt
 import functools
 import uuid
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, DateTimeField, TextField
+from django.db.models import CharField, DateTimeField, Field, TextField
 
 from api.pagination import PageQuery, page_from_queryset
 from editorial.translations.selectors import translation_ids
@@ -104,6 +104,6 @@ def _compile(
 def _db_value(connection: BaseDatabaseWrapper, field: str, position: Any) -> Any:
     """The position as the ORM sends it for `<field>__gt` / `__lt` (a bad one raises as the
     ORM would: ValidationError, OverflowError)."""
-    model_field = Publication._meta.get_field(field)
+    model_field = cast(Field, Publication._meta.get_field(field))  # a column, not a relation
     prepared = model_field.get_prep_value(position)
     return model_field.get_db_prep_value(prepared, connection, prepared=True)

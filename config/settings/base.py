@@ -126,7 +126,7 @@ DATABASES = {
 POSTGRESQL_ENGINES = frozenset({"django.db.backends.postgresql", "config.database.postgresql"})
 
 
-def checked_connections(database: dict[str, Any]) -> dict[str, Any]:
+def checked_connections(database: Any) -> Any:
     """`database` served by the project's PostgreSQL backend, whose health check sends
     `SELECT 1` only to a connection unused for DATABASE_HEALTH_CHECK_INTERVAL seconds (1 by
     default; 0: before every request, as Django) or whose socket says the server ended it."""

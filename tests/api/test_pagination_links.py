@@ -19,12 +19,13 @@ BASE_URLS = [
     "https://api.example.org/api/v1/treatments/?cursor=old&q=hip+bone&page_size=5",
     "http://testserver/api/v1/categories/?ordering=-name",
 ]
-CURSORS = [
+# DRF's positions are strings (the type stubs say int).
+CURSORS: list[Cursor] = [
     Cursor(offset=0, reverse=False, position=None),
     Cursor(offset=3, reverse=False, position=None),
-    Cursor(offset=0, reverse=True, position="Bone Marrow Stem Cell Injection & more"),
-    Cursor(offset=2, reverse=True, position="2026-03-08 09:30:00.123456+00:00"),
-    Cursor(offset=0, reverse=False, position="Ünïcode title / with = signs"),
+    Cursor(offset=0, reverse=True, position="Bone Marrow Stem Cell Injection & more"),  # type: ignore[arg-type]
+    Cursor(offset=2, reverse=True, position="2026-03-08 09:30:00.123456+00:00"),  # type: ignore[arg-type]
+    Cursor(offset=0, reverse=False, position="Ünïcode title / with = signs"),  # type: ignore[arg-type]
 ]
 
 

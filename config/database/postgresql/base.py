@@ -41,6 +41,10 @@ _IDLE = 0  # libpq's PQTRANS_IDLE: connected, not in a transaction
 class DatabaseWrapper(base.DatabaseWrapper):
     """Django's PostgreSQL backend with a health check that looks before it asks."""
 
+    # Django's own state (BaseDatabaseWrapper), which the type stubs do not declare.
+    health_check_enabled: bool
+    health_check_done: bool
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # When a cursor of the current connection was last made (time.monotonic()).
