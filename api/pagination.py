@@ -6,8 +6,10 @@ other (forged, edited, or from another ordering) is a 400 (`cursor_seal`, `curso
 
 import binascii
 from base64 import b64decode, b64encode
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -74,7 +76,11 @@ def _cursor_signature(querystring: str, ordering: tuple[str, ...], key: str | by
 
 def cursor_seal(encoded: str, ordering: tuple[str, ...]) -> str:
     """A cursor DRF encoded, signed for this ordering with SECRET_KEY."""
-    querystring = b64decode(encoded.encode("ascii")).decode("ascii")
+    return cursor_seal_querystring(b64decode(encoded.encode("ascii")).decode("ascii"), ordering)
+
+
+def cursor_seal_querystring(querystring: str, ordering: tuple[str, ...]) -> str:
+    """The signed cursor of a cursor's query string (`o=…&r=…&p=…`, as DRF writes it)."""
     signature = _cursor_signature(querystring, ordering, settings.SECRET_KEY)
     sealed = (
         f"{querystring}&{SIGNATURE_PAIR}{signature}"
@@ -107,6 +113,35 @@ def cursor_link_sealed(url: str, name: str, ordering: tuple[str, ...]) -> str:
     return replace_query_param(url, name, cursor_seal(encoded, ordering))
 
 
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """The query of one cursor page, as DRF's CursorPagination builds it.
+
+    `ordering`: ORDER BY (already reversed for a cursor that goes back); `after`: the filter on
+    the first ordering field, (field, "gt" or "lt", the cursor's position as a string) or None;
+    then OFFSET `offset` and LIMIT `limit` (one more than the page).
+    """
+
+    ordering: tuple[str, ...]
+    after: tuple[str, str, Any] | None
+    offset: int
+    limit: int
+
+
+def page_from_queryset(queryset: Any, page: PageQuery) -> list[Any]:
+    """The rows of `page` from `queryset`, asked of the ORM exactly as DRF asks."""
+    queryset = queryset.order_by(*page.ordering)
+    if page.after is not None:
+        field, lookup, position = page.after
+        queryset = queryset.filter(**{f"{field}__{lookup}": position})
+    return list(queryset[page.offset : page.offset + page.limit])
+
+
+def reversed_ordering(ordering: tuple[str, ...]) -> tuple[str, ...]:
+    """Each field of an ordering the other way round (DRF's `_reverse_ordering`)."""
+    return tuple(field[1:] if field.startswith("-") else f"-{field}" for field in ordering)
+
+
 class StrictCursorPagination(CursorPagination):
     """Keyset pagination whose bad parameters are a 400, not silently clamped or ignored."""
 
@@ -114,7 +149,7 @@ class StrictCursorPagination(CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
-    ordering = ("title", "pk")
+    ordering: tuple[str, ...] = ("title", "pk")
     ordering_query_param = "ordering"
     # The public ordering choices and the database ordering each stands for.
     orderings: dict[str, tuple[str, ...]] = {"title": ("title", "pk")}
@@ -154,8 +189,19 @@ class StrictCursorPagination(CursorPagination):
         return tuple(self.ordering)
 
     def encode_cursor(self, cursor: Any) -> str:
-        url: str = super().encode_cursor(cursor)
-        return cursor_link_sealed(url, self.cursor_query_param, self.signed_ordering())
+        # DRF's encode_cursor (3.18), with the cursor signed before it is written into the link:
+        # the link `cursor_link_sealed(super().encode_cursor(cursor), ...)` gives, without
+        # writing and parsing the URL twice (tests/api/test_pagination_links.py).
+        tokens = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            tokens["p"] = cursor.position
+        querystring = urlencode(tokens, doseq=True)
+        sealed = cursor_seal_querystring(querystring, self.signed_ordering())
+        return replace_query_param(str(self.base_url), self.cursor_query_param, sealed)
 
     def decode_cursor(self, request: Any) -> Any:
         raw = request.query_params.get(self.cursor_query_param)
@@ -174,12 +220,89 @@ class StrictCursorPagination(CursorPagination):
         return cursor
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        return self.paginate(
+            request, view, queryset=queryset, fetch=lambda page: page_from_queryset(queryset, page)
+        )
+
+    def paginate(
+        self,
+        request: Any,
+        view: Any,
+        *,
+        queryset: Any = None,
+        fetch: Callable[["PageQuery"], list[Any]],
+    ) -> list[Any] | None:
+        """DRF's `paginate_queryset`, with the page's query left to `fetch`.
+
+        The same steps and state as DRF's (so `get_next_link` and `get_previous_link` work as
+        they do), except that the rows come from `fetch(PageQuery)`: `page_from_queryset` asks
+        the ORM as DRF does; a view may send the same query compiled once
+        (api/v1/catalogue.py). `queryset` only informs `get_ordering`.
+        """
         try:
-            return super().paginate_queryset(queryset, request, view)
+            return self._paginate(request, view, queryset, fetch)
         except (DjangoValidationError, OverflowError):
             # A forged position the ordering field cannot hold: a date that is not a date, or one
             # that leaves the representable range when converted to UTC.
             raise self.invalid_cursor() from None
+
+    def _paginate(
+        self, request: Any, view: Any, queryset: Any, fetch: Callable[["PageQuery"], list[Any]]
+    ) -> list[Any] | None:
+        # rest_framework.pagination.CursorPagination.paginate_queryset (3.18), step by step.
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        current_position: Any  # the cursor's position: a string (the stubs say int)
+        if self.cursor is None:
+            offset, reverse, current_position = 0, False, None
+        else:
+            offset, reverse, current_position = self.cursor
+        after = None
+        if current_position is not None:
+            order = self.ordering[0]
+            is_reversed = order.startswith("-")
+            # (cursor reversed) XOR (ordering reversed)
+            lookup = "lt" if self.cursor.reverse != is_reversed else "gt"
+            after = (order.lstrip("-"), lookup, current_position)
+        # One more row than the page, to tell whether a page follows.
+        results = fetch(
+            PageQuery(
+                ordering=reversed_ordering(self.ordering) if reverse else tuple(self.ordering),
+                after=after,
+                offset=offset,
+                limit=self.page_size + 1,
+            )
+        )
+        self.page = list(results[: self.page_size])
+        if len(results) > len(self.page):
+            has_following_position = True
+            following_position = self._get_position_from_instance(results[-1], self.ordering)
+        else:
+            has_following_position = False
+            following_position = None
+        if reverse:
+            self.page = list(reversed(self.page))
+            self.has_next = (current_position is not None) or (offset > 0)
+            self.has_previous = has_following_position
+            if self.has_next:
+                self.next_position = current_position
+            if self.has_previous:
+                self.previous_position = following_position
+        else:
+            self.has_next = has_following_position
+            self.has_previous = (current_position is not None) or (offset > 0)
+            if self.has_next:
+                self.next_position = following_position
+            if self.has_previous:
+                self.previous_position = current_position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [

@@ -65,6 +65,9 @@ PY = sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SHARED_PORTS = {5432, 6379}
 MIX = ["detail"] * 7 + ["list"] * 2 + ["search"]
+# --misses: 2 in 10 requests read a document the workers never keep (a detail with `?lang=`, so
+# every one queries PostgreSQL), to show what a restart costs requests that need the database.
+MIX_WITH_MISSES = ["detail"] * 5 + ["miss"] * 2 + ["list"] * 2 + ["search"]
 PHASES = [
     "normal",
     "redis paused",
@@ -252,10 +255,11 @@ def _load_thread(
 ) -> None:
     connection: http.client.HTTPConnection | None = None
     n = index
+    mix = MIX_WITH_MISSES if "miss" in paths else MIX
     while not stop.is_set():
-        kind = MIX[n % len(MIX)]
+        kind = mix[n % len(mix)]
         choices = paths[kind]
-        path = choices[(n // len(MIX)) % len(choices)]
+        path = choices[(n // len(mix)) % len(choices)]
         n += 1
         status = 0  # no answer
         try:
@@ -322,7 +326,7 @@ def summarise(records: list[tuple[float, str, int]], phases: list[tuple[str, flo
                 "statuses": {str(k): v for k, v in sorted(statuses.items())},
                 "by_kind": {
                     kind: dict(Counter(r[2] for r in inside if r[1] == kind))
-                    for kind in sorted(set(MIX))
+                    for kind in sorted({r[1] for r in records})
                 },
             }
         )
@@ -361,6 +365,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--treatments", type=int, default=300)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="2 in 10 requests read a document no worker keeps (each queries PostgreSQL)",
+    )
     parser.add_argument(
         "--edge-changes", type=int, default=5, help="withdrawals per edge phase (faults_edge.py)"
     )
@@ -443,6 +452,8 @@ def run_phases(args: argparse.Namespace, port: int, postgres: Any, redis: Any) -
         "list": ["/api/v1/treatments/", "/api/v1/treatments/?ordering=-published_at"],
         "search": ["/api/v1/treatments/?q=hip", "/api/v1/treatments/?q=marrow%20injection"],
     }
+    if args.misses:  # a query string: never kept in a worker's memory
+        paths["miss"] = [f"/api/v1/treatments/{slug}/?lang=en" for slug in slugs]
     stop = multiprocessing.Event()
     results: Any = multiprocessing.Queue()
     per_process = max(1, args.connections // 2)
@@ -512,9 +523,17 @@ def run_phases(args: argparse.Namespace, port: int, postgres: Any, redis: Any) -
     print("vs normal: throughput over the median of the phases with nothing wrong.")
     down = [r for r in records if events["postgres_stop"] <= r[0] < events["postgres_started"]]
     down_by_kind = {
-        kind: dict(Counter(r[2] for r in down if r[1] == kind)) for kind in sorted(set(MIX))
+        kind: dict(Counter(r[2] for r in down if r[1] == kind))
+        for kind in sorted({r[1] for r in records})
     }
     print(f"While PostgreSQL was down (stop to started), answers by kind: {down_by_kind}")
+    # From `pg_ctl start` on: what a restart costs once the server is back (stale connections).
+    up = [r for r in records if r[0] >= events["postgres_started"]]
+    up_by_kind = {
+        kind: dict(Counter(r[2] for r in up if r[1] == kind))
+        for kind in sorted({r[1] for r in records})
+    }
+    print(f"After PostgreSQL was started again, answers by kind: {up_by_kind}")
     print(
         f"PostgreSQL: stop took {events['postgres_stopped'] - events['postgres_stop']:.1f} s, "
         f"down {events['postgres_started'] - events['postgres_stopped']:.1f} s; first list "
@@ -527,6 +546,7 @@ def run_phases(args: argparse.Namespace, port: int, postgres: Any, redis: Any) -
         "postgres": {**{k: round(v - phases[0][1], 2) for k, v in events.items()}},
         "list_recovered_after_seconds": recovery,
         "while_postgres_down_by_kind": down_by_kind,
+        "after_postgres_started_by_kind": up_by_kind,
     }
     (OUT / "faults.json").write_text(json.dumps(report, indent=2))
     log(f"raw figures in {OUT / 'faults.json'}")

@@ -9,6 +9,10 @@ each request, so every answer is built from the database, as `detail_miss` and `
 `make bench` are. Prints the wall time per request (best of 5 batches) and, with --cprofile N,
 the N most expensive functions by cumulative and by internal time. Full WSGI stack of
 config.settings.bench, no network: the costs inside Django, without gunicorn and wrk.
+
+--compare times each miss as before and after issue 22's changes to it, --compare-checks with
+a `SELECT 1` before every request and with the project backend's health check, each in
+alternating batches in one process (the only ratios that hold on a machine others share).
 """
 
 from __future__ import annotations
@@ -93,6 +97,13 @@ def main() -> int:
         "building the query) and after, in alternating batches: a ratio that holds on a busy "
         "machine.",
     )
+    parser.add_argument(
+        "--compare-checks",
+        action="store_true",
+        help="Also time each miss with Django's health check before every request (SELECT 1, "
+        "the interval at 0) and with the project backend's (config/database/postgresql), in "
+        "alternating batches.",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
@@ -133,6 +144,10 @@ def main() -> int:
         )
         if kind == "detail" and args.compare:
             compare_plain_miss(one, args.n)
+        if kind == "list" and args.compare:
+            compare_plain_page(one, args.n)
+        if args.compare_checks:
+            compare_health_checks(kind, one, args.n)
         if args.cprofile:
             profile(one, args.n, args.cprofile)
     return 0
@@ -150,13 +165,13 @@ def compare_plain_miss(one: Callable[[], Any], n: int, rounds: int = 5) -> None:
     from treatments.selectors import public
 
     plain_miss = TreatmentDetailView.answer_plain_miss
-    compiled = public._compiled_document_query
+    compiled = public.compiled_query
 
     def variant(label: str) -> None:
         TreatmentDetailView.answer_plain_miss = (  # type: ignore[method-assign]
             plain_miss if label == "after" else lambda *a: None
         )
-        public._compiled_document_query = (  # type: ignore[assignment]
+        public.compiled_query = (  # type: ignore[assignment]
             (lambda *a: None) if label == "before" else compiled
         )
 
@@ -174,6 +189,95 @@ def compare_plain_miss(one: Callable[[], Any], n: int, rounds: int = 5) -> None:
         + f"{rounds} alternating batches of {n}: "
         + ", ".join(f"{label} {best[label]:.0f} µs" for label in labels)
         + f" ({best['before'] / best['after']:.2f}× faster)"
+    )
+
+
+def compare_plain_page(one: Callable[[], Any], n: int) -> None:
+    """Time list-page misses as before and after issue 22's list changes, alternating batches.
+
+    before: DRF answers every miss, the ORM builds the page query, links are written by DRF
+    then signed; DRF, compiled: DRF answers, with the page query compiled once
+    (api/v1/catalogue.py) and links signed in one step; after: `answer_plain_miss` answers
+    before DRF, with both.
+    """
+    from rest_framework.pagination import CursorPagination
+
+    from api import pagination
+    from api.v1 import views
+    from api.v1.catalogue import catalogue
+
+    view = views.TreatmentListView
+    plain_miss, compiled_page = view.answer_plain_miss, views.catalogue_page
+    encode = pagination.StrictCursorPagination.encode_cursor
+
+    def old_encode(self: Any, cursor: Any) -> str:
+        url = CursorPagination.encode_cursor(self, cursor)
+        return pagination.cursor_link_sealed(url, self.cursor_query_param, tuple(self.ordering))
+
+    def orm_page(page: Any) -> list[Any]:
+        return pagination.page_from_queryset(catalogue(every_language=False), page)
+
+    def variant(label: str) -> Callable[[], None]:
+        def setup() -> None:
+            view.answer_plain_miss = (  # type: ignore[method-assign]
+                plain_miss if label == "after" else lambda *a: None
+            )
+            views.catalogue_page = orm_page if label == "before" else compiled_page
+            pagination.StrictCursorPagination.encode_cursor = (  # type: ignore[method-assign]
+                old_encode if label == "before" else encode
+            )
+
+        return setup
+
+    best = alternate(
+        one, n, {label: variant(label) for label in ("before", "DRF, compiled", "after")}
+    )
+    print(
+        f"list miss, best of 5 alternating batches of {n}: "
+        + ", ".join(f"{label} {value:.0f} µs" for label, value in best.items())
+        + f" ({best['before'] / best['after']:.2f}× faster)"
+    )
+
+
+def alternate(
+    one: Callable[[], Any], n: int, variants: dict[str, Callable[[], None]], rounds: int = 5
+) -> dict[str, float]:
+    """The best batch of each variant (µs per request), batches of `n` alternating `rounds`
+    times; each variant's setup runs before its batch. The last variant is left in place."""
+    from bench.wsgi_timing import time_per_request
+
+    best = dict.fromkeys(variants, float("inf"))
+    for _ in range(rounds):
+        for label, setup in variants.items():
+            setup()
+            best[label] = min(best[label], time_per_request(one, n, batches=1))
+    return best
+
+
+def compare_health_checks(kind: str, one: Callable[[], Any], n: int) -> None:
+    """Time misses with a SELECT 1 before each request (the interval at 0, Django's check) and
+    with the backend's check (the configured interval), alternating batches."""
+    from django.db import connection
+
+    configured = getattr(connection, "health_check_interval", None)
+    if configured is None:
+        print(f"{kind} miss: no project backend on {connection.vendor}; nothing to compare")
+        return
+
+    def interval(seconds: float) -> Callable[[], None]:
+        def setup() -> None:
+            connection.health_check_interval = seconds
+
+        return setup
+
+    best = alternate(
+        one, n, {"SELECT 1 per request": interval(0.0), "checked socket": interval(configured)}
+    )
+    before, after = best.values()
+    print(
+        f"{kind} miss, best of 5 alternating batches of {n}: "
+        + ", ".join(f"{label} {value:.0f} µs" for label, value in best.items())
+        + f" ({before / after:.2f}× faster)"
     )
 
 

@@ -3,10 +3,12 @@
 import contextlib
 import http.client
 import os
+import select
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,3 +146,72 @@ def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[int]:
             process.kill()
             process.wait()
         log.close()
+
+
+class Relay:
+    """A TCP relay to a server; `cut()` resets every connection and refuses new ones.
+
+    `sent()` is everything the clients have sent through it so far (all connections, in the
+    order it arrived): what a database client said, as the server received it. A connection one
+    side ends is ended on the other side too, as it would be without the relay.
+    """
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._sent = bytearray()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def sent(self) -> bytes:
+        with self._lock:
+            return bytes(self._sent)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._pairs.append((client, upstream))
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            try:
+                while True:
+                    readable, _, _ = select.select([client, upstream], [], [])
+                    for source in readable:
+                        data = source.recv(65536)
+                        if not data:
+                            return
+                        if source is client:
+                            with self._lock:
+                                self._sent += data
+                        (upstream if source is client else client).sendall(data)
+            finally:
+                for sock in (client, upstream):
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        # shutdown() acts at once; close() alone would wait for the threads blocked on them.
+        assert self._listener is not None
+        with self._lock:
+            sockets = [self._listener, *(sock for pair in self._pairs for sock in pair)]
+            self._pairs = []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()

@@ -34,10 +34,10 @@ from api.openapi import (
     read_operation,
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
+from api.querystrict import query_string_not_utf8
 from api.throttles import refund_free_answers
-from editorial.translations.selectors import translation_ids
 from treatments import selectors
-from treatments.documents.build import to_json
+from treatments.documents.build import etag_for, to_json
 from treatments.documents.codes import TOKEN_PATTERN
 from treatments.documents.schema import (
     LANGUAGE_PATTERN,
@@ -52,6 +52,7 @@ from treatments.languages import MAX_TAG_LENGTH, accept_language_ranges
 
 from . import examples
 from .base import PublicView
+from .catalogue import catalogue, catalogue_page
 from .filters import (
     DRUG_PATTERN,
     MAX_CODE_TOKEN_LENGTH,
@@ -122,18 +123,6 @@ def _page_body(paginator: Any, items: list[str]) -> str:
 def _latest_change() -> dt.datetime:
     latest = selectors.publication_live_list().aggregate(latest=Max("changed_at"))["latest"]
     return latest or timezone.now().replace(microsecond=0)
-
-
-# The read-model columns a list page reads (one query, whatever the filters).
-LIST_FIELDS = (
-    "treatment_id",
-    "slug",
-    "title",
-    "published_at",
-    "summary_json",
-    "changed_at",
-    "language",
-)
 
 
 def list_item(publication: Any) -> str:
@@ -216,7 +205,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
     def get_queryset(self) -> Any:
         # A copy of a queryset built once: building it cost a list miss more than 10 % of its
         # time (bench/PROFILE.md), a copy almost nothing. It is never evaluated itself.
-        return _catalogue(every_language="language" in self.request.query_params).all()
+        return catalogue(every_language="language" in self.request.query_params).all()
 
     def hot_memory(self) -> WorkerMemory:
         return hot_pages()
@@ -298,34 +287,84 @@ class TreatmentListView(PublicView, generics.ListAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         generation = hot_pages().generation()
-        queryset = self.get_queryset()
+        paginator = self.cursor_paginator()
         # django-filter deep-copies every filter per request: unfiltered pages and plain
         # searches skip it. Filter parameters were already checked against the allowlist.
         filters = FILTER_PARAMETERS.intersection(request.query_params)
-        if filters == {"q"}:
-            queryset = selectors.publication_search(
-                queryset, query=_search_query(request.query_params["q"])
-            )
-        elif filters:
-            queryset = self.filter_queryset(queryset)
-        paginator = self.cursor_paginator()
-        page: list[Any] = paginator.paginate_queryset(queryset, request, view=self) or []
-        items = [list_item(p) for p in page]
-        body = _page_body(paginator, items)
-        last = max((p.changed_at for p in page), default=None) or _latest_change()
+        if not filters:
+            # The plain catalogue: its page query is compiled once per connection.
+            page = paginator.paginate(request, self, fetch=catalogue_page)
+        else:
+            queryset = self.get_queryset()
+            if filters == {"q"}:
+                queryset = selectors.publication_search(
+                    queryset, query=_search_query(request.query_params["q"])
+                )
+            else:
+                queryset = self.filter_queryset(queryset)
+            page = paginator.paginate_queryset(queryset, request, view=self)
+        body, last = _treatment_page(paginator, page or [])
         return self.stored_page(request, generation, body, last)
 
+    def answer_plain_miss(
+        self, request: HttpRequest, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        """A plain catalogue page the memory does not hold, answered before DRF's request
+        machinery, exactly as `get` answers it (tests/api/test_list_plain_miss.py).
 
-@functools.cache
-def _catalogue(*, every_language: bool) -> Any:
-    """The list's queryset (lazy: no query until a copy is evaluated)."""
-    # The catalogue lists each treatment once, in its source language: a translation is
-    # reached through its source (api/v1/languages.py), at its own URL, or by asking for its
-    # language (`?language=es` lists every document written in Spanish).
-    live = selectors.publication_live_list()
-    if not every_language:
-        live = live.exclude(treatment_id__in=translation_ids())
-    return live.only(*LIST_FIELDS)
+        Only what a hit would be served for (a GET with a plain JSON Accept and a memory key),
+        with no parameter but `cursor`, `page_size` and `ordering`, each given once and valid:
+        the page is read as `get` reads it, kept in memory, and served as the hit that follows
+        will be (`serve_hot`). None for anything else (filters, a search, HEAD, a parameter
+        DRF would refuse, a refused key or rate limit): DRF answers it as documented.
+        """
+        memory_key = self.hot_key(request, kwargs)
+        if (
+            memory_key is None
+            or request.method != "GET"
+            or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
+            or query_string_not_utf8(request.META.get("QUERY_STRING", ""))
+            or not _plain_page_parameters(request)
+        ):
+            return None
+        memory = hot_pages()
+        generation = memory.generation()
+        paginator = TreatmentCursorPagination()
+        try:
+            page: list[Any] = paginator.paginate(Request(request), self, fetch=catalogue_page) or []
+        except ValidationError:
+            return None  # DRF answers the 400 (a bad cursor, page size or ordering)
+        # After the query, as the hot path checks after its lookup: a refused request costs
+        # one query, and DRF then answers the 429 (charging no second time).
+        if not self._hot_throttles_allow(request):
+            return None
+        body, last = _treatment_page(paginator, page)
+        entry = hot_document_for(
+            body=body, etag=etag_for(body), last_modified=last, cache_control=live_cache_control()
+        )
+        memory.put(memory_key, entry, generation=generation)  # untagged: any change drops it
+        response = serve_hot(request, entry, self.HOT_ALLOW)
+        refund_free_answers(self.get_throttles(), response)
+        return response
+
+
+# The parameters of a plain catalogue page (TreatmentListView.answer_plain_miss).
+PLAIN_PAGE_PARAMETERS = frozenset(TreatmentCursorPagination().query_parameters())
+
+
+def _plain_page_parameters(request: HttpRequest) -> bool:
+    """True when the query holds plain page parameters only, each once, none empty (the
+    strict check's rules, api/querystrict.py: anything else is DRF's to refuse)."""
+    for name, values in request.GET.lists():
+        if name not in PLAIN_PAGE_PARAMETERS or len(values) != 1 or not values[0].strip():
+            return False
+    return True
+
+
+def _treatment_page(paginator: Any, page: list[Any]) -> tuple[str, dt.datetime]:
+    """A page's body and its Last-Modified (its newest change; the catalogue's when empty)."""
+    body = _page_body(paginator, [list_item(p) for p in page])
+    return body, max((p.changed_at for p in page), default=None) or _latest_change()
 
 
 def _search_query(value: str) -> str:

@@ -12,6 +12,7 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 import dj_database_url
 
+from .base import checked_connections
 from .production import *  # noqa: F403
 from .production import INSTALLED_APPS, REST_FRAMEWORK
 
@@ -29,6 +30,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+checked_connections(DATABASES["default"])  # the production backend, as the site runs it
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"

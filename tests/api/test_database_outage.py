@@ -6,12 +6,8 @@ place, so opening it fails), on PostgreSQL the server is reached through a TCP r
 test cuts (open connections are reset, new ones refused), then restores.
 """
 
-import contextlib
 import json
 import os
-import select
-import socket
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +17,7 @@ import pytest
 
 from tests.processes import (
     Answer,
-    free_port,
+    Relay,
     gunicorn,
     manage,
     request,
@@ -186,57 +182,6 @@ def test_a_missing_sqlite_file_answers_503_with_retry_after_and_recovers(
 
     with gunicorn(env) as port:
         _check_outage(port, token, break_database, restore_database)
-
-
-class Relay:
-    """A TCP relay to a server; `cut()` resets every connection and refuses new ones."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.port = free_port()
-        self._listener: socket.socket | None = None
-        self._pairs: list[tuple[socket.socket, socket.socket]] = []
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._pairs.append((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-
-    def _pump(self, a: socket.socket, b: socket.socket) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            while True:
-                readable, _, _ = select.select([a, b], [], [])
-                for source in readable:
-                    data = source.recv(65536)
-                    if not data:
-                        return
-                    (b if source is a else a).sendall(data)
-
-    def cut(self) -> None:
-        # shutdown() acts at once; close() alone would wait for the threads blocked on them.
-        assert self._listener is not None
-        with self._lock:
-            sockets = [self._listener, *(sock for pair in self._pairs for sock in pair)]
-            self._pairs = []
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
 
 
 @pytest.mark.postgres

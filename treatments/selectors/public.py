@@ -1,14 +1,12 @@
 """Every public read starts here: published data only, never the working copy."""
 
 import uuid
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsonpatch
 from django.db import connections, router
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, F, FilteredRelation, Q, QuerySet, When
 
 from treatments.models import (
@@ -18,6 +16,8 @@ from treatments.models import (
     PublishedSlug,
     Revision,
 )
+
+from .compiled import CompiledQuery, Slot, compiled_query
 
 
 def publication_live_list() -> QuerySet[Publication]:
@@ -60,71 +60,26 @@ def _document_query(slug: Any, fields: tuple[str, ...]) -> QuerySet[Publication,
 
 
 def publication_document(*, slug: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
-    """The named columns of the live publication with this slug, in one query."""
-    connection = connections[router.db_for_read(Publication)]
-    compiled = _compiled_document_query(connection, fields)
-    if compiled is None:
-        return next(iter(_document_query(slug, fields)), None)
-    return compiled.fetch(connection, slug)
-
-
-class _CompiledDocumentQuery:
-    """`_document_query`'s SQL and result converters, compiled once per connection and fields.
+    """The named columns of the live publication with this slug, in one query.
 
     Every public read of one document (a detail that misses the worker's memory, renditions,
-    the card) runs this query; building and compiling it with the ORM cost more than sending
-    it (bench/PROFILE.md). Only the slug changes from one call to the next, so the same SQL,
-    and the same converters (dates, UUIDs), serve every call on that connection.
+    the card) runs this query: it is compiled once per connection and field list
+    (`treatments.selectors.compiled`), and only the slug changes from one call to the next.
     """
-
-    __slots__ = ("converters", "names", "params", "slug_at", "sql")
-
-    def __init__(self, connection: BaseDatabaseWrapper, fields: tuple[str, ...]) -> None:
-        query = _document_query(_SLUG_PLACEHOLDER, fields).query
-        compiler = query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
-        self.params = list(params)
-        self.slug_at = self.params.index(_SLUG_PLACEHOLDER)  # ValueError: not compilable here
-        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        self.converters = list(compiler.get_converters(columns).items())
-
-    def fetch(self, connection: BaseDatabaseWrapper, slug: str) -> dict[str, Any] | None:
-        params = list(self.params)
-        params[self.slug_at] = slug
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        values = list(row)
-        for position, (converters, expression) in self.converters:
-            value = values[position]
-            for convert in converters:
-                value = convert(value, expression, connection)
-            values[position] = value
-        return dict(zip(self.names, values, strict=True))
+    connection = connections[router.db_for_read(Publication)]
+    compiled = compiled_query(
+        connection,
+        ("publication_document", fields),
+        lambda: CompiledQuery(connection, _document_query(_SLUG.value, fields), [_SLUG]),
+    )
+    if compiled is None:
+        return next(iter(_document_query(slug, fields)), None)
+    rows = compiled.rows(connection, [slug])
+    return dict(zip(compiled.names, rows[0], strict=True)) if rows else None
 
 
 # Stands for the slug while compiling; never a slug (slugs are lower-case letters and dashes).
-_SLUG_PLACEHOLDER = "\x00slug\x00"
-# Per connection object (one per thread and alias), so converters bound to a connection's
-# operations are only ever used with that connection. None: this query cannot be compiled once.
-_compiled: weakref.WeakKeyDictionary[
-    BaseDatabaseWrapper, dict[tuple[str, ...], _CompiledDocumentQuery | None]
-] = weakref.WeakKeyDictionary()
-
-
-def _compiled_document_query(
-    connection: BaseDatabaseWrapper, fields: tuple[str, ...]
-) -> _CompiledDocumentQuery | None:
-    by_fields = _compiled.setdefault(connection, {})
-    if fields not in by_fields:
-        try:
-            by_fields[fields] = _CompiledDocumentQuery(connection, fields)
-        except ValueError:
-            by_fields[fields] = None  # the ORM answers, as before
-    return by_fields[fields]
+_SLUG = Slot("\x00slug\x00")
 
 
 # Each language a category list asks for is one LEFT JOIN; a preference list longer than this

@@ -1,0 +1,109 @@
+"""The catalogue a treatment list shows, and its plain pages' query, compiled once per connection.
+
+A plain list page (no filter, no search: the catalogue by title or by publication time, at a
+cursor and a page size) is the list read that misses the workers' memories most, one distinct
+page after another. Its query has one shape per ordering and direction; only the cursor's
+position and the page's size and offset change. So it is compiled by the ORM once per
+connection and shape (`treatments.selectors.compiled`) and then sent with those values: the
+same SQL the ORM writes for `StrictCursorPagination`'s `page_from_queryset`, the same rows
+(tests/api/test_list_plain_miss.py compares them).
+"""
+
+import datetime as dt
+import functools
+import uuid
+from typing import Any, NamedTuple, cast
+
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import CharField, DateTimeField, Field, TextField
+
+from api.pagination import PageQuery, page_from_queryset
+from editorial.translations.selectors import translation_ids
+from treatments import selectors
+from treatments.models import Publication
+from treatments.selectors.compiled import CompiledQuery, Slot, compiled_query
+
+
+class PageRow(NamedTuple):
+    """A row of a compiled page: the attributes the ORM's publication gives a list page."""
+
+    treatment_id: uuid.UUID
+    slug: str
+    title: str
+    published_at: dt.datetime
+    summary_json: str
+    changed_at: dt.datetime
+    language: str
+
+
+# The read-model columns a list page reads (one query, whatever the filters).
+LIST_FIELDS: tuple[str, ...] = PageRow._fields
+
+
+@functools.cache
+def catalogue(*, every_language: bool) -> Any:
+    """The list's queryset (lazy: no query until a copy is evaluated).
+
+    Built once: building it cost a list miss more than 10 % of its time (bench/PROFILE.md);
+    callers take a copy (`.all()`).
+    """
+    # The catalogue lists each treatment once, in its source language: a translation is
+    # reached through its source (api/v1/languages.py), at its own URL, or by asking for its
+    # language (`?language=es` lists every document written in Spanish).
+    live = selectors.publication_live_list()
+    if not every_language:
+        live = live.exclude(treatment_id__in=translation_ids())
+    return live.only(*LIST_FIELDS)
+
+
+def catalogue_page(page: PageQuery) -> list[Any]:
+    """The rows of a plain catalogue page (each treatment once, in its source language)."""
+    connection = connections[router.db_for_read(Publication)]
+    field, lookup, position = page.after if page.after is not None else (None, None, None)
+    compiled = compiled_query(
+        connection,
+        ("catalogue_page", page.ordering, field, lookup),
+        lambda: _compile(connection, page.ordering, field, lookup),
+    )
+    if compiled is None:
+        return page_from_queryset(catalogue(every_language=False), page)
+    values = [] if field is None else [_db_value(connection, field, position)]
+    rows = compiled.rows(connection, values, limit=page.limit, offset=page.offset)
+    return [PageRow._make(row) for row in rows]
+
+
+# What stands for the position while compiling, by the kind of the ordering field.
+_POSITION_SLOTS = {
+    CharField: Slot("\x00position\x00"),
+    TextField: Slot("\x00position\x00"),
+    DateTimeField: Slot(dt.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)),
+}
+
+
+def _compile(
+    connection: BaseDatabaseWrapper,
+    ordering: tuple[str, ...],
+    field: str | None,
+    lookup: str | None,
+) -> CompiledQuery:
+    queryset = catalogue(every_language=False).order_by(*ordering)
+    slots = []
+    if field is not None:
+        slot = _POSITION_SLOTS.get(type(Publication._meta.get_field(field)))
+        if slot is None:
+            raise ValueError(f"no stand-in for {field}")  # the ORM answers
+        queryset = queryset.filter(**{f"{field}__{lookup}": slot.value})
+        slots.append(slot)
+    compiled = CompiledQuery(connection, queryset.values(*LIST_FIELDS), slots, paged=True)
+    if tuple(compiled.names) != LIST_FIELDS:
+        raise ValueError("unexpected columns")
+    return compiled
+
+
+def _db_value(connection: BaseDatabaseWrapper, field: str, position: Any) -> Any:
+    """The position as the ORM sends it for `<field>__gt` / `__lt` (a bad one raises as the
+    ORM would: ValidationError, OverflowError)."""
+    model_field = cast(Field, Publication._meta.get_field(field))  # a column, not a relation
+    prepared = model_field.get_prep_value(position)
+    return model_field.get_db_prep_value(prepared, connection, prepared=True)

@@ -1,0 +1,1 @@
+"""Database backends of the project (the ENGINE the settings name for PostgreSQL)."""

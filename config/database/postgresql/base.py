@@ -1,0 +1,96 @@
+"""PostgreSQL (psycopg 3) whose health check sends `SELECT 1` only when it can tell something.
+
+Django's `CONN_HEALTH_CHECKS` sends `SELECT 1` before the first query of every request that
+reuses a persistent connection: a PostgreSQL restart then costs readers nothing (the check
+fails, the connection is replaced, the query runs on the new one). But that is one more
+loopback round trip per request, a quarter to a third of a cache miss (bench/PROFILE.md).
+
+This backend keeps the guarantee without the round trip while the connection is busy. A
+connection PostgreSQL ends (a restart, `pg_terminate_backend`, an idle timeout, a crash of its
+backend process) says so on its socket: the server's termination notice or the end of the
+stream is waiting to be read. So, where Django would check, this backend first looks at the
+socket without waiting (`poll`, a system call, no round trip):
+
+- the connection was used less than `HEALTH_CHECK_INTERVAL` seconds ago, it is idle in no
+  transaction and nothing waits on its socket: it is used as it is (no `SELECT 1`);
+- anything else (something to read, an end of stream, a lost or busy connection, or idle
+  longer than the interval): Django's own check runs (`SELECT 1`; on failure the connection is
+  closed and the next query opens a new one), exactly as before.
+
+What only the round trip can find, a connection that died without a word reaching this machine
+(a network path lost, an address taken over by another host), is still found by it once the
+connection has been idle for the interval; within the interval the one request that uses it
+fails as any request does when the database goes away mid-request (503, api/outage.py).
+`HEALTH_CHECK_INTERVAL` 0 checks before every request, as Django does; `CONN_HEALTH_CHECKS`
+off checks never. docs/operators/failure-behaviour.md says what clients see.
+"""
+
+import math
+import select
+import time
+from typing import Any
+
+from django.db.backends.postgresql import base
+
+# Seconds a connection may stay unused and still be taken without a round trip (settings:
+# DATABASES[alias]["HEALTH_CHECK_INTERVAL"], from DATABASE_HEALTH_CHECK_INTERVAL).
+DEFAULT_INTERVAL = 1.0
+_IDLE = 0  # libpq's PQTRANS_IDLE: connected, not in a transaction
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    """Django's PostgreSQL backend with a health check that looks before it asks."""
+
+    # Django's own state (BaseDatabaseWrapper), which the type stubs do not declare.
+    health_check_enabled: bool
+    health_check_done: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # When a cursor of the current connection was last made (time.monotonic()).
+        self.used_at = -math.inf
+        self.health_check_interval = float(
+            self.settings_dict.get("HEALTH_CHECK_INTERVAL", DEFAULT_INTERVAL)
+        )
+
+    def connect(self) -> None:
+        super().connect()
+        self.used_at = time.monotonic()  # a new connection is healthy (Django: no check)
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        cursor = super().create_cursor(name)
+        # A query that then fails marks `errors_occurred`, and Django checks (or closes) the
+        # connection when the request ends: a recent use without errors is a working one.
+        self.used_at = time.monotonic()
+        return cursor
+
+    def close_if_health_check_failed(self) -> None:
+        if (
+            self.connection is None
+            or not self.health_check_enabled
+            or self.health_check_done
+            or self.pool
+        ):
+            super().close_if_health_check_failed()
+            return
+        if time.monotonic() - self.used_at < self.health_check_interval and self.socket_quiet():
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()  # SELECT 1; closed if that fails
+        if self.connection is not None:
+            self.used_at = time.monotonic()
+
+    def socket_quiet(self) -> bool:
+        """True when the connection is idle outside a transaction and nothing waits to be read
+        on its socket: the server has not ended it. Costs a system call, no round trip."""
+        pgconn = getattr(self.connection, "pgconn", None)  # psycopg 3 only; else: check
+        if pgconn is None or pgconn.transaction_status != _IDLE:
+            return False  # also UNKNOWN: libpq already saw the connection fail
+        try:
+            descriptor = pgconn.socket
+        except Exception:  # psycopg.OperationalError: "the connection is lost"
+            return False
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN | select.POLLPRI)
+        # Any event: data (a termination notice, a notification), end of stream, error, hang-up.
+        return not poller.poll(0)

@@ -1,0 +1,49 @@
+"""A page link's signed cursor is written in one step, as DRF's link then signed would be."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from rest_framework.pagination import Cursor, CursorPagination
+
+from api.pagination import (
+    CategoryCursorPagination,
+    StrictCursorPagination,
+    TreatmentCursorPagination,
+    cursor_link_sealed,
+    cursor_verify,
+)
+
+BASE_URLS = [
+    "http://testserver/api/v1/treatments/",
+    "http://testserver/api/v1/treatments/?page_size=2&ordering=-title",
+    "https://api.example.org/api/v1/treatments/?cursor=old&q=hip+bone&page_size=5",
+    "http://testserver/api/v1/categories/?ordering=-name",
+]
+# DRF's positions are strings (the type stubs say int).
+CURSORS: list[Cursor] = [
+    Cursor(offset=0, reverse=False, position=None),
+    Cursor(offset=3, reverse=False, position=None),
+    Cursor(offset=0, reverse=True, position="Bone Marrow Stem Cell Injection & more"),  # type: ignore[arg-type]
+    Cursor(offset=2, reverse=True, position="2026-03-08 09:30:00.123456+00:00"),  # type: ignore[arg-type]
+    Cursor(offset=0, reverse=False, position="Ünïcode title / with = signs"),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize(
+    "pagination", [TreatmentCursorPagination, CategoryCursorPagination], ids=lambda c: c.__name__
+)
+def test_encode_cursor_writes_the_link_drf_writes_then_seals(
+    pagination: type[StrictCursorPagination],
+) -> None:
+    paginator = pagination()
+    for ordering in pagination.orderings.values():
+        paginator.ordering = ordering
+        for base_url in BASE_URLS:
+            paginator.base_url = base_url
+            for cursor in CURSORS:
+                link = paginator.encode_cursor(cursor)
+                drf_link = CursorPagination.encode_cursor(paginator, cursor)
+                expected = cursor_link_sealed(drf_link, "cursor", tuple(ordering))
+                assert link == expected, (ordering, base_url, cursor)
+                sealed = parse_qs(urlsplit(link).query)["cursor"][0]
+                assert cursor_verify(sealed, tuple(ordering))
