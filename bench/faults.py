@@ -29,7 +29,10 @@ answering 500 or 410, the worker killed mid-delivery, PostgreSQL restarted with 
 events written vs delivered, lost, duplicates, publish latency; `--no-webhooks` skips them,
 `--webhooks-only` runs them alone)
 
-and prints, per phase, the requests answered, the throughput as a ratio of the normal phase,
+With `--misses`, 2 in 10 requests read a document no worker keeps (a detail with `?lang=en`),
+so each queries PostgreSQL: what a restart costs requests that need the database.
+
+It prints, per phase, the requests answered, the throughput as a ratio of the normal phase,
 and the answers by class: 2xx/3xx, 503 (counted apart), other 5xx, 4xx, and requests that got
 no answer at all (connection refused or reset, or no answer in --timeout seconds). The load is
 a fixed mix: 7 in 10 requests are a treatment detail (rotating over the treatments), 2 a list
