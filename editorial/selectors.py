@@ -147,7 +147,10 @@ def category_changed_since_publish(
         content = build_content(
             treatment_get_for_edit(treatment_id=treatment.pk, include_deleted=True)
         )
-    return bool(content.get("category") != json.loads(last).get("category"))
+    before, now = json.loads(last).get("category") or {}, content.get("category") or {}
+    # A move to another category is an edit of the treatment (a person's is reviewed above, the
+    # system's is not); the same category under another name is a rename in the catalogue.
+    return bool(before.get("slug") == now.get("slug") and before.get("name") != now.get("name"))
 
 
 def approval_required(treatment: Treatment, *, content: dict[str, Any] | None = None) -> bool:
