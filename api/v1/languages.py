@@ -36,14 +36,15 @@ from editorial.translations.selectors import (
 from treatments import selectors
 from treatments.documents.build import etag_for, to_json
 from treatments.documents.categories import catalogue_language
-from treatments.documents.schema import LANGUAGE_PATTERN
 from treatments.languages import accept_language_ranges, canonical_tag, lookup, lookup_order
 
 from .links import document_links, treatment_path, with_links
 
+# A query's tag is taken in any case (BCP 47 tags are case-insensitive: `ES-mx` is `es-MX`).
+QUERY_LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 LANG_PARAMETER = OpenApiParameter(
     "lang",
-    {"type": "string", "minLength": 2, "maxLength": 35, "pattern": LANGUAGE_PATTERN},
+    {"type": "string", "minLength": 2, "maxLength": 35, "pattern": QUERY_LANGUAGE_PATTERN},
     description="The language to answer in (BCP 47, e.g. `es`); wins over `Accept-Language`. "
     "When it is not published the source language answers, with `language_fallback`.",
 )
@@ -56,7 +57,7 @@ ACCEPT_LANGUAGE_PARAMETER = OpenApiParameter(
 )
 CATEGORY_LANG_PARAMETER = OpenApiParameter(
     "lang",
-    {"type": "string", "minLength": 2, "maxLength": 35, "pattern": LANGUAGE_PATTERN},
+    {"type": "string", "minLength": 2, "maxLength": 35, "pattern": QUERY_LANGUAGE_PATTERN},
     description="The language to name the categories in (BCP 47, e.g. `es`); wins over "
     "`Accept-Language`. A category with no published name in it keeps the catalogue's name, "
     "and its `language` says so.",
