@@ -5,7 +5,6 @@ in its own transaction: the authors of the changes since the last published revi
 actors of the create/update entries after the last publish (or revert, or release publish).
 """
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,9 +75,12 @@ def authored_since_publish(treatment: Treatment, user: Any) -> bool:
 
 def working_copy_hash(treatment: Treatment) -> str:
     """The content hash of the working copy as it stands (what an approval signs)."""
-    return content_hash(
-        build_content(treatment_get_for_edit(treatment_id=treatment.pk, include_deleted=True))
-    )
+    return content_hash(_working_copy(treatment))
+
+
+def _working_copy(treatment: Treatment) -> dict[str, Any]:
+    """The working copy's content as a publish would build it."""
+    return build_content(treatment_get_for_edit(treatment_id=treatment.pk, include_deleted=True))
 
 
 @dataclass(frozen=True)
@@ -135,19 +137,12 @@ def category_changed_since_publish(
     so a person renaming the category in the admin changes what a publish would put out
     without editing the treatment. That change needs the same review as an edit.
     """
-    last = (
-        Revision.objects.filter(treatment=treatment)
-        .order_by("-number")
-        .values_list("document_json", flat=True)
-        .first()
-    )
+    last = Revision.objects.filter(treatment=treatment).order_by("-number").first()
     if last is None:
         return False
     if content is None:
-        content = build_content(
-            treatment_get_for_edit(treatment_id=treatment.pk, include_deleted=True)
-        )
-    before, now = json.loads(last).get("category") or {}, content.get("category") or {}
+        content = _working_copy(treatment)
+    before, now = last.document.get("category") or {}, content.get("category") or {}
     # A move to another category is an edit of the treatment (a person's is reviewed above, the
     # system's is not); the same category under another name is a rename in the catalogue.
     return bool(before.get("slug") == now.get("slug") and before.get("name") != now.get("name"))
