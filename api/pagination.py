@@ -21,7 +21,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from treatments.selectors import SEARCH_ORDERINGS
+from treatments.selectors import SEARCH_ORDERINGS, banded_search_page
 
 # A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
 # its alphabet: DRF writes the position as standard base64 (padding included).
@@ -378,6 +378,19 @@ class TreatmentCursorPagination(StrictCursorPagination):
         # (same values, same order; see treatments.selectors.search.SEARCH_ORDERINGS).
         annotations = getattr(getattr(queryset, "query", None), "annotations", {})
         return tuple(_search_field(field, annotations) for field in ordering)
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        return self.paginate(
+            request, view, queryset=queryset, fetch=lambda page: _search_page(queryset, page)
+        )
+
+
+def _search_page(queryset: Any, page: PageQuery) -> list[Any]:
+    """A page as DRF reads it; a PostgreSQL search in title order band by band (same rows)."""
+    banded = banded_search_page(
+        queryset, ordering=page.ordering, after=page.after, offset=page.offset, limit=page.limit
+    )
+    return banded if banded is not None else page_from_queryset(queryset, page)
 
 
 def _search_field(field: str, annotations: Any) -> str:

@@ -4,10 +4,17 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
 SLUG = "bone-marrow-stem-cell-injection"
+
+
+def _on_this_database(path: str, queries: int) -> int:
+    """A search on PostgreSQL first reads its title bands (treatments.selectors.search)."""
+    return queries + 1 if connection.vendor == "postgresql" and "q=" in path else queries
+
 
 # (path, queries): throttling uses the cache, not the database, so these are SQL only.
 ENDPOINTS = [
@@ -49,7 +56,7 @@ def test_query_count_is_fixed(
 ) -> None:
     publish_many(count - 1)
     cache.clear()
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(_on_this_database(path, queries)):
         response = client.get(path)
     assert response.status_code == 200
     if path.startswith("/api/v1/treatments/?page_size"):
@@ -142,7 +149,7 @@ def test_a_repeat_read_runs_no_query_while_the_change_log_stands_still(
 ) -> None:
     publish_many(count - 1)
     settings.PUBLIC_MEMORY_TTL = 60.0
-    with django_assert_num_queries(cold):
+    with django_assert_num_queries(_on_this_database(path, cold)):
         first = client.get(path)
     with django_assert_num_queries(0):
         again = client.get(path)

@@ -20,7 +20,7 @@ from .public import (
     revision_public_get,
     revision_public_list,
 )
-from .search import MAX_QUERY_LENGTH, SEARCH_ORDERINGS, publication_search
+from .search import MAX_QUERY_LENGTH, SEARCH_ORDERINGS, banded_search_page, publication_search
 from .sync import (
     LogEntryMark,
     SyncScope,
@@ -46,6 +46,7 @@ __all__ = [
     "PublicCategoryName",
     "SyncScope",
     "SyncState",
+    "banded_search_page",
     "category_live_languages",
     "category_live_list",
     "category_public_names",

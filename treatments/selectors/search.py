@@ -63,3 +63,70 @@ def publication_search(
     for term in query.lower().split():
         queryset = queryset.filter(search_text__contains=term)
     return queryset
+
+
+# A search's first page reads one band of titles, then two, four, ... until the page is full
+# (migration 0011: bands are consecutive title ranges of 1,000 to 2,000 publications).
+BANDED_ORDERING = ("search_title", "treatment_id")
+
+
+def banded_search_page(
+    queryset: QuerySet[Publication],
+    *,
+    ordering: tuple[str, ...],
+    after: tuple[str, str, Any] | None,
+    offset: int,
+    limit: int,
+) -> list[Publication] | None:
+    """Rows `offset` to `offset + limit` of a PostgreSQL search in title order, band by band.
+
+    The same rows, in the same order, as `queryset.order_by(*ordering)`, filtered by `after`
+    (the cursor: field, "gt" or "lt", position), then sliced: bands hold consecutive title
+    ranges in the database's collation, so concatenating the bands' rows in band order is the
+    title order. Reads the band list (one query), then the matches of one band, of the next two,
+    next four and so on, and stops once the page is full: a query that matches many documents
+    reads about one band, one that matches few reads every band in a few queries.
+
+    None when the query is not a title-ordered PostgreSQL search (the caller reads it whole).
+    """
+    forward = tuple(ordering) == BANDED_ORDERING
+    backward = tuple(ordering) == tuple(f"-{field}" for field in BANDED_ORDERING)
+    if connection.vendor != "postgresql" or not (forward or backward):
+        return None
+    if "search_title" not in queryset.query.annotations:
+        return None
+    if after is not None and after[:2] != ("search_title", "gt" if forward else "lt"):
+        return None
+    with connection.cursor() as cursor:
+        # `holds_after`: whether a band starts at or before the cursor's title (compared in the
+        # database, whose collation orders the titles).
+        cursor.execute(
+            "SELECT id, lower <= %s FROM treatments_search_band ORDER BY lower",
+            (after[2] if after is not None else "",),
+        )
+        bands: list[tuple[int, bool]] = cursor.fetchall()
+    if backward:
+        bands.reverse()
+    if after is not None:
+        if forward:
+            # Titles after the cursor's: from the band that holds the cursor's title on.
+            before = sum(1 for _, starts_before in bands if starts_before)
+            bands = bands[max(before - 1, 0) :]
+        else:
+            # Titles before the cursor's: only bands that start before it.
+            bands = [band for band in bands if band[1]]
+    wanted = offset + limit
+    rows: list[Publication] = []
+    page = queryset.order_by(*ordering)
+    if after is not None:
+        field, lookup, position = after
+        page = page.filter(**{f"{field}__{lookup}": position})
+    start, size = 0, 1
+    while start < len(bands) and len(rows) < wanted:
+        ids = [band_id for band_id, _ in bands[start : start + size]]
+        in_bands = RawSQL(
+            "treatments_publication.search_band = ANY(%s)", (ids,), output_field=BooleanField()
+        )
+        rows += page.alias(in_bands=in_bands).filter(in_bands=True)[: wanted - len(rows)]
+        start, size = start + size, size * 2
+    return rows[offset:wanted]
