@@ -125,7 +125,9 @@ def banded_search_page(
     while start < len(bands) and len(rows) < wanted:
         ids = [band_id for band_id, _ in bands[start : start + size]]
         in_bands = RawSQL(
-            "treatments_publication.search_band = ANY(%s)", (ids,), output_field=BooleanField()
+            "treatments_publication.search_band = ANY(%s::integer[])",
+            (ids,),
+            output_field=BooleanField(),
         )
         rows += page.alias(in_bands=in_bands).filter(in_bands=True)[: wanted - len(rows)]
         start, size = start + size, size * 2
