@@ -233,17 +233,20 @@ def search_plan_lines(sizes: list[dict[str, Any]]) -> list[str]:
         "",
         "## Search plans",
         "",
-        "`EXPLAIN (ANALYZE, BUFFERS)` of the page query of two first-time searches, exactly as "
-        "the API runs it, in a fresh process after the load (`manage.py bench_explain`).",
+        "`EXPLAIN (ANALYZE, BUFFERS)` of every statement of two first-time searches (the band "
+        "lookup, then each page query), exactly as the API runs them, in a fresh process after "
+        "the load (`manage.py bench_explain`).",
     ]
     for s in measured:
         for search, found in s["search_plans"].items():
-            lines += [
-                "",
-                f"### {s['count']:,} treatments: `{search}`",
-                "",
-                "```",
-                found["plan"],
-                "```",
-            ]
+            lines += ["", f"### {s['count']:,} treatments: `{search}`"]
+            for number, statement in enumerate(found["statements"], 1):
+                lines += [
+                    "",
+                    f"Statement {number} of {len(found['statements'])}:",
+                    "",
+                    "```",
+                    statement["plan"],
+                    "```",
+                ]
     return lines

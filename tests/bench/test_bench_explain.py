@@ -15,17 +15,21 @@ pytestmark = pytest.mark.django_db
 SEARCH = "/api/v1/treatments/?q=hip%20bone"
 
 
-def test_it_explains_the_page_query_of_a_search(
+def test_it_explains_every_statement_of_a_search(
     seed_published: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps([SEARCH])))
     call_command(BenchExplain())
-    found = json.loads(capsys.readouterr().out)[SEARCH]
-    assert "search_vector @@ websearch_to_tsquery" in found["sql"]
-    assert "ORDER BY" in found["sql"] and "LIMIT" in found["sql"]
-    assert "Execution Time" in found["plan"] and "actual time" in found["plan"]
+    statements = json.loads(capsys.readouterr().out)[SEARCH]["statements"]
+    # The band lookup first, then the page query of the first band with matches.
+    assert "treatments_search_band" in statements[0]["sql"]
+    page = statements[-1]["sql"]
+    assert "search_vector_banded @@ public.treatments_banded_query(" in page
+    assert "ORDER BY" in page and "LIMIT" in page
+    for statement in statements:
+        assert "Execution Time" in statement["plan"] and "actual time" in statement["plan"]
 
 
 def test_it_says_it_needs_postgresql(seed_published: Any, monkeypatch: pytest.MonkeyPatch) -> None:

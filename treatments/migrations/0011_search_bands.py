@@ -9,8 +9,12 @@ title order into consecutive ranges of about 1,000 to 2,000 publications:
   in `lower` order follow `ORDER BY title` exactly. The first band's `lower` is ''.
 - `treatments_publication.search_band`: the band of the row's title, set by a trigger on every
   insert and every update of `title`, whoever writes the row.
-- The GIN index covers (search_vector, search_band) (`btree_gin`, a trusted contrib extension),
-  so "these words in these bands" is one index scan of the bands' rows only.
+- `search_vector_banded`: the row's search words, each tagged with its band (`knee@12`), in a
+  GIN index of its own. `treatments_banded_query(query, bands)` tags a query's words the same
+  way for each band and joins the bands with `|`. So "these words in these bands" looks up
+  only those bands' keys: a band without a match costs a few key lookups, however common the
+  words are in other bands (a plain GIN index would walk the words' whole posting lists). The
+  plain `search_vector` and its GIN index stay, for searches in other orders.
 - When a band reaches twice the band size, the trigger splits it at its median title. Bands
   never merge (a smaller band only costs less). All of it runs under one transaction-level
   advisory lock, so that two writers never assign by a boundary the other is moving.
@@ -25,7 +29,6 @@ from django.db import migrations
 BAND_LOCK = 7_301_022  # pg_advisory_xact_lock key of band assignment and splits
 
 FORWARD = [
-    "CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public;",
     """
     CREATE TABLE treatments_search_band (
         id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -94,15 +97,66 @@ FORWARD = [
     );
     """,
     "CREATE INDEX publication_search_band_idx ON treatments_publication (search_band);",
-    "DROP INDEX IF EXISTS publication_search_gin;",
+    # A tsvector's words tagged with a band, positions kept (phrases still match). A word over
+    # 2,000 bytes is left out (no query can hold it: a query has at most 200 characters, and the
+    # tag would take it over PostgreSQL's 2,046-byte limit of a word); a vector whose tagged
+    # words would near PostgreSQL's 1 MB limit of a tsvector is NULL, and searches read every
+    # match, as without bands, while such a row exists (`banded_search_page`).
+    r"""
+    CREATE OR REPLACE FUNCTION public.treatments_banded_vector(vector tsvector, band integer)
+    RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    BEGIN
+        -- A tagged word's bytes in the vector: its text, '@', the band, its positions.
+        IF (SELECT coalesce(sum(octet_length(u.lexeme) + octet_length(band::text) + 4
+                + 2 * coalesce(array_length(u.positions, 1), 0)), 0)
+            FROM unnest(vector) AS u WHERE octet_length(u.lexeme) <= 2000) > 1000000 THEN
+            RETURN NULL;
+        END IF;
+        RETURN (SELECT coalesce(string_agg(
+            '''' || replace(replace(u.lexeme || '@' || band, '\', '\\'), '''', '''''') || ''''
+            || coalesce(':' || array_to_string(u.positions, ','), ''), ' '), '')::tsvector
+            FROM unnest(vector) AS u WHERE octet_length(u.lexeme) <= 2000);
+    END
+    $$;
+    """,
+    # A query's words tagged with each band in turn, the bands joined with `|`.
+    r"""
+    CREATE OR REPLACE FUNCTION public.treatments_banded_query(query tsquery, bands integer[])
+    RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT CASE WHEN numnode(query) = 0 THEN query ELSE (
+        SELECT string_agg('(' || regexp_replace(
+            query::text, '''((?:[^'']|'''')*)''', '''\1@' || b || '''', 'g') || ')', ' | ')
+        FROM unnest(bands) AS b)::tsquery END
+    $$;
+    """,
     """
-    CREATE INDEX publication_search_gin ON treatments_publication
-    USING gin (search_vector, search_band);
+    ALTER TABLE treatments_publication ADD COLUMN search_vector_banded tsvector
+    GENERATED ALWAYS AS (
+        public.treatments_banded_vector(
+            to_tsvector(
+                public.treatments_search_config(language),
+                public.treatments_unaccent(coalesce(search_text, ''))
+            ),
+            search_band
+        )
+    ) STORED;
+    """,
+    """
+    CREATE INDEX publication_search_banded_gin ON treatments_publication
+    USING gin (search_vector_banded);
+    """,
+    # The rows whose words are too many to tag (normally none): every search checks.
+    """
+    CREATE INDEX publication_search_unbanded_idx ON treatments_publication (treatment_id)
+    WHERE search_vector_banded IS NULL;
     """,
 ]
 BACKWARD = [
-    "DROP INDEX IF EXISTS publication_search_gin;",
-    "CREATE INDEX publication_search_gin ON treatments_publication USING gin (search_vector);",
+    "DROP INDEX IF EXISTS publication_search_unbanded_idx;",
+    "DROP INDEX IF EXISTS publication_search_banded_gin;",
+    "ALTER TABLE treatments_publication DROP COLUMN IF EXISTS search_vector_banded;",
+    "DROP FUNCTION IF EXISTS public.treatments_banded_query(tsquery, integer[]);",
+    "DROP FUNCTION IF EXISTS public.treatments_banded_vector(tsvector, integer);",
     "DROP INDEX IF EXISTS publication_search_band_idx;",
     "DROP TRIGGER IF EXISTS treatments_publication_search_band ON treatments_publication;",
     "DROP FUNCTION IF EXISTS public.treatments_publication_search_band();",

@@ -26,6 +26,19 @@ _SEARCH_ORDER_COLUMNS: dict[str, tuple[str, Field[Any, Any]]] = {
     ),
 }
 
+# The text-search query of a search (parameters: configuration, then the reader's words).
+_TSQUERY = "websearch_to_tsquery(%s::regconfig, public.treatments_unaccent(%s))"
+_SEARCH_WORDS = "treatments_search_words"
+
+
+def _with_order_columns(queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+    return queryset.annotate(
+        **{
+            name: RawSQL(sql, (), output_field=field)
+            for name, (sql, field) in _SEARCH_ORDER_COLUMNS.items()
+        }
+    )
+
 
 def publication_search(
     queryset: QuerySet[Publication], *, query: str, language: str | None = None
@@ -44,22 +57,19 @@ def publication_search(
     if not query:
         return queryset
     if connection.vendor == "postgresql":
+        words = (f"pg_catalog.{search_config(language or 'en')}", query)
         match = RawSQL(
-            "treatments_publication.search_vector @@ websearch_to_tsquery("
-            "%s::regconfig, public.treatments_unaccent(%s))",
-            (f"pg_catalog.{search_config(language or 'en')}", query),
+            f"treatments_publication.search_vector @@ {_TSQUERY}",
+            words,
             output_field=BooleanField(),
         )
-        return (
-            queryset.alias(search_match=match)
-            .filter(search_match=True)
-            .annotate(
-                **{
-                    name: RawSQL(sql, (), output_field=field)
-                    for name, (sql, field) in _SEARCH_ORDER_COLUMNS.items()
-                }
-            )
-        )
+        searched = _with_order_columns(queryset.alias(search_match=match).filter(search_match=True))
+        # For `banded_search_page`: the words, the rows searched (without the match) and how
+        # many conditions the search has (Django copies a query's attributes into every clone,
+        # so the ordered and paginated querysets built from this one keep them).
+        clauses = len(searched.query.where.children)
+        setattr(searched.query, _SEARCH_WORDS, (words, queryset, clauses))
+        return searched
     for term in query.lower().split():
         queryset = queryset.filter(search_text__contains=term)
     return queryset
@@ -87,24 +97,35 @@ def banded_search_page(
     next four and so on, and stops once the page is full: a query that matches many documents
     reads about one band, one that matches few reads every band in a few queries.
 
-    None when the query is not a title-ordered PostgreSQL search (the caller reads it whole).
+    None when the query is not a title-ordered PostgreSQL search, or a row has too many words
+    to tag with its band (migration 0011): the caller then reads it whole.
     """
     forward = tuple(ordering) == BANDED_ORDERING
     backward = tuple(ordering) == tuple(f"-{field}" for field in BANDED_ORDERING)
     if connection.vendor != "postgresql" or not (forward or backward):
         return None
-    if "search_title" not in queryset.query.annotations:
+    searched = getattr(queryset.query, _SEARCH_WORDS, None)
+    if searched is None or "search_title" not in queryset.query.annotations:
         return None
+    words, unsearched, clauses = searched
+    if len(queryset.query.where.children) != clauses:
+        return None  # filtered after the search: read whole, as the caller asked
     if after is not None and after[:2] != ("search_title", "gt" if forward else "lt"):
         return None
     with connection.cursor() as cursor:
         # `holds_after`: whether a band starts at or before the cursor's title (compared in the
         # database, whose collation orders the titles).
+        # `untagged`: whether a row's words were too many to tag with its band (migration
+        # 0011; normally never): then the bands would miss it, and the caller reads whole.
         cursor.execute(
-            "SELECT id, lower <= %s FROM treatments_search_band ORDER BY lower",
+            "SELECT id, lower <= %s, EXISTS (SELECT FROM treatments_publication"
+            " WHERE search_vector_banded IS NULL) FROM treatments_search_band ORDER BY lower",
             (after[2] if after is not None else "",),
         )
-        bands: list[tuple[int, bool]] = cursor.fetchall()
+        found: list[tuple[int, bool, bool]] = cursor.fetchall()
+    if not found or found[0][2]:
+        return None
+    bands = [(band_id, starts_before) for band_id, starts_before, _ in found]
     if backward:
         bands.reverse()
     if after is not None:
@@ -117,16 +138,20 @@ def banded_search_page(
             bands = [band for band in bands if band[1]]
     wanted = offset + limit
     rows: list[Publication] = []
-    page = queryset.order_by(*ordering)
+    # The rows searched, without the plain match: each band's query below is the match (the
+    # plain one would only be tested again on every candidate row, de-TOASTing its vector).
+    page = _with_order_columns(unsearched).order_by(*ordering)
     if after is not None:
         field, lookup, position = after
         page = page.filter(**{f"{field}__{lookup}": position})
     start, size = 0, 1
     while start < len(bands) and len(rows) < wanted:
         ids = [band_id for band_id, _ in bands[start : start + size]]
+        # The words tagged with these bands: only the bands' own index keys are looked up.
         in_bands = RawSQL(
-            "treatments_publication.search_band = ANY(%s::integer[])",
-            (ids,),
+            "treatments_publication.search_vector_banded @@ "
+            f"public.treatments_banded_query({_TSQUERY}, %s::integer[])",
+            (*words, ids),
             output_field=BooleanField(),
         )
         rows += page.alias(in_bands=in_bands).filter(in_bands=True)[: wanted - len(rows)]

@@ -1,10 +1,12 @@
 """Show PostgreSQL's plan for the searches the API runs: EXPLAIN (ANALYZE, BUFFERS) of each.
 
 Reads a JSON list of search paths (e.g. ``/api/v1/treatments/?q=hip%20bone``) from stdin,
-requests each once through Django's test client, captures the SQL of its page query (the one
-that reads ``search_vector``) and writes ``{path: {"sql", "plan"}}`` to stdout, the plan being
-the text of ``EXPLAIN (ANALYZE, BUFFERS)`` of that exact statement, run right after. The bench
-report shows it beside the first-time search row (`bench/driver/report.py`).
+requests each once through Django's test client, captures the SQL of every statement of the
+search (the band lookup, which reads ``treatments_search_band``, and each page query, which
+reads a search vector) and writes ``{path: {"statements": [{"sql", "plan"}, ...]}}`` to
+stdout, each plan being the text of ``EXPLAIN (ANALYZE, BUFFERS)`` of that exact statement,
+run right after, in the order the API ran them. The bench report shows them beside the
+first-time search row (`bench/driver/report.py`).
 """
 
 import json
@@ -17,16 +19,20 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 
-def search_statement(path: str) -> str:
-    """The SQL of the page query the API runs for this search path."""
+def search_statements(path: str) -> list[str]:
+    """The SQL of the statements the API runs for this search path, in order."""
     with CaptureQueriesContext(connection) as captured:
         status = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1").get(path).status_code
     if status != 200:
         raise CommandError(f"{path} answered {status}.")
-    statements = [q["sql"] for q in captured.captured_queries if "search_vector" in q["sql"]]
-    if not statements:
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "search_vector" in q["sql"] or "treatments_search_band" in q["sql"]
+    ]
+    if not any("search_vector" in sql for sql in statements):
         raise CommandError(f"{path} ran no full-text query (answered from memory, or not PG).")
-    return statements[0]
+    return statements
 
 
 def explain(sql: str) -> str:
@@ -36,7 +42,7 @@ def explain(sql: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "EXPLAIN (ANALYZE, BUFFERS) the page query of each search path (JSON list on stdin)."
+    help = "EXPLAIN (ANALYZE, BUFFERS) the statements of each search path (JSON list on stdin)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -44,6 +50,9 @@ class Command(BaseCommand):
         paths: list[str] = json.load(sys.stdin)
         plans = {}
         for path in paths:
-            sql = search_statement(path)
-            plans[path] = {"sql": sql, "plan": explain(sql)}
+            plans[path] = {
+                "statements": [
+                    {"sql": sql, "plan": explain(sql)} for sql in search_statements(path)
+                ]
+            }
         sys.stdout.write(json.dumps(plans))
