@@ -401,6 +401,10 @@ class TreatmentDetailView(PublicView):
     def query_parameter_names(self) -> set[str]:
         return {"lang"}
 
+    def learn_from(self, earlier: PublicView) -> None:
+        if isinstance(earlier, TreatmentDetailView):
+            self.not_a_live_slug = earlier.not_a_live_slug
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # A cheap test first: JSON-LD is never asked for on the hot path.
         if "ld+json" in request.META.get("HTTP_ACCEPT", "") and prefers_jsonld(request):
