@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg.pq import Format
 
@@ -69,8 +69,23 @@ class PreparedCursor(SERVER_BINDING_CURSOR):  # type: ignore[misc]
         return super().execute(query, params, **kwargs)
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    """Django's operations, naming a prepared cursor's query too (debug, captured queries)."""
+
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:  # or None
+        query: str | None = super().last_executed_query(cursor, sql, params)  # type: ignore[assignment]
+        if query is None and isinstance(cursor, PreparedCursor):
+            try:  # a prepared execution leaves psycopg no query text: compose it as Django does
+                query = str(self.compose_sql(sql, params))
+            except Exception:
+                query = sql
+        return query  # type: ignore[return-value]
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     """Django's PostgreSQL backend with a health check that looks before it asks."""
+
+    ops_class = DatabaseOperations
 
     # Django's own state (BaseDatabaseWrapper), which the type stubs do not declare.
     health_check_enabled: bool
