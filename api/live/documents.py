@@ -21,8 +21,10 @@ from django.http import HttpResponseBase
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 
+from api.prepared import prepared_reads
 from editorial.translations.selectors import TRANSLATION_NOTE_FIELDS, translation_note
 from treatments import selectors
+from treatments.models import Publication
 
 from .memories import parsed_documents, withdrawn_documents
 
@@ -124,7 +126,8 @@ def live_document(key: str) -> LiveDocument:
         return live
     raise_if_known_withdrawn(key)
     generation = memory.generation()  # before the queries: see WorkerMemory.generation
-    row = selectors.publication_document(slug=key, fields=LIVE_DOCUMENT_FIELDS)
+    with prepared_reads(Publication):
+        row = selectors.publication_document(slug=key, fields=LIVE_DOCUMENT_FIELDS)
     canonical = row is not None
     if row is None:
         located = locate_live(key)

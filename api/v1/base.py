@@ -42,6 +42,15 @@ from api.replica import public_reads
 from api.throttles import refund_free_answers
 from treatments.documents.build import etag_for, to_json
 
+# The request attribute that carries the view HotReadMiddleware tried before URL resolution.
+TRIED_EARLY = "public_view_tried_early"
+
+
+def tried_early(request: HttpRequest, view: "PublicView") -> None:
+    """Note that `view` tried to answer `request` from memory and as a plain miss, and could
+    not: the view that URL resolution reaches does not try again (no second query)."""
+    setattr(request, TRIED_EARLY, view)
+
 
 class PublicView(StrictQueryParametersMixin, APIView):
     """A public, read-only view: anonymous access, strict query parameters, stored bytes."""
@@ -61,10 +70,20 @@ class PublicView(StrictQueryParametersMixin, APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with public_reads(request):  # on the read replica, when there is one (api.replica)
-            hot = self.answer_from_memory(request, kwargs)
-            if hot is None:
-                hot = self.answer_plain_miss(request, kwargs)
+            hot = None
+            earlier = request.__dict__.pop(TRIED_EARLY, None)
+            if earlier is not None and type(earlier) is type(self):
+                self.learn_from(earlier)  # HotReadMiddleware tried both for this request
+            else:
+                hot = self.answer_from_memory(request, kwargs)
+                if hot is None:
+                    hot = self.answer_plain_miss(request, kwargs)
             return hot if hot is not None else super().dispatch(request, *args, **kwargs)
+
+    def learn_from(self, earlier: "PublicView") -> None:
+        """Take what `earlier` (the same view, before URL resolution) learned about this
+        request while it tried `answer_from_memory` and `answer_plain_miss`; nothing by
+        default."""
 
     def answer_from_memory(
         self, request: HttpRequest, kwargs: dict[str, Any]

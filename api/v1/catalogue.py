@@ -19,6 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import CharField, DateTimeField, Field, TextField
 
 from api.pagination import PageQuery, page_from_queryset
+from api.prepared import prepared_reads
 from editorial.translations.selectors import translation_ids
 from treatments import selectors
 from treatments.models import Publication
@@ -69,7 +70,8 @@ def catalogue_page(page: PageQuery) -> list[Any]:
     if compiled is None:
         return page_from_queryset(catalogue(every_language=False), page)
     values = [] if field is None else [_db_value(connection, field, position)]
-    rows = compiled.rows(connection, values, limit=page.limit, offset=page.offset)
+    with prepared_reads(Publication):
+        rows = compiled.rows(connection, values, limit=page.limit, offset=page.offset)
     return [PageRow._make(row) for row in rows]
 
 

@@ -4,21 +4,25 @@ A repeat read of a live document, a list page or a search is answered from this 
 memory (`api.hot`) by the view's own `answer_from_memory`, so the rate limit, the memory keys
 and the headers are the view's. Doing it here skips Django's URL resolution (three nested
 `include()`s) and the view wrapper, the largest costs a hit still paid in the view's
-`dispatch`. Place the middleware last: every other middleware still sees the request and the
-response. Anything it does not answer continues down the ordinary path.
+`dispatch`. A plain miss (a live document by its slug, a plain catalogue page) is answered here
+too, by the view's own `answer_plain_miss`, as its `dispatch` would answer it
+(tests/api/test_miss_paths_over_http.py). Place the middleware last: every other middleware
+still sees the request and the response. Anything it does not answer continues down the
+ordinary path, and the view does not try either again (`tried_early`).
 """
 
 import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
 from api.replica import public_reads
 
 from . import views
-from .base import PublicView
+from .base import PublicView, tried_early
 
 
 @functools.cache
@@ -53,8 +57,20 @@ class HotReadMiddleware:
             route = hot_route(request.path_info)
             if route is not None:
                 view_class, kwargs = route
+                view = view_class()
+                failed = False
                 with public_reads(request):  # as the view's own dispatch does
-                    response = view_class().answer_from_memory(request, kwargs)
+                    response = view.answer_from_memory(request, kwargs)
+                    if response is None:
+                        try:
+                            response = view.answer_plain_miss(request, kwargs)
+                        except DatabaseError:
+                            # The view meets it again and answers as it always has
+                            # (api/outage.py: 503, or the copy it last served).
+                            failed = True
                 if response is not None:
                     return response
+                if not failed:
+                    # The view's dispatch does not try again, and learns what this one found.
+                    tried_early(request, view)
         return self.get_response(request)

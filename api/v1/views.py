@@ -34,6 +34,7 @@ from api.openapi import (
     read_operation,
 )
 from api.pagination import CategoryCursorPagination, TreatmentCursorPagination, page_links
+from api.prepared import prepared_reads
 from api.querystrict import query_string_not_utf8
 from api.throttles import refund_free_answers
 from treatments import selectors
@@ -49,6 +50,7 @@ from treatments.documents.schema import (
 )
 from treatments.documents.text import TEXT_PATTERN
 from treatments.languages import MAX_TAG_LENGTH, accept_language_ranges
+from treatments.models import Publication
 
 from . import examples
 from .base import PublicView
@@ -399,6 +401,10 @@ class TreatmentDetailView(PublicView):
     def query_parameter_names(self) -> set[str]:
         return {"lang"}
 
+    def learn_from(self, earlier: PublicView) -> None:
+        if isinstance(earlier, TreatmentDetailView):
+            self.not_a_live_slug = earlier.not_a_live_slug
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # A cheap test first: JSON-LD is never asked for on the hot path.
         if "ld+json" in request.META.get("HTTP_ACCEPT", "") and prefers_jsonld(request):
@@ -431,7 +437,8 @@ class TreatmentDetailView(PublicView):
             return None
         memory = hot_documents()
         generation = memory.generation()
-        row = selectors.publication_document(slug=key, fields=DETAIL_FIELDS)
+        with prepared_reads(Publication):
+            row = selectors.publication_document(slug=key, fields=DETAIL_FIELDS)
         if row is None:
             self.not_a_live_slug = key
             return None
@@ -480,11 +487,10 @@ class TreatmentDetailView(PublicView):
         raise_if_known_withdrawn(key)  # a withdrawn key, once known, costs no query
         ranges = language_ranges(request)
         fields = DETAIL_FIELDS
-        row = (
-            None
-            if key == self.not_a_live_slug
-            else selectors.publication_document(slug=key, fields=fields)
-        )
+        row = None
+        if key != self.not_a_live_slug:
+            with prepared_reads(Publication):
+                row = selectors.publication_document(slug=key, fields=fields)
         canonical = True
         if row is None:
             located = locate_live(key)

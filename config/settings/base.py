@@ -129,12 +129,17 @@ POSTGRESQL_ENGINES = frozenset({"django.db.backends.postgresql", "config.databas
 def checked_connections(database: Any) -> Any:
     """`database` served by the project's PostgreSQL backend, whose health check sends
     `SELECT 1` only to a connection unused for DATABASE_HEALTH_CHECK_INTERVAL seconds (1 by
-    default; 0: before every request, as Django) or whose socket says the server ended it."""
+    default; 0: before every request, as Django) or whose socket says the server ended it, and
+    which prepares the public read path's hot queries (DATABASE_PREPARED_STATEMENTS)."""
     if database["ENGINE"] in POSTGRESQL_ENGINES:
         database["ENGINE"] = "config.database.postgresql"
         database["HEALTH_CHECK_INTERVAL"] = float(
             os.environ.get("DATABASE_HEALTH_CHECK_INTERVAL", "1")
         )
+        # The hot reads' prepared statements (on unless this is 0: a pooler that cannot keep
+        # them, PgBouncer before 1.21 in transaction mode); OPTIONS["prepare_threshold"] None.
+        if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            database.setdefault("OPTIONS", {})["prepare_threshold"] = None
     return database
 
 

@@ -23,23 +23,69 @@ connection has been idle for the interval; within the interval the one request t
 fails as any request does when the database goes away mid-request (503, api/outage.py).
 `HEALTH_CHECK_INTERVAL` 0 checks before every request, as Django does; `CONN_HEALTH_CHECKS`
 off checks never. docs/operators/failure-behaviour.md says what clients see.
+
+It also sends the public read path's hot queries as **prepared statements**
+(`prepared_statements()`, `prepared_cursor()`): Django binds parameters on the client, so each
+query's text differs and PostgreSQL parses and plans every one; inside `prepared_statements()`
+a cursor binds them on the server and psycopg prepares the statement on its first use, so
+PostgreSQL plans it once per connection. Django disables psycopg's preparing by default (for
+connection poolers); this backend enables it (`prepare_threshold` 5, psycopg's default; only
+these cursors ever prepare: Django's own bind on the client, which never prepares) unless
+`OPTIONS["prepare_threshold"]` says otherwise. `None` (PgBouncer before 1.21 in transaction
+mode; `DATABASE_PREPARED_STATEMENTS=0`) turns preparing off: the same cursors then bind on the
+server without preparing. docs/operators/postgresql-redis.md.
 """
 
+import contextlib
 import math
 import select
 import time
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
 
 # Seconds a connection may stay unused and still be taken without a round trip (settings:
 # DATABASES[alias]["HEALTH_CHECK_INTERVAL"], from DATABASE_HEALTH_CHECK_INTERVAL).
 DEFAULT_INTERVAL = 1.0
 _IDLE = 0  # libpq's PQTRANS_IDLE: connected, not in a transaction
+# psycopg's own default: a statement sent this often is prepared (prepared cursors: at once).
+DEFAULT_PREPARE_THRESHOLD = 5
+
+
+# Django's psycopg cursor that binds on the server (psycopg.Cursor, with Django's `callproc`).
+SERVER_BINDING_CURSOR: Any = base.ServerBindingCursor
+
+
+class PreparedCursor(SERVER_BINDING_CURSOR):  # type: ignore[misc]
+    """A cursor binding on the server that prepares what it sends, unless the connection's
+    `prepare_threshold` is None (preparing off: it only binds on the server)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if kwargs.get("prepare") is None and self.connection.prepare_threshold is not None:
+            kwargs["prepare"] = True
+        return super().execute(query, params, **kwargs)
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    """Django's operations, naming a prepared cursor's query too (debug, captured queries)."""
+
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:  # or None
+        query: str | None = super().last_executed_query(cursor, sql, params)  # type: ignore[assignment]
+        if query is None and isinstance(cursor, PreparedCursor):
+            try:  # a prepared execution leaves psycopg no query text: compose it as Django does
+                query = str(self.compose_sql(sql, params))
+            except Exception:
+                query = sql
+        return query  # type: ignore[return-value]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     """Django's PostgreSQL backend with a health check that looks before it asks."""
+
+    ops_class = DatabaseOperations
 
     # Django's own state (BaseDatabaseWrapper), which the type stubs do not declare.
     health_check_enabled: bool
@@ -52,13 +98,44 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.health_check_interval = float(
             self.settings_dict.get("HEALTH_CHECK_INTERVAL", DEFAULT_INTERVAL)
         )
+        # Inside `prepared_statements()`: cursors bind on the server and prepare.
+        self.preparing = 0
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = super().get_connection_params()
+        if "prepare_threshold" not in self.settings_dict["OPTIONS"]:
+            params["prepare_threshold"] = DEFAULT_PREPARE_THRESHOLD  # Django's default: None
+        return params
+
+    @contextlib.contextmanager
+    def prepared_statements(self) -> Iterator[None]:
+        """Cursors made inside bind their parameters on the server and are prepared on first
+        use (the hot read path's queries: same text, new values)."""
+        self.preparing += 1
+        try:
+            yield
+        finally:
+            self.preparing -= 1
+
+    @contextlib.contextmanager
+    def prepared_cursor(self) -> Iterator[Any]:
+        """A cursor (Django's wrapper) whose statements PostgreSQL plans once per connection."""
+        with self.prepared_statements(), self.cursor() as cursor:
+            yield cursor
 
     def connect(self) -> None:
         super().connect()
         self.used_at = time.monotonic()  # a new connection is healthy (Django: no check)
 
     def create_cursor(self, name: str | None = None) -> Any:
-        cursor = super().create_cursor(name)
+        if self.preparing and name is None:
+            cursor = PreparedCursor(self.connection)
+            # As Django's create_cursor: its time zone only if the connection's differs.
+            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+            if self.timezone != loader.timezone:
+                register_tzloader(self.timezone, cursor)
+        else:
+            cursor = super().create_cursor(name)
         # A query that then fails marks `errors_occurred`, and Django checks (or closes) the
         # connection when the request ends: a recent use without errors is a working one.
         self.used_at = time.monotonic()
