@@ -9,7 +9,7 @@ from base64 import b64decode, b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core import signing
@@ -201,7 +201,23 @@ class StrictCursorPagination(CursorPagination):
             tokens["p"] = cursor.position
         querystring = urlencode(tokens, doseq=True)
         sealed = cursor_seal_querystring(querystring, self.signed_ordering())
-        return replace_query_param(str(self.base_url), self.cursor_query_param, sealed)
+        # DRF's replace_query_param(base_url, cursor parameter, sealed), with the base URL
+        # split and parsed once per page instead of once per link.
+        scheme, netloc, path, fragment, parameters = self._link_base()
+        query = urlencode(
+            sorted({**parameters, self.cursor_query_param: [sealed]}.items()), doseq=True
+        )
+        return urlunsplit((scheme, netloc, path, query, fragment))
+
+    def _link_base(self) -> tuple[str, str, str, str, dict[str, list[str]]]:
+        """`base_url` split, and its query parsed as DRF's replace_query_param parses it."""
+        base = str(self.base_url)
+        cached = self.__dict__.get("_link_base_of")
+        if cached is None or cached[0] != base:
+            scheme, netloc, path, query, fragment = urlsplit(base)
+            parts = (scheme, netloc, path, fragment, parse_qs(query, keep_blank_values=True))
+            cached = self._link_base_of = (base, parts)
+        return cached[1]
 
     def decode_cursor(self, request: Any) -> Any:
         raw = request.query_params.get(self.cursor_query_param)

@@ -68,6 +68,17 @@ class PublicView(StrictQueryParametersMixin, APIView):
         """This request's key in `hot_memory()` (None: never answered from memory)."""
         return None
 
+    def memory_key(self, request: HttpRequest, kwargs: dict[str, Any]) -> Hashable | None:
+        """`hot_key`, worked out once per request: `answer_from_memory` and then
+        `answer_plain_miss` ask for it (a list page's key parses the query string)."""
+        known = self.__dict__.get("_memory_key_of")
+        if known is not None and known[0] is request:
+            key: Hashable | None = known[1]
+            return key
+        key = self.hot_key(request, kwargs)
+        self._memory_key_of = (request, key)
+        return key
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with public_reads(request):  # on the read replica, when there is one (api.replica)
             hot = None
@@ -103,7 +114,7 @@ class PublicView(StrictQueryParametersMixin, APIView):
             or not accepts_json_plainly(request.META.get("HTTP_ACCEPT"))
         ):
             return None
-        key = self.hot_key(request, kwargs)
+        key = self.memory_key(request, kwargs)
         entry = memory.get(key) if key is not None else None
         if entry is None or not self._hot_throttles_allow(request):
             return None

@@ -320,7 +320,7 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         will be (`serve_hot`). None for anything else (filters, a search, HEAD, a parameter
         DRF would refuse, a refused key or rate limit): DRF answers it as documented.
         """
-        memory_key = self.hot_key(request, kwargs)
+        memory_key = self.memory_key(request, kwargs)
         if (
             memory_key is None
             or request.method != "GET"
@@ -425,7 +425,7 @@ class TreatmentDetailView(PublicView):
         or a refused rate limit: DRF answers it as documented.
         """
         key = kwargs.get("key")
-        memory_key = self.hot_key(request, kwargs)
+        memory_key = self.memory_key(request, kwargs)
         if (
             memory_key is None
             or not isinstance(key, str)

@@ -18,6 +18,9 @@ BASE_URLS = [
     "http://testserver/api/v1/treatments/?page_size=2&ordering=-title",
     "https://api.example.org/api/v1/treatments/?cursor=old&q=hip+bone&page_size=5",
     "http://testserver/api/v1/categories/?ordering=-name",
+    # Repeated, blank and encoded parameters and a fragment, as DRF's replace_query_param keeps
+    # them (the paginator parses its base URL once per page).
+    "http://testserver/api/v1/treatments/?b=&a=2&a=1&q=%C3%A9+x%2By#part",
 ]
 # DRF's positions are strings (the type stubs say int).
 CURSORS: list[Cursor] = [

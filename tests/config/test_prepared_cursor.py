@@ -14,7 +14,9 @@ import psycopg
 import pytest
 from django.db import connection
 
+from api.pagination import PageQuery, page_from_queryset
 from api.prepared import prepared_reads
+from api.v1.catalogue import catalogue, catalogue_page
 from treatments import selectors
 from treatments.models import Publication
 
@@ -134,3 +136,56 @@ def test_with_prepare_threshold_none_nothing_is_prepared_and_the_answers_stay(
 def test_preparing_is_on_by_default_unlike_django() -> None:
     connection.ensure_connection()
     assert connection.connection.prepare_threshold is not None
+
+
+def _plans(wrapper: Any, like: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of the session's prepared statements containing `like`."""
+    with wrapper.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE strpos(statement, %s) > 0",
+            [like],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _plan_cache_mode(wrapper: Any) -> str:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return str(cursor.fetchone()[0])
+
+
+def test_prepared_statements_run_their_generic_plan_and_are_not_planned_again() -> None:
+    # PostgreSQL's `auto` planned the catalogue page for every execution (its LIMIT and OFFSET
+    # are parameters): the backend starts sessions that prepare with generic plans.
+    page = PageQuery(ordering=("title", "treatment_id"), after=None, offset=0, limit=21)
+    answers = [catalogue_page(page) for _ in range(8)]
+
+    assert answers == [page_from_queryset(catalogue(every_language=False), page)] * 8
+    assert _plan_cache_mode(connection) == "force_generic_plan"
+    assert _plans(connection, "LIMIT $") == [(8, 0)]
+
+
+def test_without_preparing_the_session_plans_as_postgresql_does(without_preparing: Any) -> None:
+    assert _plan_cache_mode(without_preparing) == "auto"
+
+
+def test_the_search_band_trigger_keeps_postgresqls_plan_choice() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proconfig FROM pg_proc WHERE proname = 'treatments_publication_search_band'"
+        )
+        assert cursor.fetchone()[0] == ["plan_cache_mode=auto"]
+
+
+def test_an_operators_own_plan_cache_mode_wins() -> None:
+    wrapper = connection.copy()
+    wrapper.settings_dict = {
+        **wrapper.settings_dict,
+        "OPTIONS": {**wrapper.settings_dict["OPTIONS"], "options": "-c plan_cache_mode=auto"},
+    }
+    try:
+        assert _plan_cache_mode(wrapper) == "auto"
+        assert wrapper.connection.prepare_threshold is not None  # preparing stays on
+    finally:
+        wrapper.close()

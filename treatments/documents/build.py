@@ -52,9 +52,16 @@ def content_of(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in {*METADATA_KEYS, "links"}}
 
 
+# One encoder for every call: `json.dumps` with options builds a new JSONEncoder each time, a
+# measurable part of a list page that misses (about 30 calls per page, bench/PROFILE.md).
+# `encode` keeps no state between calls, so the instance is safe to share between threads.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def to_json(data: Any) -> str:
-    """Compact, strict JSON (never NaN or Infinity), UTF-8 characters kept, key order as given."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Compact, strict JSON (never NaN or Infinity), UTF-8 characters kept, key order as given
+    (what `json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)` gives)."""
+    return _ENCODER.encode(data)
 
 
 def content_hash(content: dict[str, Any]) -> str:

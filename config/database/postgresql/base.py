@@ -34,17 +34,29 @@ these cursors ever prepare: Django's own bind on the client, which never prepare
 `OPTIONS["prepare_threshold"]` says otherwise. `None` (PgBouncer before 1.21 in transaction
 mode; `DATABASE_PREPARED_STATEMENTS=0`) turns preparing off: the same cursors then bind on the
 server without preparing. docs/operators/postgresql-redis.md.
+
+And it reads `timestamptz` values with psycopg's compiled loader. Django's loader
+(`psycopg_any.BaseTzLoader`) subclasses psycopg's pure-Python one, since the compiled class
+cannot be subclassed, and parses each value in Python: about 3 µs a value, a tenth of a list
+page that misses (two timestamps a row, bench/PROFILE.md). `TimestamptzLoader` here calls the
+compiled loader and then does what Django's does, the same values
+(tests/config/test_timestamptz_loader.py).
 """
 
 import contextlib
+import datetime as dt
+import functools
 import math
 import select
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base, operations
-from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.backends.postgresql.psycopg_any import get_adapters_template
+from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
 
 # Seconds a connection may stay unused and still be taken without a round trip (settings:
@@ -53,6 +65,13 @@ DEFAULT_INTERVAL = 1.0
 _IDLE = 0  # libpq's PQTRANS_IDLE: connected, not in a transaction
 # psycopg's own default: a statement sent this often is prepared (prepared cursors: at once).
 DEFAULT_PREPARE_THRESHOLD = 5
+# With preparing on, the session's prepared statements (only the hot reads' are) run their
+# generic plan: PostgreSQL's default (`auto`) planned the catalogue page again for every
+# execution, since its LIMIT and OFFSET are parameters and a plan for an unknown LIMIT looks
+# dearer than one for 21 rows; the plan is the same index scan for every shape
+# (bench/PROFILE.md), and planning was a sixth of a list page that misses. PL/pgSQL plans
+# follow the same setting: the one trigger that queries (`treatments 0012`) keeps `auto`.
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
 # Django's psycopg cursor that binds on the server (psycopg.Cursor, with Django's `callproc`).
@@ -67,6 +86,47 @@ class PreparedCursor(SERVER_BINDING_CURSOR):  # type: ignore[misc]
         if kwargs.get("prepare") is None and self.connection.prepare_threshold is not None:
             kwargs["prepare"] = True
         return super().execute(query, params, **kwargs)
+
+
+# psycopg's own text loader of timestamptz: compiled when psycopg's binary (or c) package is
+# installed, as pyproject.toml asks, else its Python one.
+PSYCOPG_TIMESTAMPTZ_LOADER: Any = psycopg.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+
+
+class TimestamptzLoader(Loader):
+    """Django's timestamptz loader (`psycopg_any.BaseTzLoader`: psycopg's value in the
+    session's time zone, then given `timezone`, or made naive when it is None), with
+    psycopg's compiled loader doing the parsing."""
+
+    timezone: dt.tzinfo | None = None
+
+    def __init__(self, oid: int, context: Any = None) -> None:
+        super().__init__(oid, context)
+        self._load = PSYCOPG_TIMESTAMPTZ_LOADER(oid, context).load
+
+    def load(self, data: Any) -> dt.datetime:
+        value: dt.datetime = self._load(data)
+        return value.replace(tzinfo=self.timezone)
+
+
+@functools.cache
+def timestamptz_loader(timezone: dt.tzinfo | None) -> type[TimestamptzLoader]:
+    """The loader class for one time zone (Django's `register_tzloader` makes one per call)."""
+    return type("SpecificTimestamptzLoader", (TimestamptzLoader,), {"timezone": timezone})
+
+
+def register_timestamptz_loader(timezone: dt.tzinfo | None, context: Any) -> None:
+    """As Django's `register_tzloader`, with the compiled loader."""
+    context.adapters.register_loader("timestamptz", timestamptz_loader(timezone))
+
+
+@functools.cache
+def adapters_template(use_tz: bool, timezone: dt.tzinfo | None) -> AdaptersMap:
+    """Django's adapters for new connections (`get_adapters_template`), timestamptz loaded by
+    `TimestamptzLoader`."""
+    template = AdaptersMap(get_adapters_template(use_tz, timezone))
+    template.register_loader("timestamptz", timestamptz_loader(timezone))
+    return template
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -103,8 +163,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
+        if "context" in params:  # Django's adapters, with the compiled timestamptz loader
+            params["context"] = adapters_template(settings.USE_TZ, self.timezone)
         if "prepare_threshold" not in self.settings_dict["OPTIONS"]:
             params["prepare_threshold"] = DEFAULT_PREPARE_THRESHOLD  # Django's default: None
+        options = str(params.get("options", ""))
+        if params.get("prepare_threshold") is not None and "plan_cache_mode" not in options:
+            # Prepared statements run their generic plan (see GENERIC_PLANS); an operator's
+            # own `plan_cache_mode` in OPTIONS["options"] wins.
+            params["options"] = f"{options} {GENERIC_PLANS}".strip()
         return params
 
     @contextlib.contextmanager
@@ -133,7 +200,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # As Django's create_cursor: its time zone only if the connection's differs.
             loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != loader.timezone:
-                register_tzloader(self.timezone, cursor)
+                register_timestamptz_loader(self.timezone, cursor)
         else:
             cursor = super().create_cursor(name)
         # A query that then fails marks `errors_occurred`, and Django checks (or closes) the
