@@ -5,6 +5,7 @@ other (forged, edited, or from another ordering) is a 400 (`cursor_seal`, `curso
 """
 
 import binascii
+import datetime as dt
 from base64 import b64decode, b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.crypto import constant_time_compare
+from django.utils.dateparse import parse_datetime
 from pydantic import BaseModel, Field
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -113,6 +115,22 @@ def cursor_link_sealed(url: str, name: str, ordering: tuple[str, ...]) -> str:
     return replace_query_param(url, name, cursor_seal(encoded, ordering))
 
 
+# PostgreSQL takes UTC offsets below 16 hours in a timestamptz (its input's limit; Python's is
+# 24). The API writes date positions in UTC, so a larger offset comes from a forged cursor.
+_LARGEST_OFFSET = dt.timedelta(hours=16)
+
+
+def _date_position(position: str) -> bool:
+    """False for a date position PostgreSQL would refuse: an offset of 16 hours or more, or
+    one Python cannot hold (anything else is left to the field's own parsing: a 400)."""
+    try:
+        parsed = parse_datetime(position)
+    except ValueError:
+        return False
+    offset = parsed.utcoffset() if parsed is not None else None
+    return offset is None or abs(offset) < _LARGEST_OFFSET
+
+
 @dataclass(frozen=True, slots=True)
 class PageQuery:
     """The query of one cursor page, as DRF's CursorPagination builds it.
@@ -154,6 +172,8 @@ class StrictCursorPagination(CursorPagination):
     # The public ordering choices and the database ordering each stands for.
     orderings: dict[str, tuple[str, ...]] = {"title": ("title", "pk")}
     default_ordering = "title"
+    # The ordering fields whose positions are dates (checked before they reach a query).
+    date_fields: frozenset[str] = frozenset()
 
     def get_page_size(self, request: Any) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -231,7 +251,10 @@ class StrictCursorPagination(CursorPagination):
         # PostgreSQL refuses NUL in any text value. (The stubs type the position as int; decoded
         # from a cursor it is always a string.)
         position = cursor.position if cursor is not None else None
-        if isinstance(position, str) and "\x00" in position:
+        if isinstance(position, str) and (
+            "\x00" in position
+            or (self.ordering[0].lstrip("-") in self.date_fields and not _date_position(position))
+        ):
             raise self.invalid_cursor()
         return cursor
 
@@ -387,6 +410,7 @@ class TreatmentCursorPagination(StrictCursorPagination):
         "published_at": ("published_at", "treatment_id"),
         "-published_at": ("-published_at", "-treatment_id"),
     }
+    date_fields = frozenset({"published_at", SEARCH_ORDERINGS["published_at"]})
 
     def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
         ordering = super().get_ordering(request, queryset, view)

@@ -12,7 +12,7 @@ forward and back in every ordering, over treatments some of which share a title 
 import copy
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -238,14 +238,27 @@ def test_a_forged_date_position_is_a_400_on_every_path(
     from api.pagination import cursor_seal
 
     ordering = ("published_at", "treatment_id")
-    for position in ("not-a-date", "2026-13-45 25:61:00"):
-        raw = b64encode(f"p={position}".encode()).decode()
+    for position in (
+        "not-a-date",
+        "2026-13-45 25:61:00",
+        "2026-01-01 00:00:00+25:00",  # an offset no time zone has (24 hours or more)
+        "9999-12-31 23:59:59-23:00",  # after the last representable instant in UTC
+    ):
+        raw = b64encode(urlencode({"p": position}).encode()).decode()
         cursor = cursor_seal(raw, ordering).replace("+", "%2B").replace("=", "%3D")
         path = f"{LIST}?ordering=published_at&cursor={cursor}"
         before, compiled, plain, _ = _three(client, monkeypatch, "GET", path, {})
         assert before.status_code == 400, (position, before.content)
         _assert_same(before, compiled, f"compiled query: {position}")
         _assert_same(before, plain, f"plain-miss path: {position}")
+        # A search orders by its own copy of the date on PostgreSQL (signed as such): a 400 too.
+        for field in ("published_at", "search_published_at"):
+            for sign in ("", "-"):
+                signed = cursor_seal(raw, (f"{sign}{field}", f"{sign}treatment_id"))
+                signed = signed.replace("+", "%2B").replace("=", "%3D")
+                searched = client.get(f"{LIST}?q=bone&ordering={sign}published_at&cursor={signed}")
+                assert searched.status_code == 400, (position, field, sign, searched.content)
+                assert searched["Content-Type"] == "application/problem+json"
 
 
 def test_keyed_plain_pages_answer_what_drf_answers(

@@ -1,5 +1,6 @@
 """A page link's signed cursor is written in one step, as DRF's link then signed would be."""
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from api.pagination import (
     cursor_link_sealed,
     cursor_verify,
 )
+from api.v1.webhooks.views import DeliveryPagination
 
 BASE_URLS = [
     "http://testserver/api/v1/treatments/",
@@ -50,3 +52,41 @@ def test_encode_cursor_writes_the_link_drf_writes_then_seals(
                 assert link == expected, (ordering, base_url, cursor)
                 sealed = parse_qs(urlsplit(link).query)["cursor"][0]
                 assert cursor_verify(sealed, paginator.signed_ordering())
+
+
+@pytest.mark.parametrize(
+    ("pagination", "ordering"),
+    [
+        (TreatmentCursorPagination, ("published_at", "treatment_id")),
+        (TreatmentCursorPagination, ("-search_published_at", "-treatment_id")),
+        (DeliveryPagination, ("-created_at", "-id")),
+    ],
+)
+def test_a_signed_date_position_postgresql_cannot_take_is_an_invalid_cursor(
+    pagination: type[StrictCursorPagination], ordering: tuple[str, ...]
+) -> None:
+    """Only a holder of SECRET_KEY can sign one; it must still be a 400, never reach a query."""
+    from urllib.parse import quote, urlencode
+
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.pagination import cursor_seal_querystring
+
+    def decoded(position: str) -> Any:
+        sealed = cursor_seal_querystring(urlencode({"p": position}), ordering)
+        request = Request(APIRequestFactory().get(f"/?cursor={quote(sealed, safe='')}"))
+        paginator = pagination()
+        paginator.ordering = ordering
+        return paginator.decode_cursor(request)
+
+    assert decoded("2026-01-01 00:17:37+00:00").position == "2026-01-01 00:17:37+00:00"
+    assert decoded("2026-01-01 00:17:37+15:59").position == "2026-01-01 00:17:37+15:59"
+    for position in (
+        "9999-12-31 23:59:59-23:00",
+        "2026-01-01 00:00:00+16:00",
+        "2026-01-01T00:00+25:00",
+    ):
+        with pytest.raises(ValidationError):
+            decoded(position)

@@ -228,6 +228,7 @@ class DeliveryPagination(StrictCursorPagination):
     orderings = {"-created": ("-created_at", "-id")}
     default_ordering = "-created"
     ordering = ("-created_at", "-id")
+    date_fields = frozenset({"created_at"})
 
 
 class DeliveryListView(WebhooksView):
