@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from api.hot import change_log_head
+from partners.services import api_key_issue, partner_create
 
 
 class Clock:
@@ -27,3 +28,17 @@ def clock(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     change_log_head().forget()
     yield clock
     change_log_head().forget()
+
+
+@pytest.fixture
+def raw_key() -> str:
+    """The secret of a server key of a partner on https://clinic.example, with limits no test
+    reaches (the test's own `django_db` mark gives the database)."""
+    partner = partner_create(
+        name="Example Clinic",
+        contact_email="web@clinic.example",
+        allowed_origins=["https://clinic.example"],
+        requests_per_minute=6000,
+        burst=1000,
+    )
+    return api_key_issue(partner, name="server")[1]

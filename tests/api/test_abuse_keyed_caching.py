@@ -15,8 +15,6 @@ from django.test import Client
 
 from api.live.memories import hot_documents, hot_pages
 from api.partner_keys import forget_all_keys, private_cache_control
-from partners.models import ApiKey
-from partners.services import api_key_issue, partner_create
 
 pytestmark = pytest.mark.django_db
 
@@ -51,19 +49,6 @@ def _fresh_memories() -> Iterator[None]:
     yield
     forget_all_keys()
     cache.clear()
-
-
-@pytest.fixture
-def raw_key(db: Any) -> str:
-    partner = partner_create(
-        name="Example Clinic",
-        contact_email="web@clinic.example",
-        allowed_origins=["https://clinic.example"],
-        requests_per_minute=6000,
-        burst=1000,
-    )
-    key: tuple[ApiKey, str] = api_key_issue(partner, name="server")
-    return key[1]
 
 
 def _directives(response: Any) -> set[str]:

@@ -27,7 +27,6 @@ from api.v1 import views
 from api.v1.catalogue import catalogue
 from api.v1.views import TreatmentListView
 from editorial.translations.services import translation_create
-from partners.services import api_key_issue, partner_create
 from tests.editorial.translations.support import synthetic
 from treatments.documents.schema import TreatmentContent
 from treatments.models import Treatment
@@ -262,23 +261,17 @@ def test_a_forged_date_position_is_a_400_on_every_path(
 
 
 def test_keyed_plain_pages_answer_what_drf_answers(
-    client: Client, catalogue_data: Any, monkeypatch: pytest.MonkeyPatch
+    client: Client, catalogue_data: Any, monkeypatch: pytest.MonkeyPatch, raw_key: str
 ) -> None:
-    partner = partner_create(
-        name="Example Clinic",
-        contact_email="web@clinic.example",
-        allowed_origins=["https://clinic.example"],
-        requests_per_minute=6000,
-        burst=1000,
-    )
-    raw = api_key_issue(partner, name="server")[1]
     path = f"{LIST}?page_size=2"
-    before, compiled, plain, answered = _three(client, monkeypatch, "GET", path, {"X-API-Key": raw})
+    before, compiled, plain, answered = _three(
+        client, monkeypatch, "GET", path, {"X-API-Key": raw_key}
+    )
     assert answered == 1 and before.status_code == 200
     _assert_same(before, compiled, "keyed, compiled")
     _assert_same(before, plain, "keyed, plain")
     # A server key from a browser origin is refused by DRF as documented (403).
-    headers = {"X-API-Key": raw, "Origin": "https://clinic.example"}
+    headers = {"X-API-Key": raw_key, "Origin": "https://clinic.example"}
     before, compiled, plain, answered = _three(client, monkeypatch, "GET", path, headers)
     assert answered == 0 and before.status_code == 403
     _assert_same(before, plain, "a server key in a browser")

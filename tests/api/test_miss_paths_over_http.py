@@ -22,7 +22,6 @@ from api.partner_keys import forget_all_keys
 from api.ratelimit import reset_store
 from api.v1.base import PublicView
 from api.v1.views import TreatmentDetailView, TreatmentListView
-from partners.services import api_key_issue, partner_create
 from treatments.documents.schema import TreatmentContent
 from treatments.models import Treatment
 from treatments.services import content_load
@@ -159,15 +158,8 @@ def test_requests_the_early_path_leaves_alone_reach_drf_and_answer_as_before(
     monkeypatch: pytest.MonkeyPatch,
     seed_published: Treatment,
     seed_data: dict[str, Any],
+    raw_key: str,
 ) -> None:
-    partner = partner_create(
-        name="Example Clinic",
-        contact_email="web@clinic.example",
-        allowed_origins=["https://clinic.example"],
-        requests_per_minute=6000,
-        burst=1000,
-    )
-    raw = api_key_issue(partner, name="server")[1]
     draft_content = {**seed_data, "slug": "a-draft-only", "title": "A draft only"}
     content_load(content=TreatmentContent.model_validate(draft_content))
     draft = Treatment.objects.get(slug="a-draft-only")
@@ -178,7 +170,7 @@ def test_requests_the_early_path_leaves_alone_reach_drf_and_answer_as_before(
         ("GET", f"{detail}?unknown=1", {}, 400),
         ("GET", detail, {"Accept": "application/ld+json"}, 200),
         ("GET", detail, {"Accept": "text/html"}, 406),
-        ("GET", detail, {"X-API-Key": raw, "Origin": "https://clinic.example"}, 403),
+        ("GET", detail, {"X-API-Key": raw_key, "Origin": "https://clinic.example"}, 403),
         ("GET", f"/api/v1/treatments/{draft.slug}/", {}, 404),
         ("GET", f"/api/v1/treatments/{seed_published.pk}/", {}, 200),
         ("GET", "/api/v1/treatments/no-such-treatment/", {}, 404),

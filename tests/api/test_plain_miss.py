@@ -18,7 +18,6 @@ from api.partner_keys import forget_all_keys
 from api.ratelimit import reset_store
 from api.v1.views import TreatmentDetailView
 from editorial.translations.services import translation_create
-from partners.services import api_key_issue, partner_create
 from tests.editorial.translations.support import synthetic
 from treatments.models import Treatment
 from treatments.services import content_validate, treatment_publish, treatment_unpublish
@@ -165,22 +164,14 @@ def test_a_withdrawn_treatment_known_to_the_worker_is_left_to_drf(
 
 
 def test_keyed_misses_answer_what_drf_answers(
-    client: Client, catalogue: Any, monkeypatch: pytest.MonkeyPatch
+    client: Client, catalogue: Any, monkeypatch: pytest.MonkeyPatch, raw_key: str
 ) -> None:
-    partner = partner_create(
-        name="Example Clinic",
-        contact_email="web@clinic.example",
-        allowed_origins=["https://clinic.example"],
-        requests_per_minute=6000,
-        burst=1000,
-    )
-    raw = api_key_issue(partner, name="server")[1]
     path = f"/api/v1/treatments/{SEED}-variant-2/"
-    by_drf, by_miss, answered = _both(client, monkeypatch, "GET", path, {"X-API-Key": raw})
+    by_drf, by_miss, answered = _both(client, monkeypatch, "GET", path, {"X-API-Key": raw_key})
     assert answered == 1 and by_drf.status_code == 200
     _assert_same(by_drf, by_miss, "keyed")
     # A server key from a browser origin is refused by DRF as documented (403).
-    headers = {"X-API-Key": raw, "Origin": "https://clinic.example"}
+    headers = {"X-API-Key": raw_key, "Origin": "https://clinic.example"}
     by_drf, by_miss, answered = _both(client, monkeypatch, "GET", path, headers)
     assert answered == 0 and by_drf.status_code == 403
     _assert_same(by_drf, by_miss, "a server key in a browser")
