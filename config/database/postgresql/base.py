@@ -68,7 +68,7 @@ DEFAULT_PREPARE_THRESHOLD = 5
 # With preparing on, the session's prepared statements (only the hot reads' are) run their
 # generic plan: PostgreSQL's default (`auto`) planned the catalogue page again for every
 # execution, since its LIMIT and OFFSET are parameters and a plan for an unknown LIMIT looks
-# dearer than one for 21 rows; the plan is the same index scan for every shape
+# dearer than one for 21 rows; the generic plan of every shape scans the ordering's index
 # (bench/PROFILE.md), and planning was a sixth of a list page that misses. PL/pgSQL plans
 # follow the same setting: the one trigger that queries (`treatments 0012`) keeps `auto`.
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
