@@ -6,6 +6,7 @@ other (forged, edited, or from another ordering) is a 400 (`cursor_seal`, `curso
 
 import binascii
 import datetime as dt
+import functools
 from base64 import b64decode, b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,6 +132,14 @@ def _date_position(position: str) -> bool:
     return offset is None or abs(offset) < _LARGEST_OFFSET
 
 
+@functools.lru_cache(maxsize=16)
+def _link_base(url: str) -> tuple[str, str, str, str, dict[str, list[str]]]:
+    """A page's base URL split, and its query parsed as DRF's replace_query_param parses it
+    (read, never changed, by each of the page's links)."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    return scheme, netloc, path, fragment, parse_qs(query, keep_blank_values=True)
+
+
 @dataclass(frozen=True, slots=True)
 class PageQuery:
     """The query of one cursor page, as DRF's CursorPagination builds it.
@@ -223,21 +232,11 @@ class StrictCursorPagination(CursorPagination):
         sealed = cursor_seal_querystring(querystring, self.signed_ordering())
         # DRF's replace_query_param(base_url, cursor parameter, sealed), with the base URL
         # split and parsed once per page instead of once per link.
-        scheme, netloc, path, fragment, parameters = self._link_base()
+        scheme, netloc, path, fragment, parameters = _link_base(str(self.base_url))
         query = urlencode(
             sorted({**parameters, self.cursor_query_param: [sealed]}.items()), doseq=True
         )
         return urlunsplit((scheme, netloc, path, query, fragment))
-
-    def _link_base(self) -> tuple[str, str, str, str, dict[str, list[str]]]:
-        """`base_url` split, and its query parsed as DRF's replace_query_param parses it."""
-        base = str(self.base_url)
-        cached = self.__dict__.get("_link_base_of")
-        if cached is None or cached[0] != base:
-            scheme, netloc, path, query, fragment = urlsplit(base)
-            parts = (scheme, netloc, path, fragment, parse_qs(query, keep_blank_values=True))
-            cached = self._link_base_of = (base, parts)
-        return cached[1]
 
     def decode_cursor(self, request: Any) -> Any:
         raw = request.query_params.get(self.cursor_query_param)
