@@ -8,7 +8,7 @@ import binascii
 import datetime as dt
 import functools
 from base64 import b64decode, b64encode
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -24,7 +24,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from treatments.selectors import SEARCH_ORDERINGS, banded_search_page
+from treatments.selectors import SEARCH_ORDERINGS, BandRead, banded_search_page
 
 # A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
 # its alphabet: DRF writes the position as standard base64 (padding included).
@@ -420,14 +420,24 @@ class TreatmentCursorPagination(StrictCursorPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         return self.paginate(
-            request, view, queryset=queryset, fetch=lambda page: _search_page(queryset, page)
+            request, view, queryset=queryset, fetch=lambda page: search_page(queryset, page)
         )
 
 
-def _search_page(queryset: Any, page: PageQuery) -> list[Any]:
-    """A page as DRF reads it; a PostgreSQL search in title order band by band (same rows)."""
+def search_page(
+    queryset: Any,
+    page: PageQuery,
+    read_bands: Callable[[BandRead], Sequence[Any]] | None = None,
+) -> list[Any]:
+    """A page as DRF reads it; a PostgreSQL search in title order band by band (same rows),
+    each band read by `read_bands` if given (see `banded_search_page`)."""
     banded = banded_search_page(
-        queryset, ordering=page.ordering, after=page.after, offset=page.offset, limit=page.limit
+        queryset,
+        ordering=page.ordering,
+        after=page.after,
+        offset=page.offset,
+        limit=page.limit,
+        read_bands=read_bands,
     )
     return banded if banded is not None else page_from_queryset(queryset, page)
 

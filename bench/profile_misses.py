@@ -1,4 +1,5 @@
-"""Profile cache misses in-process: a detail and a list page the worker's memory does not hold.
+"""Profile cache misses in-process: a detail, a list page and a search the worker's memory does
+not hold.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_misses_2000 \\
         .venv/bin/python bench/profile_misses.py [-n 2000] [--cprofile 30] [--only detail]
@@ -10,7 +11,9 @@ each request, so every answer is built from the database, as `detail_miss` and `
 the N most expensive functions by cumulative and by internal time. Full WSGI stack of
 config.settings.bench, no network: the costs inside Django, without gunicorn and wrk.
 
---compare times each miss as before and after issue 22's changes to it, --compare-checks with
+The searches are `make bench`'s first-time searches (`search_first`: a site and two words of the
+seed document, none asked twice). --compare times each miss as before and after issue 22's
+changes to it, --compare-checks with
 a `SELECT 1` before every request and with the project backend's health check, each in
 alternating batches in one process (the only ratios that hold on a machine others share).
 """
@@ -69,6 +72,16 @@ def page_paths(get: Callable[[str], tuple[int, bytes]]) -> list[str]:
     return paths
 
 
+def search_paths(get: Callable[[str], tuple[int, bytes]]) -> list[str]:
+    """The bench's first-time searches (bench/driver/measurement.py: `search_paths`)."""
+    from bench.driver.measurement import SEED_SLUG
+    from bench.driver.measurement import search_paths as paths_of
+
+    status, body = get(f"/api/v1/treatments/{SEED_SLUG}/")
+    assert status == 200, f"the seed document answered {status}; is the database generated?"
+    return paths_of(json.loads(body))
+
+
 def missing(one: Callable[[], tuple[str, int]]) -> Callable[[], tuple[str, int]]:
     """`one`, with the worker's memories of documents and pages emptied first."""
     from api.live.memories import hot_documents, hot_pages, parsed_documents
@@ -88,7 +101,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="Requests to time (2000).")
     parser.add_argument("--cprofile", type=int, default=0, help="Show the top N functions.")
-    parser.add_argument("--only", choices=["detail", "list"], default=None)
+    parser.add_argument("--only", choices=["detail", "list", "search"], default=None)
     parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     parser.add_argument(
         "--compare",
@@ -133,6 +146,8 @@ def main() -> int:
         kinds["detail"] = detail_paths(args.n)
     if args.only in (None, "list"):
         kinds["list"] = page_paths(get)
+    if args.only in (None, "search"):
+        kinds["search"] = search_paths(get)
 
     for kind, paths in kinds.items():
         one = missing(requester(app, paths, headers))
@@ -146,6 +161,8 @@ def main() -> int:
             compare_plain_miss(one, args.n)
         if kind == "list" and args.compare:
             compare_plain_page(one, args.n)
+        if kind == "search" and args.compare:
+            compare_compiled_search(one, args.n)
         if args.compare_checks:
             compare_health_checks(kind, one, args.n)
         if args.cprofile:
@@ -234,6 +251,30 @@ def compare_plain_page(one: Callable[[], Any], n: int) -> None:
     )
     print(
         f"list miss, best of 5 alternating batches of {n}: "
+        + ", ".join(f"{label} {value:.0f} µs" for label, value in best.items())
+        + f" ({best['before'] / best['after']:.2f}× faster)"
+    )
+
+
+def compare_compiled_search(one: Callable[[], Any], n: int) -> None:
+    """Time first-time searches with the ORM building every band read (before) and with the
+    band reads compiled once per connection (after, api/v1/catalogue.py), alternating."""
+    from api import pagination
+    from api.v1 import views
+
+    compiled = views.catalogue_search_page
+
+    def variant(label: str) -> Callable[[], None]:
+        def setup() -> None:
+            views.catalogue_search_page = (
+                pagination.search_page if label == "before" else compiled  # type: ignore[assignment]
+            )
+
+        return setup
+
+    best = alternate(one, n, {label: variant(label) for label in ("before", "after")})
+    print(
+        f"first-time search, best of 5 alternating batches of {n}: "
         + ", ".join(f"{label} {value:.0f} µs" for label, value in best.items())
         + f" ({best['before'] / best['after']:.2f}× faster)"
     )

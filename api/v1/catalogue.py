@@ -1,4 +1,5 @@
-"""The catalogue a treatment list shows, and its plain pages' query, compiled once per connection.
+"""The catalogue a treatment list shows, and the queries of its plain pages and plain searches,
+compiled once per connection.
 
 A plain list page (no filter, no search: the catalogue by title or by publication time, at a
 cursor and a page size) is the list read that misses the workers' memories most, one distinct
@@ -7,18 +8,25 @@ position and the page's size and offset change. So it is compiled by the ORM onc
 connection and shape (`treatments.selectors.compiled`) and then sent with those values: the
 same SQL the ORM writes for `StrictCursorPagination`'s `page_from_queryset`, the same rows
 (tests/api/test_list_plain_miss.py compares them).
+
+A plain search (`?q=` alone, in title order) reads title bands (`banded_search_page`): each
+read is the same query with other words, bands, position and size. Building and compiling it
+with the ORM cost a first-time search about a third of its time in-process (bench/PROFILE.md),
+so it is compiled once per connection and shape too (`catalogue_search_page`); the same rows as
+the ORM's band reads (tests/api/test_search_compiled.py compares them).
 """
 
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import CharField, DateTimeField, Field, TextField
 
-from api.pagination import PageQuery, page_from_queryset
+from api.pagination import PageQuery, page_from_queryset, search_page
 from api.prepared import prepared_reads
 from editorial.translations.selectors import translation_ids
 from treatments import selectors
@@ -40,6 +48,22 @@ class PageRow(NamedTuple):
 
 # The read-model columns a list page reads (one query, whatever the filters).
 LIST_FIELDS: tuple[str, ...] = PageRow._fields
+
+
+class SearchRow(NamedTuple):
+    """A row of a compiled band read: a page row and the title copy a search is ordered by."""
+
+    treatment_id: uuid.UUID
+    slug: str
+    title: str
+    published_at: dt.datetime
+    summary_json: str
+    changed_at: dt.datetime
+    language: str
+    search_title: str
+
+
+SEARCH_FIELDS: tuple[str, ...] = SearchRow._fields
 
 
 @functools.cache
@@ -109,3 +133,61 @@ def _db_value(connection: BaseDatabaseWrapper, field: str, position: Any) -> Any
     model_field = cast(Field, Publication._meta.get_field(field))  # a column, not a relation
     prepared = model_field.get_prep_value(position)
     return model_field.get_db_prep_value(prepared, connection, prepared=True)
+
+
+def catalogue_search_page(searched: Any, page: PageQuery) -> list[Any]:
+    """A page of a plain catalogue search: `searched` is `publication_search` over
+    `catalogue(every_language=False)`, nothing else. In title order, each band read sends a
+    query compiled once per connection and shape; in any other order the ORM reads it whole."""
+    return search_page(searched, page, read_bands=_catalogue_band_read)
+
+
+def _catalogue_band_read(band: selectors.BandRead) -> Sequence[Any]:
+    connection = connections[router.db_for_read(Publication)]
+    field, lookup, position = band.after if band.after is not None else (None, None, None)
+    compiled = compiled_query(
+        connection,
+        ("catalogue_search_bands", band.ordering, field, lookup),
+        lambda: _compile_band_read(connection, band.ordering, field, lookup),
+    )
+    if compiled is None:
+        unsearched = catalogue(every_language=False)
+        return list(selectors.band_read_queryset(unsearched, band)[: band.limit])
+    values = [*band.words, band.band_ids]
+    if field is not None:
+        values.append(position)
+    rows = compiled.rows(connection, values, limit=band.limit, offset=0)
+    return [SearchRow._make(row) for row in rows]
+
+
+# What stands for a band read's values while compiling (`_catalogue_band_read` sends them in
+# this order, the position last): a configuration, words and band ids no search has.
+_CONFIG_SLOT_VALUE = "\x00config\x00"
+_WORDS_SLOT_VALUE = "\x00words\x00"
+
+
+def _compile_band_read(
+    connection: BaseDatabaseWrapper,
+    ordering: tuple[str, ...],
+    field: str | None,
+    lookup: str | None,
+) -> CompiledQuery:
+    slots = [Slot(_CONFIG_SLOT_VALUE), Slot(_WORDS_SLOT_VALUE), Slot([-1])]
+    after = None
+    if field is not None:
+        if lookup is None:
+            raise ValueError("a position without a lookup")
+        slots.append(Slot("\x00position\x00"))
+        after = (field, lookup, slots[-1].value)
+    band = selectors.BandRead(
+        words=(slots[0].value, slots[1].value),
+        ordering=ordering,
+        after=after,
+        band_ids=slots[2].value,
+        limit=0,
+    )
+    queryset = selectors.band_read_queryset(catalogue(every_language=False), band)
+    compiled = CompiledQuery(connection, queryset.values(*SEARCH_FIELDS), slots, paged=True)
+    if tuple(compiled.names) != SEARCH_FIELDS:
+        raise ValueError("unexpected columns")
+    return compiled

@@ -54,7 +54,7 @@ from treatments.models import Publication
 
 from . import examples
 from .base import PublicView
-from .catalogue import catalogue, catalogue_page
+from .catalogue import catalogue, catalogue_page, catalogue_search_page
 from .filters import (
     DRUG_PATTERN,
     MAX_CODE_TOKEN_LENGTH,
@@ -296,14 +296,19 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         if not filters:
             # The plain catalogue: its page query is compiled once per connection.
             page = paginator.paginate(request, self, fetch=catalogue_page)
+        elif filters == {"q"}:
+            # A plain search of the catalogue: its band reads are compiled once per connection.
+            searched = selectors.publication_search(
+                self.get_queryset(), query=_search_query(request.query_params["q"])
+            )
+            page = paginator.paginate(
+                request,
+                self,
+                queryset=searched,
+                fetch=functools.partial(catalogue_search_page, searched),
+            )
         else:
-            queryset = self.get_queryset()
-            if filters == {"q"}:
-                queryset = selectors.publication_search(
-                    queryset, query=_search_query(request.query_params["q"])
-                )
-            else:
-                queryset = self.filter_queryset(queryset)
+            queryset = self.filter_queryset(self.get_queryset())
             page = paginator.paginate_queryset(queryset, request, view=self)
         body, last = _treatment_page(paginator, page or [])
         return self.stored_page(request, generation, body, last)

@@ -223,11 +223,16 @@ def distinct_pages(server: Server) -> list[str]:
 
 def first_time_searches(server: Server) -> list[str]:
     """Distinct search paths (see SEARCH_SITES), in a fixed shuffled order."""
-    import random
-
     status, headers, body = fetch(server.base + f"/api/v1/treatments/{SEED_SLUG}/")
     if status != 200:
         raise SystemExit(f"the seed document answered {status}; cannot build search terms.")
+    return search_paths(json_body(headers, body))
+
+
+def search_paths(document: Any) -> list[str]:
+    """Distinct three-word searches (a site and two words of `document`'s prose), none asked
+    twice, in a fixed shuffled order: the first-time searches of `search_first`."""
+    import random
 
     # Words of the document's prose (string values, never keys, links or identifiers), so
     # that every query matches the treatments of its site, as a reader's search would.
@@ -238,7 +243,7 @@ def first_time_searches(server: Server) -> list[str]:
             return [t for v in value for t in prose(v, key)]
         return [value] if isinstance(value, str) else []
 
-    text = " ".join(prose(json_body(headers, body))).lower()
+    text = " ".join(prose(document)).lower()
     words = sorted({w for w in re.findall(r"[a-z]{5,}", text) if w not in SEARCH_SITES})
     words = random.Random(1).sample(words, min(SEARCH_WORDS, len(words)))
     queries = [

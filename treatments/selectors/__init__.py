@@ -20,7 +20,14 @@ from .public import (
     revision_public_get,
     revision_public_list,
 )
-from .search import MAX_QUERY_LENGTH, SEARCH_ORDERINGS, banded_search_page, publication_search
+from .search import (
+    MAX_QUERY_LENGTH,
+    SEARCH_ORDERINGS,
+    BandRead,
+    band_read_queryset,
+    banded_search_page,
+    publication_search,
+)
 from .sync import (
     LogEntryMark,
     SyncScope,
@@ -41,11 +48,13 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "SEARCH_ORDERINGS",
     "WORKING_COPY_STATES",
+    "BandRead",
     "Located",
     "LogEntryMark",
     "PublicCategoryName",
     "SyncScope",
     "SyncState",
+    "band_read_queryset",
     "banded_search_page",
     "category_live_languages",
     "category_live_list",

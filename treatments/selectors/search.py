@@ -1,5 +1,7 @@
 """Full-text search over published documents: PostgreSQL's with its index, a fallback elsewhere."""
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -75,6 +77,18 @@ def publication_search(
     return queryset
 
 
+@dataclass(frozen=True, slots=True)
+class BandRead:
+    """One read of `banded_search_page`: the first `limit` matches in these title bands, in
+    page order, after the cursor's position (if any)."""
+
+    words: tuple[Any, Any]  # the text-search configuration, then the reader's words
+    ordering: tuple[str, ...]
+    after: tuple[str, str, Any] | None
+    band_ids: list[int]
+    limit: int
+
+
 # A search's first page reads one band of titles, then two, four, ... until the page is full
 # (migration 0011: bands are consecutive title ranges of 1,000 to 2,000 publications).
 BANDED_ORDERING = ("search_title", "treatment_id")
@@ -87,7 +101,8 @@ def banded_search_page(
     after: tuple[str, str, Any] | None,
     offset: int,
     limit: int,
-) -> list[Publication] | None:
+    read_bands: Callable[[BandRead], Sequence[Any]] | None = None,
+) -> list[Any] | None:
     """Rows `offset` to `offset + limit` of a PostgreSQL search in title order, band by band.
 
     The same rows, in the same order, as `queryset.order_by(*ordering)`, filtered by `after`
@@ -96,6 +111,9 @@ def banded_search_page(
     title order. Reads the band list (one query), then the matches of one band, of the next two,
     next four and so on, and stops once the page is full: a query that matches many documents
     reads about one band, one that matches few reads every band in a few queries.
+
+    `read_bands` reads one band read's rows (`BandRead`); by default the ORM asks
+    `band_read_queryset` of the rows searched, and the page holds Publications.
 
     None when the query is not a title-ordered PostgreSQL search, or a row has too many words
     to tag with its band (migration 0011): the caller then reads it whole.
@@ -137,23 +155,65 @@ def banded_search_page(
             # Titles before the cursor's: only bands that start before it.
             bands = [band for band in bands if band[1]]
     wanted = offset + limit
-    rows: list[Publication] = []
-    # The rows searched, without the plain match: each band's query below is the match (the
-    # plain one would only be tested again on every candidate row, de-TOASTing its vector).
+    read = read_bands or _orm_band_reader(unsearched, tuple(ordering), after)
+    rows: list[Any] = []
+    start, size = 0, 1
+    while start < len(bands) and len(rows) < wanted:
+        rows += read(
+            BandRead(
+                words=words,
+                ordering=tuple(ordering),
+                after=after,
+                band_ids=[band_id for band_id, _ in bands[start : start + size]],
+                limit=wanted - len(rows),
+            )
+        )
+        start, size = start + size, size * 2
+    return rows[offset:wanted]
+
+
+def band_read_queryset(unsearched: QuerySet[Publication], band: BandRead) -> QuerySet[Publication]:
+    """The ORM query of one band read over `unsearched` (unsliced: `band.limit` is the caller's).
+
+    What `banded_search_page` asks by default; a caller that reads the same rows again and again
+    may compile it once (api/v1/catalogue.py) and send it with each read's values.
+    """
+    page = _rows_in_order(unsearched, band.ordering, band.after)
+    return page.alias(in_bands=_in_bands(band)).filter(in_bands=True)
+
+
+def _orm_band_reader(
+    unsearched: QuerySet[Publication],
+    ordering: tuple[str, ...],
+    after: tuple[str, str, Any] | None,
+) -> Callable[[BandRead], Sequence[Any]]:
+    # The rows searched, without the plain match: each band's query is the match (the plain
+    # one would only be tested again on every candidate row, de-TOASTing its vector).
+    page = _rows_in_order(unsearched, ordering, after)
+
+    def read(band: BandRead) -> Sequence[Any]:
+        return list(page.alias(in_bands=_in_bands(band)).filter(in_bands=True)[: band.limit])
+
+    return read
+
+
+def _rows_in_order(
+    unsearched: QuerySet[Publication],
+    ordering: tuple[str, ...],
+    after: tuple[str, str, Any] | None,
+) -> QuerySet[Publication]:
     page = _with_order_columns(unsearched).order_by(*ordering)
     if after is not None:
         field, lookup, position = after
         page = page.filter(**{f"{field}__{lookup}": position})
-    start, size = 0, 1
-    while start < len(bands) and len(rows) < wanted:
-        ids = [band_id for band_id, _ in bands[start : start + size]]
-        # The words tagged with these bands: only the bands' own index keys are looked up.
-        in_bands = RawSQL(
-            "treatments_publication.search_vector_banded @@ "
-            f"public.treatments_banded_query({_TSQUERY}, %s::integer[])",
-            (*words, ids),
-            output_field=BooleanField(),
-        )
-        rows += page.alias(in_bands=in_bands).filter(in_bands=True)[: wanted - len(rows)]
-        start, size = start + size, size * 2
-    return rows[offset:wanted]
+    return page
+
+
+def _in_bands(band: BandRead) -> RawSQL:
+    # The words tagged with these bands: only the bands' own index keys are looked up.
+    return RawSQL(
+        "treatments_publication.search_vector_banded @@ "
+        f"public.treatments_banded_query({_TSQUERY}, %s::integer[])",
+        (*band.words, band.band_ids),
+        output_field=BooleanField(),
+    )
