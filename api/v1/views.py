@@ -316,14 +316,14 @@ class TreatmentListView(PublicView, generics.ListAPIView):
     def answer_plain_miss(
         self, request: HttpRequest, kwargs: dict[str, Any]
     ) -> HttpResponse | None:
-        """A plain catalogue page the memory does not hold, answered before DRF's request
-        machinery, exactly as `get` answers it (tests/api/test_list_plain_miss.py).
+        """A plain catalogue page or plain search the memory does not hold, answered before
+        DRF's request machinery, exactly as `get` answers it (tests/api/test_list_plain_miss.py).
 
         Only what a hit would be served for (a GET with a plain JSON Accept and a memory key),
-        with no parameter but `cursor`, `page_size` and `ordering`, each given once and valid:
-        the page is read as `get` reads it, kept in memory, and served as the hit that follows
-        will be (`serve_hot`). None for anything else (filters, a search, HEAD, a parameter
-        DRF would refuse, a refused key or rate limit): DRF answers it as documented.
+        with no parameter but `cursor`, `page_size`, `ordering` and `q`, each given once and
+        valid: the page is read as `get` reads it, kept in memory, and served as the hit that
+        follows will be (`serve_hot`). None for anything else (filters, HEAD, a parameter DRF
+        would refuse, a refused key or rate limit): DRF answers it as documented.
         """
         memory_key = self.memory_key(request, kwargs)
         if (
@@ -337,15 +337,23 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         memory = hot_pages()
         generation = memory.generation()
         paginator = TreatmentCursorPagination()
+        words = request.GET.get("q")
         try:
-            page: list[Any] = paginator.paginate(Request(request), self, fetch=catalogue_page) or []
+            if words is None:
+                rows = paginator.paginate(Request(request), self, fetch=catalogue_page)
+            else:
+                searched = selectors.publication_search(
+                    catalogue(every_language=False).all(), query=_search_query(words)
+                )
+                fetch = functools.partial(catalogue_search_page, searched)
+                rows = paginator.paginate(Request(request), self, queryset=searched, fetch=fetch)
         except ValidationError:
-            return None  # DRF answers the 400 (a bad cursor, page size or ordering)
+            return None  # DRF answers the 400 (a bad cursor, page size, ordering or search)
         # After the query, as the hot path checks after its lookup: a refused request costs
         # one query, and DRF then answers the 429 (charging no second time).
         if not self._hot_throttles_allow(request):
             return None
-        body, last = _treatment_page(paginator, page)
+        body, last = _treatment_page(paginator, rows or [])
         entry = hot_document_for(
             body=body, etag=etag_for(body), last_modified=last, cache_control=live_cache_control()
         )
@@ -355,8 +363,8 @@ class TreatmentListView(PublicView, generics.ListAPIView):
         return response
 
 
-# The parameters of a plain catalogue page (TreatmentListView.answer_plain_miss).
-PLAIN_PAGE_PARAMETERS = frozenset(TreatmentCursorPagination().query_parameters())
+# The parameters of a plain catalogue page or search (TreatmentListView.answer_plain_miss).
+PLAIN_PAGE_PARAMETERS = frozenset({*TreatmentCursorPagination().query_parameters(), "q"})
 
 
 def _plain_page_parameters(request: HttpRequest) -> bool:

@@ -1,8 +1,9 @@
 """A plain list page the worker's memory misses is answered before DRF exactly as DRF answers it.
 
-`TreatmentListView.answer_plain_miss` serves a plain catalogue page (`cursor`, `page_size`,
-`ordering` only) without DRF's request machinery, and plain pages are read with a query compiled
-once per connection (`api.v1.catalogue.catalogue_page`). Each request below is asked from an
+`TreatmentListView.answer_plain_miss` serves a plain catalogue page or search (`cursor`,
+`page_size`, `ordering`, `q` only) without DRF's request machinery, and plain pages and searches
+are read with queries compiled once per connection (`api.v1.catalogue.catalogue_page` and
+`catalogue_search_page`). Each request below is asked from an
 empty memory three ways: as before both (DRF answers, the ORM builds the page query as DRF
 does), by DRF with the compiled query, and by the plain-miss path; the answers must match byte
 for byte, header for header. The cursors are the ones the API hands out, walking every page
@@ -20,7 +21,7 @@ from django.http import HttpResponse
 from django.test import Client
 
 from api.live.memories import hot_documents, hot_pages, parsed_documents, withdrawn_documents
-from api.pagination import page_from_queryset
+from api.pagination import page_from_queryset, search_page
 from api.partner_keys import forget_all_keys
 from api.ratelimit import reset_store
 from api.v1 import views
@@ -87,6 +88,16 @@ def _orm_page(page: Any) -> list[Any]:
     return page_from_queryset(catalogue(every_language=False), page)
 
 
+def _orm_search_page(searched: Any, page: Any) -> list[Any]:
+    return search_page(searched, page)  # every band read built by the ORM
+
+
+def _as_before(patched: pytest.MonkeyPatch) -> None:
+    """The ORM builds every page query and band read, as before issue 22."""
+    patched.setattr(views, "catalogue_page", _orm_page)
+    patched.setattr(views, "catalogue_search_page", _orm_search_page)
+
+
 def _three(
     client: Client, monkeypatch: pytest.MonkeyPatch, method: str, path: str, headers: dict
 ) -> tuple[Any, Any, Any, int]:
@@ -108,7 +119,7 @@ def _three(
                 TreatmentListView, "answer_plain_miss", counted if plain else lambda *a: None
             )
             if not compiled:
-                patched.setattr(views, "catalogue_page", _orm_page)
+                _as_before(patched)
             _forget()
             answers.append(call(path, headers=headers))
     return answers[0], answers[1], answers[2], sum(answered)
@@ -134,15 +145,15 @@ def _path(url: str) -> str:
 
 
 def _every_cursor_page(
-    client: Client, monkeypatch: pytest.MonkeyPatch, ordering: str, page_size: int
+    client: Client, monkeypatch: pytest.MonkeyPatch, ordering: str, page_size: int, query: str = ""
 ) -> list[str]:
     """Every page's path, following `next` from the first and `previous` from each, as the
     API answered before issue 22 (DRF, the ORM's page query)."""
     paths: list[str] = []
-    url: str | None = f"{LIST}?ordering={ordering}&page_size={page_size}"
+    url: str | None = f"{LIST}?ordering={ordering}&page_size={page_size}{query}"
     with monkeypatch.context() as patched:
         patched.setattr(TreatmentListView, "answer_plain_miss", lambda *a: None)
-        patched.setattr(views, "catalogue_page", _orm_page)
+        _as_before(patched)
         while url:
             assert len(paths) < 60, f"following `next` does not end: {paths[-4:]}"
             paths.append(url)
@@ -158,9 +169,12 @@ def test_plain_pages_answer_what_drf_answers_byte_for_byte(
     client: Client, catalogue_data: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = [LIST, f"{LIST}?page_size=100", f"{LIST}?page_size=3&ordering=-published_at"]
+    paths += [f"{LIST}?q=marrow", f"{LIST}?q=marrow+twin", f"{LIST}?q=%22stem+cell%22+-twin"]
+    paths += [f"{LIST}?q=nothing-matches-this", f"{LIST}?page_size=1&q=marrow+or+twin"]
     for ordering in ORDERINGS:
         paths += _every_cursor_page(client, monkeypatch, ordering, page_size=2)
-    assert any("cursor=" in p for p in paths) and len(paths) > 20
+        paths += _every_cursor_page(client, monkeypatch, ordering, 2, query="&q=marrow")
+    assert any("cursor=" in p and "q=" in p for p in paths) and len(paths) > 40
     for path in paths:
         before, compiled, plain, answered = _three(client, monkeypatch, "GET", path, {})
         assert answered == 1, f"the plain-miss path should answer {path}"
@@ -201,7 +215,11 @@ def test_everything_else_is_left_to_drf_and_answers_as_before(
 ) -> None:
     forged = "cD1Cb25l"  # base64 of "p=Bone", never signed by the API
     others = [
-        ("GET", f"{LIST}?q=marrow", {}, 200),
+        ("GET", f"{LIST}?q=marrow&category=pain-treatments", {}, 200),
+        ("GET", f"{LIST}?q=marrow&language=en", {}, 200),
+        ("GET", f"{LIST}?q=%20%20", {}, 400),
+        ("GET", f"{LIST}?q={'marrow+' * 40}", {}, 400),
+        ("GET", f"{LIST}?q=marrow&q=twin", {}, 400),
         ("GET", f"{LIST}?category=pain-treatments", {}, 200),
         ("GET", f"{LIST}?language=es", {}, 200),
         ("GET", f"{LIST}?language=en&page_size=2", {}, 200),
