@@ -8,7 +8,8 @@ Two gunicorn servers (`make bench`'s settings: config.settings.bench, 2 sync wor
 by side over one generated database, each with its own environment (`--a`, `--b`: a label, a
 colon, then NAME=VALUE pairs separated by spaces). Round after round, wrk (2 threads, 32
 connections) measures each server in turn on the bare-bytes limit, detail misses and list
-misses (distinct paths, as `detail_miss` and `list_miss` of `make bench`), so both see the
+misses (distinct paths, as `detail_miss` and `list_miss` of `make bench`; `--endpoints` adds
+first-time searches, `search_first`), so both see the
 same moments of a machine others share; an idle server costs the other nothing. Prints, per
 server and endpoint, the median and best req/s over the rounds and the median ratio to the
 limit measured in the same round on the same server. The database must be one `bench/run.py`
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 ENDPOINTS = ("limit", "detail_miss", "list_miss")
+OPTIONAL = ("search_first",)
 
 
 def variant(text: str) -> tuple[str, dict[str, str]]:
@@ -51,14 +53,22 @@ def main() -> int:
     parser.add_argument("--b-root", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=3.0, help="per endpoint and round")
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(ENDPOINTS),
+        help="comma-separated, the limit first: " + ", ".join((*ENDPOINTS, *OPTIONAL)),
+    )
     args = parser.parse_args()
+    endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
+    if endpoints[:1] != ("limit",) or not set(endpoints) <= {*ENDPOINTS, *OPTIONAL}:
+        parser.error(f"--endpoints: the limit first, then any of {ENDPOINTS[1:] + OPTIONAL}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
     import django
 
     django.setup()
     from bench.driver import environment
     from bench.driver.environment import Server
-    from bench.driver.measurement import distinct_pages, every_slug_path
+    from bench.driver.measurement import distinct_pages, every_slug_path, first_time_searches
     from bench.driver.wrk import ensure_wrk, run_wrk, wrk_script
 
     database_url = os.environ["DATABASE_URL"]
@@ -85,35 +95,38 @@ def main() -> int:
                 server.start()
             finally:
                 environment.ROOT = saved
-        details = every_slug_path(database_url)
-        pages = distinct_pages(servers[0][2])
+        first = servers[0][2]
+        paths = {
+            "limit": lambda: ["/bench/limit/"],
+            "detail_miss": lambda: every_slug_path(database_url),
+            "list_miss": lambda: distinct_pages(first),
+            "search_first": lambda: first_time_searches(first),
+        }
         targets = {
-            "limit": {"paths": ["/bench/limit/"]},
-            "detail_miss": {"paths": details, "distinct": True},
-            "list_miss": {"paths": pages, "distinct": True},
+            name: {"paths": paths[name](), "distinct": name != "limit"} for name in endpoints
         }
         results: dict[str, dict[str, list[float]]] = {
-            label: {name: [] for name in ENDPOINTS} for label, _, _, _ in servers
+            label: {name: [] for name in endpoints} for label, _, _, _ in servers
         }
         scripts = {
             (letter, name): wrk_script(f"ab-{letter}-{name}", targets[name])
             for _, letter, _, _ in servers
-            for name in ENDPOINTS
+            for name in endpoints
         }
         for _, letter, server, _ in servers:  # warm-up: imports, connections, compiled queries
-            for name in ENDPOINTS:
+            for name in endpoints:
                 run_wrk(options, wrk, server.base, scripts[letter, name], 1, False)
         for index in range(args.rounds):
             # Alternate which server goes first, so neither always follows the other.
             order = servers if index % 2 == 0 else servers[::-1]
             for label, letter, server, _ in order:
-                for name in ENDPOINTS:
+                for name in endpoints:
                     result = run_wrk(
                         options, wrk, server.base, scripts[letter, name], args.seconds, False
                     )
                     results[label][name].append(result["rps"])
             print(f"round {index + 1}: " + "; ".join(
-                f"{label} " + ", ".join(f"{n} {results[label][n][-1]:.0f}" for n in ENDPOINTS)
+                f"{label} " + ", ".join(f"{n} {results[label][n][-1]:.0f}" for n in endpoints)
                 for label, _, _, _ in servers
             ), flush=True)  # fmt: skip
     finally:
@@ -123,7 +136,7 @@ def main() -> int:
     print("| server | endpoint | median req/s | best req/s | median vs limit (same round) |")
     print("| --- | --- | ---: | ---: | ---: |")
     for label, runs in results.items():
-        for name in ENDPOINTS:
+        for name in endpoints:
             ratios = [rps / limit for rps, limit in zip(runs[name], runs["limit"], strict=True)]
             print(
                 f"| {label} | `{name}` | {median(runs[name]):,.0f} | {max(runs[name]):,.0f} | "
