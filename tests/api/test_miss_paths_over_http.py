@@ -1,7 +1,7 @@
 """Over real HTTP, a plain miss answered before URL resolution is what the full view answers.
 
-`api.v1.hot_reads.HotReadMiddleware` answers a plain GET of a live document or of a plain
-catalogue page that the worker's memory misses, before URL resolution and DRF (the views' own
+`api.v1.hot_reads.HotReadMiddleware` answers a plain GET of a live document, of a plain
+catalogue page or of a plain search that the worker's memory misses, before URL resolution and DRF (the views' own
 `answer_plain_miss`). Each request below is sent twice to a live server from an empty memory:
 once as it is served, once with the early answers turned off (the full view answers), and the
 status, every header (but the date and the request id) and the bytes must be the same. The
@@ -126,6 +126,8 @@ def test_plain_misses_answered_early_are_byte_for_byte_the_full_views(
         ("GET", f"/api/v1/treatments/{SEED}/", {"Accept-Encoding": "gzip"}),
         ("GET", "/api/v1/treatments/", {}),
         ("GET", "/api/v1/treatments/", {"Accept": "*/*"}),
+        ("GET", "/api/v1/treatments/?q=marrow", {}),
+        ("GET", "/api/v1/treatments/?q=marrow&page_size=2&ordering=-title", {}),
         *(("GET", path, {}) for path in _pages(site)),
     ]
     for method, path, headers in requests:
@@ -176,7 +178,8 @@ def test_requests_the_early_path_leaves_alone_reach_drf_and_answer_as_before(
         ("GET", "/api/v1/treatments/no-such-treatment/", {}, 404),
         ("GET", "/api/v1/treatments/?page_size=abc", {}, 400),
         ("GET", "/api/v1/treatments/?cursor=forged", {}, 400),
-        ("GET", "/api/v1/treatments/?q=marrow", {}, 200),
+        ("GET", "/api/v1/treatments/?q=marrow&language=en", {}, 200),
+        ("GET", "/api/v1/treatments/?q=%20", {}, 400),
         ("GET", "/api/v1/treatments/?page_size=2&page_size=3", {}, 400),
         ("HEAD", "/api/v1/treatments/", {}, 200),
     ]
