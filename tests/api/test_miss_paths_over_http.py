@@ -1,12 +1,12 @@
 """Over real HTTP, a plain miss answered before URL resolution is what the full view answers.
 
 `api.v1.hot_reads.HotReadMiddleware` answers a plain GET of a live document, of a plain
-catalogue page or of a plain search that the worker's memory misses, before URL resolution and DRF (the views' own
-`answer_plain_miss`). Each request below is sent twice to a live server from an empty memory:
-once as it is served, once with the early answers turned off (the full view answers), and the
-status, every header (but the date and the request id) and the bytes must be the same. The
-requests the early path must leave alone (a query it does not know, HEAD, JSON-LD, a refused
-key, a draft, a former key) must reach DRF and answer as it answers them.
+catalogue page or of a plain search that the worker's memory misses, before URL resolution and
+DRF (the views' own `answer_plain_miss`). Each request below is sent twice to a live server from
+an empty memory: once as it is served, once with the early answers turned off (the full view
+answers), and the status, every header (but the date and the request id) and the bytes must be
+the same. The requests the early path must leave alone (a query it does not know, HEAD, JSON-LD,
+a refused key, a draft, a former key) must reach DRF and answer as it answers them.
 """
 
 import http.client
