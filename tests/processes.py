@@ -162,7 +162,9 @@ class Relay:
         self._listener: socket.socket | None = None
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._sent = bytearray()
+        self._ended = 0
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
 
     def start(self) -> None:
         listener = socket.socket()
@@ -175,6 +177,23 @@ class Relay:
     def sent(self) -> bytes:
         with self._lock:
             return bytes(self._sent)
+
+    def ended(self) -> int:
+        """How many relayed connections have ended so far."""
+        with self._lock:
+            return self._ended
+
+    def wait_ended(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until `count` relayed connections have ended on both sides.
+
+        Without a relay the kernel tells the client at once that the server ended the
+        connection; through it, the relay's thread must first pass the end on, and on a busy
+        machine that can come after the client's next request.
+        """
+        with self._changed:
+            assert self._changed.wait_for(lambda: self._ended >= count, timeout), (
+                f"{self._ended} of {count} relayed connections ended within {timeout} s"
+            )
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -204,6 +223,9 @@ class Relay:
                 for sock in (client, upstream):
                     with contextlib.suppress(OSError):
                         sock.shutdown(socket.SHUT_RDWR)
+                with self._changed:
+                    self._ended += 1
+                    self._changed.notify_all()
 
     def cut(self) -> None:
         # shutdown() acts at once; close() alone would wait for the threads blocked on them.

@@ -71,9 +71,9 @@ def _site(database: str, **settings: str) -> Iterator[Site]:
         relay.cut()
 
 
-def _terminate_the_workers_backends(database_url: str) -> None:
+def _terminate_the_workers_backends(database_url: str) -> int:
     """End every other session on the database (the worker's), as a restart ends them, and
-    wait until PostgreSQL no longer lists them."""
+    wait until PostgreSQL no longer lists them; how many there were."""
     import psycopg
 
     name = urlsplit(database_url).path.lstrip("/")
@@ -94,6 +94,14 @@ def _terminate_the_workers_backends(database_url: str) -> None:
         ).fetchone() != (0,):
             assert time.monotonic() < deadline, "the terminated backends did not end"
             time.sleep(0.02)
+    return len(pids)
+
+
+def _kill_the_workers_backends(site: Site) -> None:
+    """Terminate the worker's backends and wait until the relay has passed their end on to
+    the worker, as the kernel would at once without a relay."""
+    ended = site.relay.ended()
+    site.relay.wait_ended(ended + _terminate_the_workers_backends(site.database_url))
 
 
 def _steady_reads(site: Site) -> tuple[int, bytes]:
@@ -115,7 +123,7 @@ def test_steady_reads_send_no_health_check_and_a_killed_backend_costs_no_reader(
     with _site(database, DATABASE_HEALTH_CHECK_INTERVAL="60") as site:
         checks, body = _steady_reads(site)
         assert checks == 0, f"{checks} health checks for {STEADY_READS} reads of a busy worker"
-        _terminate_the_workers_backends(site.database_url)
+        _kill_the_workers_backends(site)
         # The socket says the server ended the connection: checked, replaced, answered.
         answer = request(site.port, "GET", DETAIL)
         assert answer.status == 200, answer.body[:300]
@@ -147,7 +155,7 @@ def test_without_health_checks_a_killed_backend_fails_the_next_reader_with_a_503
     with _site(database, DATABASE_CONN_HEALTH_CHECKS="0") as site:
         checks, _ = _steady_reads(site)
         assert checks == 0
-        _terminate_the_workers_backends(site.database_url)
+        _kill_the_workers_backends(site)
         answer = request(site.port, "GET", DETAIL)
         assert answer.status == 503, answer.body[:300]
         assert answer.headers["Retry-After"]
