@@ -60,6 +60,18 @@ def test_connections_and_prepared_cursors_use_the_compiled_loader() -> None:
     assert _text_loader(cursor.cursor).timezone == connection.timezone
 
 
+def test_in_the_connections_own_time_zone_no_python_runs_per_value() -> None:
+    """The session's time zone is Django's (UTC): the compiled loader's values need no new
+    label, so its `load` is the compiled one; in another zone it relabels, as Django does."""
+    with connection.cursor() as cursor:
+        loader = _text_loader(cursor.cursor)(TIMESTAMPTZ, cursor.cursor)
+        assert isinstance(loader.load.__self__, PSYCOPG_TIMESTAMPTZ_LOADER)  # compiled
+        cursor.execute("SELECT set_config('TimeZone', 'Europe/Berlin', true)")
+    with connection.cursor() as cursor:
+        loader = _text_loader(cursor.cursor)(TIMESTAMPTZ, cursor.cursor)
+        assert loader.load.__func__ is TimestamptzLoader.load  # relabels each value
+
+
 @FIXED
 @given(values=st.lists(instants, min_size=1, max_size=8))
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns"])
