@@ -104,7 +104,7 @@ class TimestamptzLoader(Loader):
         super().__init__(oid, context)
         self._load = PSYCOPG_TIMESTAMPTZ_LOADER(oid, context).load
         session = getattr(getattr(context, "connection", None), "info", None)
-        if session is not None and self.timezone is not None and session.timezone is self.timezone:
+        if session is not None and session.timezone is self.timezone:
             # psycopg labels its values with the session's time zone, and that is already this
             # one (Django sets the session's to the connection's: UTC by default), so the
             # replacement below would change nothing: read with the compiled loader alone, no
