@@ -169,12 +169,26 @@ def edge() -> Iterator[Edge]:
                 api_key=setup.strip().splitlines()[-1],
             )
             edge.start_varnish()
+            # `make edge` has its worker running long before a change; here it starts beside
+            # gunicorn and Varnish, and on a busy machine it may still be importing Django, or
+            # working off the content load's events, when the first test changes something.
+            _wait(lambda: _worker_idle(edge), "the worker to work off the content load", 120)
             try:
                 yield edge
             finally:
                 edge.stop_varnish()
                 for timing, seconds in edge.timings.items():
                     print(f"edge timing {timing}: {seconds:.3f} s")
+
+
+def _worker_idle(edge: Edge) -> bool:
+    """The worker has registered and no event handler's task waits or runs."""
+    (workers,) = edge.query("SELECT count(*) FROM events_workerprocess")[0]
+    (waiting,) = edge.query(
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+        "WHERE task_path = 'events.tasks.handle_event' AND status IN ('READY', 'RUNNING')"
+    )[0]
+    return bool(workers) and not waiting
 
 
 def _x_cache(answer: Answer) -> str:
