@@ -2,6 +2,12 @@
 
 Cursors are signed: only a cursor this API issued (for the same ordering) is accepted, any
 other (forged, edited, or from another ordering) is a 400 (`cursor_seal`, `cursor_verify`).
+
+A cursor names a row: the values of both ordering fields at the first or last row of a page
+(e.g. its title and its id), so a page starts exactly after (or before) that row even when
+many rows share a title (`treatments.selectors.rows_after`). Cursors minted before carried the
+first field alone and an offset into the rows that share it (DRF's); they are still accepted,
+and the links of the page they give are of the new kind.
 """
 
 import binascii
@@ -12,7 +18,7 @@ import hmac
 from base64 import b64decode, b64encode, urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -20,12 +26,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_datetime
 from pydantic import BaseModel, Field
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from treatments.selectors import SEARCH_ORDERINGS, BandRead, banded_search_page
+from treatments.selectors import SEARCH_ORDERINGS, BandRead, banded_search_page, rows_after
 
 # A cursor is opaque: only the API mints it (in `next` and `previous`). What can be promised is
 # its alphabet: DRF writes the position as standard base64 (padding included).
@@ -67,8 +73,9 @@ PAGE_LINKS_SCHEMA: dict[str, Any] = {
     key: value for key, value in PageLinks.model_json_schema().items() if key != "title"
 }
 # Signed cursors. DRF's cursor is base64 of a query string (o=offset, r=reverse, p=position);
-# a signed one adds `s=<HMAC of that query string and the ordering>` as the last pair, so it is
-# still base64 of a query string (DRF's own decoding ignores `s`) and matches CURSOR_PATTERN.
+# ours add i=<the id at the position> (`PageCursor`). A signed one adds `s=<HMAC of that query
+# string and the ordering>` as the last pair, so it is still base64 of a query string and
+# matches CURSOR_PATTERN.
 CURSOR_SALT = "treatment-knowledge.cursor.v1"
 SIGNATURE_PAIR = "s="
 
@@ -109,19 +116,27 @@ def cursor_seal_querystring(querystring: str, ordering: tuple[str, ...]) -> str:
 
 def cursor_verify(raw: str, ordering: tuple[str, ...]) -> bool:
     """Whether `raw` is a cursor this API signed for this ordering (SECRET_KEY or a fallback)."""
+    return cursor_verified_querystring(raw, ordering) is not None
+
+
+def cursor_verified_querystring(raw: str, ordering: tuple[str, ...]) -> str | None:
+    """The query string of `raw` (`o=…&r=…&p=…&i=…`, without the signature) if it is a cursor
+    this API signed for this ordering (SECRET_KEY or a fallback); None otherwise."""
     try:
         text = b64decode(raw.encode("ascii"), validate=True).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
-        return False
+        return None
     querystring, _, last = text.rpartition("&")
     if not last.startswith(SIGNATURE_PAIR):
-        return False
+        return None
     signature = last.removeprefix(SIGNATURE_PAIR)
     keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return any(
+    if any(
         constant_time_compare(signature, _cursor_signature(querystring, ordering, key))
         for key in keys
-    )
+    ):
+        return querystring
+    return None
 
 
 def cursor_link_sealed(url: str, name: str, ordering: tuple[str, ...]) -> str:
@@ -154,27 +169,43 @@ def _link_base(url: str) -> tuple[str, str, str, str, dict[str, list[str]]]:
     return scheme, netloc, path, fragment, parse_qs(query, keep_blank_values=True)
 
 
+class PageCursor(NamedTuple):
+    """A decoded cursor: DRF's (offset, reverse, position), and the id at the position.
+
+    `position`: the first ordering field's value at the row the cursor names, as text; `tie`:
+    the second ordering field's value (the row's id), None in a cursor minted before cursors
+    named rows (then `offset` skips rows that share the position, as DRF's do).
+    """
+
+    offset: int
+    reverse: bool
+    position: str | None
+    tie: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class PageQuery:
-    """The query of one cursor page, as DRF's CursorPagination builds it.
+    """The query of one cursor page.
 
     `ordering`: ORDER BY (already reversed for a cursor that goes back); `after`: the filter on
     the first ordering field, (field, "gt" or "lt", the cursor's position as a string) or None;
-    then OFFSET `offset` and LIMIT `limit` (one more than the page).
+    `tie`: (the second ordering field, the id at the position) or None (an old cursor: see
+    `treatments.selectors.rows_after`); then OFFSET `offset` (0 but for old cursors) and LIMIT
+    `limit` (one more than the page).
     """
 
     ordering: tuple[str, ...]
     after: tuple[str, str, Any] | None
     offset: int
     limit: int
+    tie: tuple[str, Any] | None = None
 
 
 def page_from_queryset(queryset: Any, page: PageQuery) -> list[Any]:
-    """The rows of `page` from `queryset`, asked of the ORM exactly as DRF asks."""
+    """The rows of `page` from `queryset`, asked of the ORM."""
     queryset = queryset.order_by(*page.ordering)
     if page.after is not None:
-        field, lookup, position = page.after
-        queryset = queryset.filter(**{f"{field}__{lookup}": position})
+        queryset = rows_after(queryset, page.after, page.tie)
     return list(queryset[page.offset : page.offset + page.limit])
 
 
@@ -232,9 +263,10 @@ class StrictCursorPagination(CursorPagination):
         return tuple(self.ordering)
 
     def encode_cursor(self, cursor: Any) -> str:
-        # DRF's encode_cursor (3.18), with the cursor signed before it is written into the link:
-        # the link `cursor_link_sealed(super().encode_cursor(cursor), ...)` gives, without
-        # writing and parsing the URL twice (tests/api/test_pagination_links.py).
+        # DRF's encode_cursor (3.18), with the row's id (`PageCursor.tie`), and the cursor signed
+        # before it is written into the link: the link `cursor_link_sealed(super().encode_cursor
+        # (cursor), ...)` gives for a cursor without id, without writing and parsing the URL
+        # twice (tests/api/test_pagination_links.py).
         tokens = {}
         if cursor.offset != 0:
             tokens["o"] = str(cursor.offset)
@@ -242,6 +274,9 @@ class StrictCursorPagination(CursorPagination):
             tokens["r"] = "1"
         if cursor.position is not None:
             tokens["p"] = cursor.position
+        tie = getattr(cursor, "tie", None)
+        if tie is not None:
+            tokens["i"] = tie
         querystring = urlencode(tokens, doseq=True)
         sealed = cursor_seal_querystring(querystring, self.signed_ordering())
         # DRF's replace_query_param(base_url, cursor parameter, sealed), with the base URL
@@ -252,24 +287,33 @@ class StrictCursorPagination(CursorPagination):
         )
         return urlunsplit((scheme, netloc, path, query, fragment))
 
-    def decode_cursor(self, request: Any) -> Any:
+    def decode_cursor(self, request: Any) -> Any:  # a PageCursor or None
         raw = request.query_params.get(self.cursor_query_param)
-        if raw is not None and not cursor_verify(raw, self.signed_ordering()):
+        if raw is None:
+            return None
+        querystring = cursor_verified_querystring(raw, self.signed_ordering())
+        if querystring is None:
             raise self.invalid_cursor()
+        # DRF's decode_cursor (3.18) on the verified query string, with the row's id (`i`).
+        tokens = parse_qs(querystring, keep_blank_values=True)
         try:
-            cursor = super().decode_cursor(request)
-        except NotFound:
+            offset = int(tokens.get("o", ["0"])[0])
+            reverse = bool(int(tokens.get("r", ["0"])[0]))
+        except ValueError:
             raise self.invalid_cursor() from None
-        # A cursor is opaque to clients but not tamper-proof: its position goes into a query, and
-        # PostgreSQL refuses NUL in any text value. (The stubs type the position as int; decoded
-        # from a cursor it is always a string.)
-        position = cursor.position if cursor is not None else None
-        if isinstance(position, str) and (
-            "\x00" in position
-            or (self.ordering[0].lstrip("-") in self.date_fields and not _date_position(position))
+        position = tokens.get("p", [None])[0]
+        tie = tokens.get("i", [None])[0]
+        if offset < 0 or (tie is not None and position is None):
+            raise self.invalid_cursor()
+        # A cursor is opaque to clients but not tamper-proof (a holder of the secret can sign
+        # anything): its values go into a query, and PostgreSQL refuses NUL in any text value.
+        if any(value is not None and "\x00" in value for value in (position, tie)) or (
+            position is not None
+            and self.ordering[0].lstrip("-") in self.date_fields
+            and not _date_position(position)
         ):
             raise self.invalid_cursor()
-        return cursor
+        return PageCursor(min(offset, self.offset_cutoff), reverse, position, tie)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         return self.paginate(
@@ -308,18 +352,15 @@ class StrictCursorPagination(CursorPagination):
             return None
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
-        self.cursor = self.decode_cursor(request)
-        current_position: Any  # the cursor's position: a string (the stubs say int)
-        if self.cursor is None:
-            offset, reverse, current_position = 0, False, None
-        else:
-            offset, reverse, current_position = self.cursor
+        cursor = self.decode_cursor(request)
+        self.cursor = cursor  # type: ignore[assignment]  # DRF's Cursor and an id
+        offset, reverse, current_position, tie = cursor or PageCursor(0, False, None)
         after = None
         if current_position is not None:
             order = self.ordering[0]
             is_reversed = order.startswith("-")
             # (cursor reversed) XOR (ordering reversed)
-            lookup = "lt" if self.cursor.reverse != is_reversed else "gt"
+            lookup = "lt" if reverse != is_reversed else "gt"
             after = (order.lstrip("-"), lookup, current_position)
         # One more row than the page, to tell whether a page follows.
         results = fetch(
@@ -328,6 +369,7 @@ class StrictCursorPagination(CursorPagination):
                 after=after,
                 offset=offset,
                 limit=self.page_size + 1,
+                tie=None if tie is None else (self.ordering[1].lstrip("-"), tie),
             )
         )
         self.page = list(results[: self.page_size])
@@ -355,6 +397,31 @@ class StrictCursorPagination(CursorPagination):
         if (self.has_previous or self.has_next) and self.template is not None:
             self.display_page_controls = True
         return self.page
+
+    def get_next_link(self) -> str | None:
+        """The page after this one: the rows after its last row (in page order)."""
+        if not self.has_next:
+            return None
+        if not self.page:
+            # An empty page read backwards: no row comes before the cursor; next is the first.
+            return self.encode_cursor(PageCursor(0, False, None))
+        return self.encode_cursor(self._row_cursor(self.page[-1], reverse=False))
+
+    def get_previous_link(self) -> str | None:
+        """The page before this one: the rows before its first row, read backwards."""
+        if not self.has_previous:
+            return None
+        if not self.page:
+            # An empty page read forwards: no row comes after the cursor; previous is the last.
+            return self.encode_cursor(PageCursor(0, True, None))
+        return self.encode_cursor(self._row_cursor(self.page[0], reverse=True))
+
+    def _row_cursor(self, row: Any, *, reverse: bool) -> PageCursor:
+        """A cursor naming `row`: both ordering fields' values, as text."""
+        first, second = (self.ordering[0].lstrip("-"), self.ordering[1].lstrip("-"))
+        if isinstance(row, dict):
+            return PageCursor(0, reverse, str(row[first]), str(row[second]))
+        return PageCursor(0, reverse, str(getattr(row, first)), str(getattr(row, second)))
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
@@ -452,6 +519,7 @@ def search_page(
         offset=page.offset,
         limit=page.limit,
         read_bands=read_bands,
+        tie=page.tie,
     )
     return banded if banded is not None else page_from_queryset(queryset, page)
 

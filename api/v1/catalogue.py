@@ -86,25 +86,65 @@ def catalogue_page(page: PageQuery) -> list[Any]:
     """The rows of a plain catalogue page (each treatment once, in its source language)."""
     connection = connections[router.db_for_read(Publication)]
     field, lookup, position = page.after if page.after is not None else (None, None, None)
+    tie_field, tie = page.tie if page.tie is not None else (None, None)
     compiled = compiled_query(
         connection,
-        ("catalogue_page", page.ordering, field, lookup),
-        lambda: _compile(connection, page.ordering, field, lookup),
+        ("catalogue_page", page.ordering, field, lookup, tie_field),
+        lambda: _compile(connection, page.ordering, field, lookup, tie_field),
     )
     if compiled is None:
         return page_from_queryset(catalogue(every_language=False), page)
-    values = [] if field is None else [_db_value(connection, field, position)]
+    values = _position_values(connection, field, position, tie_field, tie)
     with prepared_reads(Publication):
         rows = compiled.rows(connection, values, limit=page.limit, offset=page.offset)
     return [PageRow._make(row) for row in rows]
 
 
+def _position_values(
+    connection: BaseDatabaseWrapper,
+    field: str | None,
+    position: Any,
+    tie_field: str | None,
+    tie: Any,
+) -> list[Any]:
+    """A compiled page's position values, in the order of its slots (see `_position_slots`):
+    none, the position (an old cursor), or the position twice and the id at it."""
+    if field is None:
+        return []
+    value = _db_value(connection, field, position)
+    if tie_field is None:
+        return [value]
+    return [value, value, _db_value(connection, tie_field, tie)]
+
+
 # What stands for the position while compiling, by the kind of the ordering field.
 _POSITION_SLOTS = {
-    CharField: Slot("\x00position\x00"),
-    TextField: Slot("\x00position\x00"),
-    DateTimeField: Slot(dt.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)),
+    CharField: "\x00position\x00",
+    TextField: "\x00position\x00",
+    DateTimeField: dt.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
 }
+# And for the id at the position.
+_TIE_SLOT_VALUE = uuid.UUID("00000000-0000-4000-8000-00000000717e")
+
+
+def _position_slots(
+    connection: BaseDatabaseWrapper,
+    queryset: Any,
+    after: tuple[str, str, Any],
+    tie_field: str | None,
+) -> tuple[Any, list[Slot]]:
+    """`queryset` after a stand-in position (and id), and the slots of those values, in the
+    order `_position_values` gives them."""
+    if tie_field is None:
+        return selectors.rows_after(queryset, after, None), [Slot(after[2])]
+    if tie_field != "treatment_id":
+        raise ValueError(f"no stand-in for {tie_field}")  # the ORM answers
+    filtered = selectors.rows_after(queryset, after, (tie_field, _TIE_SLOT_VALUE))
+    # `rows_after` compares the position twice (two slots, the same stand-in: CompiledQuery
+    # gives each one of its uses), then the id, as the compiled parameters hold it (a UUID, or
+    # its hex where the database has no UUID type).
+    tie = Slot(_db_value(connection, tie_field, _TIE_SLOT_VALUE))
+    return filtered, [Slot(after[2]), Slot(after[2]), tie]
 
 
 def _compile(
@@ -112,15 +152,18 @@ def _compile(
     ordering: tuple[str, ...],
     field: str | None,
     lookup: str | None,
+    tie_field: str | None,
 ) -> CompiledQuery:
     queryset = catalogue(every_language=False).order_by(*ordering)
-    slots = []
+    slots: list[Slot] = []
     if field is not None:
-        slot = _POSITION_SLOTS.get(type(Publication._meta.get_field(field)))
-        if slot is None:
+        if lookup is None:
+            raise ValueError("a position without a lookup")
+        stand_in = _POSITION_SLOTS.get(type(Publication._meta.get_field(field)))
+        if stand_in is None:
             raise ValueError(f"no stand-in for {field}")  # the ORM answers
-        queryset = queryset.filter(**{f"{field}__{lookup}": slot.value})
-        slots.append(slot)
+        after = (field, lookup, stand_in)
+        queryset, slots = _position_slots(connection, queryset, after, tie_field)
     compiled = CompiledQuery(connection, queryset.values(*LIST_FIELDS), slots, paged=True)
     if tuple(compiled.names) != LIST_FIELDS:
         raise ValueError("unexpected columns")
@@ -145,23 +188,27 @@ def catalogue_search_page(searched: Any, page: PageQuery) -> list[Any]:
 def _catalogue_band_read(band: selectors.BandRead) -> Sequence[Any]:
     connection = connections[router.db_for_read(Publication)]
     field, lookup, position = band.after if band.after is not None else (None, None, None)
+    tie_field, tie = band.tie if band.tie is not None else (None, None)
     compiled = compiled_query(
         connection,
-        ("catalogue_search_bands", band.ordering, field, lookup),
-        lambda: _compile_band_read(connection, band.ordering, field, lookup),
+        ("catalogue_search_bands", band.ordering, field, lookup, tie_field),
+        lambda: _compile_band_read(connection, band.ordering, field, lookup, tie_field),
     )
     if compiled is None:
         unsearched = catalogue(every_language=False)
         return list(selectors.band_read_queryset(unsearched, band)[: band.limit])
     values = [*band.words, band.band_ids]
     if field is not None:
-        values.append(position)
+        values += [position] if tie_field is None else [position, position]
+    if tie_field is not None:
+        values.append(_db_value(connection, tie_field, tie))
     rows = compiled.rows(connection, values, limit=band.limit, offset=0)
     return [SearchRow._make(row) for row in rows]
 
 
 # What stands for a band read's values while compiling (`_catalogue_band_read` sends them in
-# this order, the position last): a configuration, words and band ids no search has.
+# this order, the position and the id at it last): a configuration, words and band ids no
+# search has.
 _CONFIG_SLOT_VALUE = "\x00config\x00"
 _WORDS_SLOT_VALUE = "\x00words\x00"
 
@@ -171,20 +218,30 @@ def _compile_band_read(
     ordering: tuple[str, ...],
     field: str | None,
     lookup: str | None,
+    tie_field: str | None,
 ) -> CompiledQuery:
     slots = [Slot(_CONFIG_SLOT_VALUE), Slot(_WORDS_SLOT_VALUE), Slot([-1])]
     after = None
+    tie = None
     if field is not None:
         if lookup is None:
             raise ValueError("a position without a lookup")
         slots.append(Slot("\x00position\x00"))
         after = (field, lookup, slots[-1].value)
+        if tie_field is not None:
+            if tie_field != "treatment_id":
+                raise ValueError(f"no stand-in for {tie_field}")  # the ORM answers
+            # The position is compared twice (`rows_after`): a second slot for its second use.
+            slots.append(Slot(after[2]))
+            slots.append(Slot(_db_value(connection, tie_field, _TIE_SLOT_VALUE)))
+            tie = (tie_field, _TIE_SLOT_VALUE)
     band = selectors.BandRead(
         words=(slots[0].value, slots[1].value),
         ordering=ordering,
         after=after,
         band_ids=slots[2].value,
         limit=0,
+        tie=tie,
     )
     queryset = selectors.band_read_queryset(catalogue(every_language=False), band)
     compiled = CompiledQuery(connection, queryset.values(*SEARCH_FIELDS), slots, paged=True)

@@ -48,6 +48,17 @@ D = dt.date
 
 # Newest first; within a date: added, changed, deprecated, removed.
 CHANGES: tuple[Change, ...] = (
+    # 2026-12-07
+    Change(
+        "2026-12-07-cursors-name-a-row",
+        D(2026, 12, 7),
+        "changed",
+        "**Page cursors name a row**: `links.next` and `links.previous` now hold the title (or "
+        "publication time) and the id of the row a page ends or starts at, so `previous` gives "
+        "back exactly the page before where titles repeat (it skipped items before). Cursors "
+        "minted earlier are still accepted; cursors stay opaque: take them from the links.",
+        see=(("Reference", "reference/index.md"),),
+    ),
     # 2026-12-06
     Change(
         "2026-12-06-translation-po-update",

@@ -3,7 +3,8 @@
 `api.v1.catalogue.catalogue_search_page` sends each band read (`BandRead`) as SQL the ORM
 compiled once per connection and shape, with the read's words, bands, position and size. These
 tests hold it to the ORM's band reads over the same catalogue: the same rows, in the same order,
-with the same values, for every cursor position, offset, page length and direction, for words,
+with the same values, for every cursor position (a title and an offset, or a row: title and
+id), offset, page length and direction, for words,
 a phrase, a negation and `or`, over titles that repeat and bands of two or three rows.
 """
 
@@ -65,10 +66,12 @@ def _pages(reference: list[Publication], ordering: tuple[str, ...]) -> list[Page
     """Every cursor position the page could be at, with offsets and page lengths."""
     forward = ordering == FORWARD
     titles = [None, *sorted({p.title for p in reference})]
-    return [
+    lookup = "gt" if forward else "lt"
+    # Old cursors: a title and an offset into the rows that share it.
+    old = [
         PageQuery(
             ordering=ordering,
-            after=None if title is None else ("search_title", "gt" if forward else "lt", title),
+            after=None if title is None else ("search_title", lookup, title),
             offset=offset,
             limit=limit,
         )
@@ -76,6 +79,19 @@ def _pages(reference: list[Publication], ordering: tuple[str, ...]) -> list[Page
         for offset in (0, 1, 3)
         for limit in (1, 2, 5, 21)
     ]
+    # Cursors that name a row: its title and its id.
+    named = [
+        PageQuery(
+            ordering=ordering,
+            after=("search_title", lookup, p.title),
+            offset=0,
+            limit=limit,
+            tie=("treatment_id", str(p.treatment_id)),
+        )
+        for p in reference
+        for limit in (1, 2, 5)
+    ]
+    return old + named
 
 
 @pytest.mark.parametrize("query", QUERIES)

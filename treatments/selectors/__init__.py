@@ -9,6 +9,7 @@ from .editorial import (
     working_copy_live_revision,
     working_copy_state,
 )
+from .keyset import rows_after
 from .public import (
     Located,
     category_live_languages,
@@ -70,6 +71,7 @@ __all__ = [
     "revision_diff",
     "revision_public_get",
     "revision_public_list",
+    "rows_after",
     "sync_changed_page",
     "sync_first_change_after",
     "sync_live_page",

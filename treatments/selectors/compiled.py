@@ -52,7 +52,10 @@ class CompiledQuery:
         sql, params = compiler.as_sql(with_limits=not paged)
         self.params = list(params)
         # ValueError: a slot the compiled parameters do not hold as given (the caller falls back).
-        self.slots = [_index_of(self.params, slot.value) for slot in slots]
+        # Slots with the same stand-in take its occurrences in turn (a value used twice).
+        self.slots: list[int] = []
+        for slot in slots:
+            self.slots.append(_index_of(self.params, slot.value, taken=self.slots))
         self.sql = f"{sql} LIMIT %s OFFSET %s" if paged else sql
         self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
         columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
@@ -84,12 +87,16 @@ class CompiledQuery:
         return rows
 
 
-def _index_of(params: list[Any], value: Any) -> int:
-    """Where `value` is among the compiled parameters (the identical object, or an equal one)."""
+def _index_of(params: list[Any], value: Any, *, taken: Sequence[int] = ()) -> int:
+    """Where `value` is among the compiled parameters (the identical object, or an equal one),
+    at an index not `taken` by another slot."""
     for at, param in enumerate(params):
-        if param is value:
+        if param is value and at not in taken:
             return at
-    return params.index(value)
+    for at, param in enumerate(params):
+        if at not in taken and param == value:
+            return at
+    raise ValueError(f"{value!r} is not among the parameters")
 
 
 # Per connection object (one per thread and alias), so converters bound to a connection's

@@ -10,6 +10,7 @@ from django.db.models.expressions import RawSQL
 
 from treatments.models import Publication
 
+from .keyset import rows_after
 from .search_languages import search_config
 
 MAX_QUERY_LENGTH = 200
@@ -80,13 +81,14 @@ def publication_search(
 @dataclass(frozen=True, slots=True)
 class BandRead:
     """One read of `banded_search_page`: the first `limit` matches in these title bands, in
-    page order, after the cursor's position (if any)."""
+    page order, after the cursor's position (if any: `after` and `tie`, see `rows_after`)."""
 
     words: tuple[Any, Any]  # the text-search configuration, then the reader's words
     ordering: tuple[str, ...]
     after: tuple[str, str, Any] | None
     band_ids: list[int]
     limit: int
+    tie: tuple[str, Any] | None = None
 
 
 # A search's first page reads one band of titles, then two, four, ... until the page is full
@@ -102,15 +104,17 @@ def banded_search_page(
     offset: int,
     limit: int,
     read_bands: Callable[[BandRead], Sequence[Any]] | None = None,
+    tie: tuple[str, Any] | None = None,
 ) -> list[Any] | None:
     """Rows `offset` to `offset + limit` of a PostgreSQL search in title order, band by band.
 
     The same rows, in the same order, as `queryset.order_by(*ordering)`, filtered by `after`
-    (the cursor: field, "gt" or "lt", position), then sliced: bands hold consecutive title
-    ranges in the database's collation, so concatenating the bands' rows in band order is the
-    title order. Reads the band list (one query), then the matches of one band, of the next two,
-    next four and so on, and stops once the page is full: a query that matches many documents
-    reads about one band, one that matches few reads every band in a few queries.
+    and `tie` (the cursor: field, "gt" or "lt", position; the id at it, see `rows_after`), then
+    sliced: bands hold consecutive title ranges in the database's collation, so concatenating
+    the bands' rows in band order is the title order. Reads the band list (one query), then the
+    matches of one band, of the next two, next four and so on, and stops once the page is full:
+    a query that matches many documents reads about one band, one that matches few reads every
+    band in a few queries.
 
     `read_bands` reads one band read's rows (`BandRead`); by default the ORM asks
     `band_read_queryset` of the rows searched, and the page holds Publications.
@@ -129,6 +133,8 @@ def banded_search_page(
     if len(queryset.query.where.children) != clauses:
         return None  # filtered after the search: read whole, as the caller asked
     if after is not None and after[:2] != ("search_title", "gt" if forward else "lt"):
+        return None
+    if tie is not None and (after is None or tie[0] != "treatment_id"):
         return None
     with connection.cursor() as cursor:
         # `holds_after`: whether a band starts at or before the cursor's title (compared in the
@@ -155,7 +161,7 @@ def banded_search_page(
             # Titles before the cursor's: only bands that start before it.
             bands = [band for band in bands if band[1]]
     wanted = offset + limit
-    read = read_bands or _orm_band_reader(unsearched, tuple(ordering), after)
+    read = read_bands or _orm_band_reader(unsearched, tuple(ordering), after, tie)
     rows: list[Any] = []
     start, size = 0, 1
     while start < len(bands) and len(rows) < wanted:
@@ -166,6 +172,7 @@ def banded_search_page(
                 after=after,
                 band_ids=[band_id for band_id, _ in bands[start : start + size]],
                 limit=wanted - len(rows),
+                tie=tie,
             )
         )
         start, size = start + size, size * 2
@@ -178,7 +185,7 @@ def band_read_queryset(unsearched: QuerySet[Publication], band: BandRead) -> Que
     What `banded_search_page` asks by default; a caller that reads the same rows again and again
     may compile it once (api/v1/catalogue.py) and send it with each read's values.
     """
-    page = _rows_in_order(unsearched, band.ordering, band.after)
+    page = _rows_in_order(unsearched, band.ordering, band.after, band.tie)
     return page.alias(in_bands=_in_bands(band)).filter(in_bands=True)
 
 
@@ -186,10 +193,11 @@ def _orm_band_reader(
     unsearched: QuerySet[Publication],
     ordering: tuple[str, ...],
     after: tuple[str, str, Any] | None,
+    tie: tuple[str, Any] | None,
 ) -> Callable[[BandRead], Sequence[Any]]:
     # The rows searched, without the plain match: each band's query is the match (the plain
     # one would only be tested again on every candidate row, de-TOASTing its vector).
-    page = _rows_in_order(unsearched, ordering, after)
+    page = _rows_in_order(unsearched, ordering, after, tie)
 
     def read(band: BandRead) -> Sequence[Any]:
         return list(page.alias(in_bands=_in_bands(band)).filter(in_bands=True)[: band.limit])
@@ -201,12 +209,10 @@ def _rows_in_order(
     unsearched: QuerySet[Publication],
     ordering: tuple[str, ...],
     after: tuple[str, str, Any] | None,
+    tie: tuple[str, Any] | None,
 ) -> QuerySet[Publication]:
     page = _with_order_columns(unsearched).order_by(*ordering)
-    if after is not None:
-        field, lookup, position = after
-        page = page.filter(**{f"{field}__{lookup}": position})
-    return page
+    return page if after is None else rows_after(page, after, tie)
 
 
 def _in_bands(band: BandRead) -> RawSQL:
