@@ -122,7 +122,8 @@ class TranslationCollectionView(EditorView):
     )
     @extend_schema(examples=[OpenApiExample("A translation", response_only=True, value=_EXAMPLE)])
     def post(self, request: Request, treatment_id: uuid.UUID) -> Response:
-        source = self.get_treatment(treatment_id)
+        # The source's row alone: the service reads its parts, once the body is valid.
+        source = self.get_treatment(treatment_id, children=False)
         data = request.data
         if not isinstance(data, dict):
             raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})

@@ -204,9 +204,13 @@ class EditorView(StrictQueryParametersMixin, APIView):
     def audit_context(self, request: Request) -> dict[str, Any]:
         return {"actor": request.user, "request_id": getattr(request, "request_id", "")}
 
-    def get_treatment(self, treatment_id: uuid.UUID) -> Treatment:
+    def get_treatment(self, treatment_id: uuid.UUID, *, children: bool = True) -> Treatment:
+        """The working copy (404 if none); `children=False`: its row alone (see
+        `treatment_get_for_edit`)."""
         try:
-            return services.treatment_get_for_edit(treatment_id=treatment_id, include_deleted=True)
+            return services.treatment_get_for_edit(
+                treatment_id=treatment_id, include_deleted=True, children=children
+            )
         except services.NotFoundError:
             raise NotFound(f"No treatment with id {treatment_id}.") from None
 
@@ -422,7 +426,9 @@ class TreatmentItemView(EditorView):
     def replace(self, request: Request, treatment_id: uuid.UUID, *, merge: bool) -> Response:
         """Replace the content (a whole document, or a merge patch onto the current one)."""
         body_required(request)
-        treatment = self.get_treatment(treatment_id)
+        # A whole replacement needs only the row (its version for If-Match): its children are
+        # read once, for the answer, and a refused body costs one query, not one per part.
+        treatment = self.get_treatment(treatment_id, children=merge)
         version = self.expected(request, treatment)
         base = build_content(treatment) if merge else None
         content = self.content_from(request.data, base=base)
