@@ -15,8 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = ROOT / "config" / "gunicorn.py"
+# For a test that serves a SQLite database of its own, whatever the suite's database: the SQLite
+# leg of CI (and a plain `make test`) runs it; the PostgreSQL leg would only run it again.
+OWN_SQLITE_DATABASE = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="serves a SQLite database of its own: run in the SQLite leg (a plain `make test`)",
+)
 
 
 def free_port() -> int:

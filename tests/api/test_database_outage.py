@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.processes import (
+    OWN_SQLITE_DATABASE,
     Answer,
     Relay,
     gunicorn,
@@ -159,6 +160,7 @@ def _check_outage(port: int, token: str, break_database: Any, restore_database: 
     assert _admin_login(port).status == 302  # logged in: redirected to /admin/
 
 
+@OWN_SQLITE_DATABASE
 def test_a_missing_sqlite_file_answers_503_with_retry_after_and_recovers(
     tmp_path: Path,
 ) -> None:

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import RequestFactory
 
 from api.replica import PrimaryReplicaRouter, public_reads
-from tests.processes import gunicorn, manage, request, site_env
+from tests.processes import OWN_SQLITE_DATABASE, gunicorn, manage, request, site_env
 from treatments.models import Treatment
 
 SLUG = "bone-marrow-stem-cell-injection"
@@ -77,6 +77,7 @@ def _summary_in(database: Path) -> str:
     return str(summary)
 
 
+@OWN_SQLITE_DATABASE
 def test_public_reads_use_the_replica_and_editors_admin_writes_and_edge_refills_the_primary(
     tmp_path: Path,
 ) -> None:

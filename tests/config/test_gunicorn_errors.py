@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import gunicorn, site_env
+from tests.processes import OWN_SQLITE_DATABASE, gunicorn, site_env
+
+# Served from a SQLite database of its own, whatever the suite's: one leg runs it.
+pytestmark = OWN_SQLITE_DATABASE
 
 
 @dataclass(frozen=True)

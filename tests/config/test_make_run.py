@@ -8,7 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.processes import ROOT, free_port, request, site_env
+from tests.processes import OWN_SQLITE_DATABASE, ROOT, free_port, request, site_env
 
 
 def _processes_with(marker: str) -> list[int]:
@@ -40,6 +40,7 @@ def _workers(database: Path) -> int:
         return 0
 
 
+@OWN_SQLITE_DATABASE
 def test_make_run_serves_the_api_with_a_worker_and_ctrl_c_stops_both(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
     marker = f"MAKE_RUN_TEST_{uuid.uuid4().hex}"

@@ -21,7 +21,19 @@ from pathlib import Path
 import pytest
 
 from config.edge import varnish
-from tests.processes import ROOT, Answer, free_port, gunicorn, manage, request, site_env
+from tests.processes import (
+    OWN_SQLITE_DATABASE,
+    ROOT,
+    Answer,
+    free_port,
+    gunicorn,
+    manage,
+    request,
+    site_env,
+)
+
+# Served from a SQLite database of its own, whatever the suite's: one leg runs it.
+pytestmark = OWN_SQLITE_DATABASE
 
 SLUG = "bone-marrow-stem-cell-injection"
 DETAIL = f"/api/v1/treatments/{SLUG}/"

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.processes import ROOT, gunicorn, manage, request, site_env
+from tests.processes import OWN_SQLITE_DATABASE, ROOT, gunicorn, manage, request, site_env
 
 ROUNDS = 20
 BASE = "/api/v1/editor/treatments"
@@ -63,6 +63,7 @@ def _race(port: int, path: str, token: str, etag: str, round_: int) -> list[int]
     return sorted(statuses)
 
 
+@OWN_SQLITE_DATABASE
 def test_racing_saves_on_sqlite_give_one_200_and_one_412_never_a_503() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "db.sqlite3"

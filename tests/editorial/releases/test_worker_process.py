@@ -9,7 +9,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.processes import ROOT, manage, site_env
+from tests.processes import OWN_SQLITE_DATABASE, ROOT, manage, site_env
+
+# Served from a SQLite database of its own, whatever the suite's: one leg runs it.
+pytestmark = OWN_SQLITE_DATABASE
+
 
 SETUP = """
 from django.core.management import call_command

@@ -14,9 +14,12 @@ from pathlib import Path
 
 from standardwebhooks.webhooks import Webhook
 
-from tests.processes import ROOT, gunicorn, manage, request, site_env
+from tests.processes import OWN_SQLITE_DATABASE, ROOT, gunicorn, manage, request, site_env
 
 from .receiver import Receiver, running_receiver
+
+# Served from a SQLite database of its own, whatever the suite's: one leg runs it.
+pytestmark = OWN_SQLITE_DATABASE
 
 SLUG = "bone-marrow-stem-cell-injection"
 SETUP = """
