@@ -50,6 +50,17 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-07
     Change(
+        "2026-12-07-bare-304s",
+        D(2026, 12, 7),
+        "changed",
+        "**A 304 of the sync feed or the bundle carries no `Content-Type`**: like every other "
+        "304 of the API, it sends the validators, `Cache-Control` and `Vary` of the answer "
+        "it revalidates. Before, it said `text/html` (with a page's Content-Security-Policy), "
+        "which a cache that updates stored headers from a 304 could copy onto the JSON it "
+        "holds.",
+        see=(("Reference", "reference/index.md"),),
+    ),
+    Change(
         "2026-12-07-cursors-name-a-row",
         D(2026, 12, 7),
         "changed",

@@ -2,13 +2,14 @@
 
 A repeat read of a live document, a list page or a search is answered from this worker's
 memory (`api.hot`) by the view's own `answer_from_memory`, so the rate limit, the memory keys
-and the headers are the view's. Doing it here skips Django's URL resolution (three nested
-`include()`s) and the view wrapper, the largest costs a hit still paid in the view's
-`dispatch`. A plain miss (a live document by its slug, a plain catalogue page) is answered here
-too, by the view's own `answer_plain_miss`, as its `dispatch` would answer it
-(tests/api/test_miss_paths_over_http.py). Place the middleware last: every other middleware
-still sees the request and the response. Anything it does not answer continues down the
-ordinary path, and the view does not try either again (`tried_early`).
+and the headers are the view's; so is an app's poll of the sync feed with a token already at
+the change log's head (an empty delta, most often a 304). Doing it here skips Django's URL
+resolution (three nested `include()`s) and the view wrapper, the largest costs a hit still
+paid in the view's `dispatch`. A plain miss (a live document by its slug, a plain catalogue
+page) is answered here too, by the view's own `answer_plain_miss`, as its `dispatch` would
+answer it (tests/api/test_miss_paths_over_http.py). Place the middleware last: every other
+middleware still sees the request and the response. Anything it does not answer continues down
+the ordinary path, and the view does not try either again (`tried_early`).
 """
 
 import functools
@@ -23,16 +24,17 @@ from api.replica import public_reads
 
 from . import views
 from .base import PublicView, tried_early
+from .sync.views import SyncView
 
 
 @functools.cache
-def _paths() -> tuple[str, str]:
-    return reverse("v1:treatment-list"), reverse("v1:category-list")
+def _paths() -> tuple[str, str, str]:
+    return reverse("v1:treatment-list"), reverse("v1:category-list"), reverse("v1:sync")
 
 
 def hot_route(path: str) -> tuple[type[PublicView], dict[str, Any]] | None:
     """The view (and its URL keyword arguments) a path would resolve to, for hot-path views."""
-    treatments, categories = _paths()
+    treatments, categories, sync = _paths()
     if path.startswith(treatments):
         rest = path[len(treatments) :]
         if not rest:
@@ -43,6 +45,8 @@ def hot_route(path: str) -> tuple[type[PublicView], dict[str, Any]] | None:
         return None
     if path == categories:
         return views.CategoryListView, {}
+    if path == sync:
+        return SyncView, {}
     return None
 
 

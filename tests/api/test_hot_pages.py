@@ -269,7 +269,9 @@ def test_review_status_pages_depend_on_the_date_and_are_never_kept(
         (f"/api/v1/treatments/{SLUG}", None, None),
         ("/api/v1/treatments//", None, None),
         ("/api/v1/treatments", None, None),
-        ("/api/v1/sync/", None, None),
+        ("/api/v1/sync/", "SyncView", {}),
+        ("/api/v1/sync", None, None),
+        ("/api/v1/bundle/", None, None),
         ("/api/v1/", None, None),
     ],
 )

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -74,7 +80,7 @@ def part_response(request: HttpRequest, part: BundlePart) -> HttpResponseBase:
     if is_not_modified_raw(
         request.META.get("HTTP_IF_NONE_MATCH"), None, etag=etag, last_modified_epoch=0
     ):
-        return _headed(HttpResponse(status=304), etag=etag, gzipped=gzipped)
+        return _headed(HttpResponseNotModified(), etag=etag, gzipped=gzipped)
     wanted: ByteRange | None = None
     served = gzip_etag(etag)
     if gzipped and request.META.get("HTTP_IF_RANGE", served) == served:

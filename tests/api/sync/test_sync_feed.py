@@ -305,3 +305,42 @@ def test_an_up_to_date_token_is_answered_from_memory_and_a_local_publish_is_seen
         assert [d["summary"] for d in body["upserts"]] == ["Published in this process."]
         refused = client.get(SYNC, {"token": token + "x"})
         assert refused.status_code == 400, "a changed token still goes through validation"
+
+
+def test_an_up_to_date_poll_is_answered_before_url_resolution_as_the_view_answers_it(
+    client: Client, seed_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.v1.hot_reads import HotReadMiddleware
+    from api.v1.sync.views import SyncView
+
+    token = client.get(SYNC).json()["next_sync_token"]
+    dispatched: list[str] = []
+    original = SyncView.dispatch
+
+    def counted(view: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        dispatched.append(request.get_full_path())
+        return original(view, request, *args, **kwargs)
+
+    monkeypatch.setattr(SyncView, "dispatch", counted)
+    with override_settings(PUBLIC_MEMORY_TTL=60.0):
+        early = [client.get(SYNC, {"token": token})]
+        tag = {"If-None-Match": early[0]["ETag"]}
+        early.append(client.get(SYNC, {"token": token}, headers=tag))
+        assert dispatched == [], "the middleware answers an up-to-date poll itself"
+        assert [r.status_code for r in early] == [200, 304]
+        # Without the middleware's early answer, the view's own dispatch answers the same.
+        monkeypatch.setattr(HotReadMiddleware, "__call__", lambda self, r: self.get_response(r))
+        late = [client.get(SYNC, {"token": token})]
+        late.append(client.get(SYNC, {"token": token}, headers=tag))
+        assert len(dispatched) == 2
+    for a, b in zip(early, late, strict=True):
+        assert (a.status_code, a.content) == (b.status_code, b.content)
+        assert {k: v for k, v in a.items() if k.lower() != "x-request-id"} == {
+            k: v for k, v in b.items() if k.lower() != "x-request-id"
+        }
+    assert json.loads(early[0].content) == {
+        "upserts": [],
+        "deletions": [],
+        "next_page_token": None,
+        "next_sync_token": token,
+    }
