@@ -19,7 +19,7 @@ from base64 import b64decode, b64encode, urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -162,11 +162,25 @@ def _date_position(position: str) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _link_base(url: str) -> tuple[str, str, str, str, dict[str, list[str]]]:
-    """A page's base URL split, and its query parsed as DRF's replace_query_param parses it
-    (read, never changed, by each of the page's links)."""
+def _link_frame(url: str, parameter: str) -> tuple[str, str]:
+    """The text of a page's links before and after the cursor's (quoted) value.
+
+    DRF's `replace_query_param(url, parameter, value)` splits the URL, parses its query, sets
+    the parameter, and writes the query back sorted by name; every link of a page shares all
+    of it but the value. Worked out once per base URL (tests/api/test_pagination_links.py
+    compares the links with DRF's)."""
     scheme, netloc, path, query, fragment = urlsplit(url)
-    return scheme, netloc, path, fragment, parse_qs(query, keep_blank_values=True)
+    parameters = parse_qs(query, keep_blank_values=True)
+    parameters.pop(parameter, None)
+    pairs = sorted([*parameters.items(), (parameter, [])])
+    place = pairs.index((parameter, []))
+    before = urlencode(pairs[:place], doseq=True)
+    after = urlencode(pairs[place + 1 :], doseq=True)
+    # urlunsplit adds "?query" and "#fragment" at the end; the query is never empty here.
+    head = urlunsplit((scheme, netloc, path, "", ""))
+    prefix = f"{head}?{before}&" if before else f"{head}?"
+    suffix = (f"&{after}" if after else "") + (f"#{fragment}" if fragment else "")
+    return f"{prefix}{quote_plus(parameter)}=", suffix
 
 
 class PageCursor(NamedTuple):
@@ -267,25 +281,22 @@ class StrictCursorPagination(CursorPagination):
         # before it is written into the link: the link `cursor_link_sealed(super().encode_cursor
         # (cursor), ...)` gives for a cursor without id, without writing and parsing the URL
         # twice (tests/api/test_pagination_links.py).
-        tokens = {}
+        # The query string DRF's `urlencode(tokens, doseq=True)` writes, pair by pair.
+        pairs = []
         if cursor.offset != 0:
-            tokens["o"] = str(cursor.offset)
+            pairs.append(f"o={cursor.offset}")
         if cursor.reverse:
-            tokens["r"] = "1"
+            pairs.append("r=1")
         if cursor.position is not None:
-            tokens["p"] = cursor.position
+            pairs.append("p=" + quote_plus(str(cursor.position)))
         tie = getattr(cursor, "tie", None)
         if tie is not None:
-            tokens["i"] = tie
-        querystring = urlencode(tokens, doseq=True)
-        sealed = cursor_seal_querystring(querystring, self.signed_ordering())
-        # DRF's replace_query_param(base_url, cursor parameter, sealed), with the base URL
-        # split and parsed once per page instead of once per link.
-        scheme, netloc, path, fragment, parameters = _link_base(str(self.base_url))
-        query = urlencode(
-            sorted({**parameters, self.cursor_query_param: [sealed]}.items()), doseq=True
-        )
-        return urlunsplit((scheme, netloc, path, query, fragment))
+            pairs.append("i=" + quote_plus(str(tie)))
+        sealed = cursor_seal_querystring("&".join(pairs), self.signed_ordering())
+        # DRF's replace_query_param(base_url, cursor parameter, sealed), with the rest of the
+        # link written once per page instead of once per link.
+        before, after = _link_frame(str(self.base_url), self.cursor_query_param)
+        return before + quote_plus(sealed) + after
 
     def decode_cursor(self, request: Any) -> Any:  # a PageCursor or None
         raw = request.query_params.get(self.cursor_query_param)

@@ -1,21 +1,24 @@
 """A page link's signed cursor is written in one step, as DRF's link then signed would be."""
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core import signing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.utils.urls import replace_query_param
 
 from api.pagination import (
     CURSOR_SALT,
     CategoryCursorPagination,
+    PageCursor,
     StrictCursorPagination,
     TreatmentCursorPagination,
     _cursor_signature,
     cursor_link_sealed,
+    cursor_seal_querystring,
     cursor_verify,
 )
 from api.v1.webhooks.views import DeliveryPagination
@@ -111,3 +114,50 @@ def test_a_cursor_signature_is_the_one_djangos_signer_writes(
     signer = signing.Signer(key=key, salt=f"{CURSOR_SALT}:{','.join(ordering)}")
     assert _cursor_signature(querystring, ordering, key) == signer.signature(querystring)
     assert _cursor_signature(querystring, ordering, key) == signer.signature(querystring)
+
+
+def _reference_link(paginator: StrictCursorPagination, cursor: PageCursor) -> str:
+    """The link as DRF writes one (`urlencode` of the tokens, `replace_query_param`), with the
+    row's id as `i` and the cursor sealed: what `encode_cursor` writes in one step."""
+    tokens = {}
+    if cursor.offset != 0:
+        tokens["o"] = str(cursor.offset)
+    if cursor.reverse:
+        tokens["r"] = "1"
+    if cursor.position is not None:
+        tokens["p"] = cursor.position
+    if cursor.tie is not None:
+        tokens["i"] = cursor.tie
+    sealed = cursor_seal_querystring(urlencode(tokens, doseq=True), paginator.signed_ordering())
+    return str(replace_query_param(str(paginator.base_url), "cursor", sealed))
+
+
+_QUERY_TEXT = st.text(alphabet=st.characters(codec="utf-8"))
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    base=st.sampled_from(BASE_URLS),
+    extra=st.lists(st.tuples(_QUERY_TEXT, _QUERY_TEXT), max_size=3),
+    offset=st.integers(min_value=0, max_value=50),
+    reverse=st.booleans(),
+    position=st.one_of(st.none(), _QUERY_TEXT),
+    tie=st.one_of(st.none(), st.uuids().map(str), _QUERY_TEXT),
+)
+def test_a_link_naming_a_row_is_the_one_drf_writes_with_the_id_added(
+    base: str,
+    extra: list[tuple[str, str]],
+    offset: int,
+    reverse: bool,
+    position: str | None,
+    tie: str | None,
+) -> None:
+    # Parameters of any name, "cursor" included, repeated or blank, as a request may carry.
+    url = base
+    for name, value in extra:
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode({name: value})}"
+    paginator = TreatmentCursorPagination()
+    paginator.ordering = ("title", "treatment_id")
+    paginator.base_url = url
+    cursor = PageCursor(offset, reverse, position, tie)
+    assert paginator.encode_cursor(cursor) == _reference_link(paginator, cursor)
