@@ -163,8 +163,10 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         "",
         "## Bundle",
         "",
-        "Every live document in one answer (`/api/v1/bundle/`), built once per change by each "
-        "worker and kept in memory, raw and gzip-compressed. *First build*: the first request "
+        "Every live document in one answer (`/api/v1/bundle/`): a part built once per public "
+        "change (by the task worker, or by the first request that finds none) and stored "
+        "gzip-compressed in chunks in the database, then streamed a chunk at a time "
+        "(api/v1/sync/bundles.py). *First build*: the first request "
         "after the server started, over HTTP with `Accept-Encoding: gzip` (build, compression "
         "and transfer; one worker); *rebuilt*: the first request after `bench_changes` "
         "published its changes; *in-process build*: the first request in a fresh process "

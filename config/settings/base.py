@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -140,7 +141,26 @@ def checked_connections(database: Any) -> Any:
         # them, PgBouncer before 1.21 in transaction mode); OPTIONS["prepare_threshold"] None.
         if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
             database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        # The planner's cost of a page read out of order (DATABASE_RANDOM_PAGE_COST, 1.1 by
+        # default: the catalogue's pages come from memory; empty: the server's own setting).
+        database["RANDOM_PAGE_COST"] = random_page_cost(
+            os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1")
+        )
     return database
+
+
+def random_page_cost(raw: str) -> str:
+    """DATABASE_RANDOM_PAGE_COST as PostgreSQL takes it: a positive number, or empty."""
+    value = raw.strip()
+    if not value:
+        return ""
+    digits = value.replace(".", "", 1)
+    if not (digits.isascii() and digits.isdigit() and 0 < float(value) <= 1e6):
+        raise ImproperlyConfigured(
+            f"DATABASE_RANDOM_PAGE_COST={raw!r}: give a positive number such as 1.1, or leave "
+            "it empty to keep the server's setting."
+        )
+    return value
 
 
 checked_connections(DATABASES["default"])

@@ -189,3 +189,47 @@ def test_an_operators_own_plan_cache_mode_wins() -> None:
         assert wrapper.connection.prepare_threshold is not None  # preparing stays on
     finally:
         wrapper.close()
+
+
+def _random_page_cost(wrapper: Any) -> str:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        return str(cursor.fetchone()[0])
+
+
+def _with_settings(**changes: Any) -> Any:
+    wrapper = connection.copy()
+    wrapper.settings_dict = {**wrapper.settings_dict, **changes}
+    return wrapper
+
+
+def test_sessions_count_a_page_read_out_of_order_as_a_page_from_memory() -> None:
+    # The catalogue's pages come from memory: at the server's 4, the planner scanned a small
+    # catalogue whole for a first-time search instead of taking the GIN index.
+    assert connection.settings_dict["RANDOM_PAGE_COST"] == "1.1"
+    assert _random_page_cost(connection) == "1.1"
+
+
+def test_without_preparing_the_page_cost_is_still_set(without_preparing: Any) -> None:
+    assert _random_page_cost(without_preparing) == "1.1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"RANDOM_PAGE_COST": ""}, "4"),  # empty: the server's own (its default here)
+        ({"RANDOM_PAGE_COST": "2.5"}, "2.5"),
+        ({"OPTIONS": {"options": "-c random_page_cost=3"}}, "3"),  # an operator's own wins
+    ],
+)
+def test_the_page_cost_is_the_settings_or_the_operators(
+    changes: dict[str, Any], expected: str
+) -> None:
+    if "OPTIONS" in changes:
+        changes = {"OPTIONS": {**connection.settings_dict["OPTIONS"], **changes["OPTIONS"]}}
+    wrapper = _with_settings(**changes)
+    try:
+        assert _random_page_cost(wrapper) == expected
+        assert _plan_cache_mode(wrapper) == "force_generic_plan"
+    finally:
+        wrapper.close()

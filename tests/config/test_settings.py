@@ -69,3 +69,22 @@ def test_redis_cache_keeps_serving_when_redis_is_down() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "served" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("raw", "taken"), [("1.1", "1.1"), (" 2 ", "2"), ("", ""), ("  ", ""), ("4.0", "4.0")]
+)
+def test_the_random_page_cost_is_a_positive_number_or_the_servers(raw: str, taken: str) -> None:
+    from config.settings.base import random_page_cost
+
+    assert random_page_cost(raw) == taken
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "1e3", "fast", "1.1.1", "١.١", "1; DROP", "2e9"])
+def test_a_random_page_cost_postgresql_would_not_take_refuses_to_start(raw: str) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings.base import random_page_cost
+
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_RANDOM_PAGE_COST"):
+        random_page_cost(raw)

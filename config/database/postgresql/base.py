@@ -72,6 +72,15 @@ DEFAULT_PREPARE_THRESHOLD = 5
 # (bench/PROFILE.md), and planning was a sixth of a list page that misses. PL/pgSQL plans
 # follow the same setting: the one trigger that queries (`treatments 0012`) keeps `auto`.
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
+# What the planner counts for reading a page out of order, relative to one read in order (the
+# server's default is 4, for disks that seek). A catalogue's pages come from memory (bench/
+# PROFILE.md: shared_buffers did not matter at 100,000), so a random read costs about what a
+# sequential one does; at 4, the planner scanned a 1,000-row catalogue whole for a first-time
+# search (de-TOASTing every search vector, which its costs leave out: 6-8 ms) instead of taking
+# the GIN index (about 2 ms). DATABASES[alias]["RANDOM_PAGE_COST"], from
+# DATABASE_RANDOM_PAGE_COST; empty leaves the server's setting; an operator's own
+# `random_page_cost` in OPTIONS["options"] wins.
+DEFAULT_RANDOM_PAGE_COST = "1.1"
 
 
 # Django's psycopg cursor that binds on the server (psycopg.Cursor, with Django's `callproc`).
@@ -179,6 +188,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # Prepared statements run their generic plan (see GENERIC_PLANS); an operator's
             # own `plan_cache_mode` in OPTIONS["options"] wins.
             params["options"] = f"{options} {GENERIC_PLANS}".strip()
+        page_cost = self.settings_dict.get("RANDOM_PAGE_COST", DEFAULT_RANDOM_PAGE_COST)
+        if page_cost and "random_page_cost" not in options:
+            options = str(params.get("options", ""))
+            params["options"] = f"{options} -c random_page_cost={page_cost}".strip()
         return params
 
     @contextlib.contextmanager
