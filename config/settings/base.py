@@ -139,12 +139,15 @@ def checked_connections(database: Any) -> Any:
         )
         # The hot reads' prepared statements (on unless this is 0: a pooler that cannot keep
         # them, PgBouncer before 1.21 in transaction mode); OPTIONS["prepare_threshold"] None.
-        if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        preparing = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+        if not preparing:
             database.setdefault("OPTIONS", {})["prepare_threshold"] = None
-        # The planner's cost of a page read out of order (DATABASE_RANDOM_PAGE_COST, 1.1 by
-        # default: the catalogue's pages come from memory; empty: the server's own setting).
+        # The planner's cost of a page read out of order (DATABASE_RANDOM_PAGE_COST; empty: the
+        # server's own setting). 1.1 by default: the catalogue's pages come from memory. With
+        # preparing off, the setting for connection poolers, the session is started with no
+        # libpq `options` unless this is set: PgBouncer before 1.20 refuses any.
         database["RANDOM_PAGE_COST"] = random_page_cost(
-            os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1")
+            os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1" if preparing else "")
         )
     return database
 

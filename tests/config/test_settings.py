@@ -88,3 +88,28 @@ def test_a_random_page_cost_postgresql_would_not_take_refuses_to_start(raw: str)
 
     with pytest.raises(ImproperlyConfigured, match="DATABASE_RANDOM_PAGE_COST"):
         random_page_cost(raw)
+
+
+@pytest.mark.parametrize(
+    ("env", "taken"),
+    [
+        ({}, "1.1"),
+        ({"DATABASE_RANDOM_PAGE_COST": ""}, ""),
+        ({"DATABASE_RANDOM_PAGE_COST": "2"}, "2"),
+        # Preparing off is the setting for poolers, which may refuse libpq `options`: the
+        # session then starts with none unless the cost is set.
+        ({"DATABASE_PREPARED_STATEMENTS": "0"}, ""),
+        ({"DATABASE_PREPARED_STATEMENTS": "0", "DATABASE_RANDOM_PAGE_COST": "1.1"}, "1.1"),
+    ],
+)
+def test_the_page_cost_a_postgresql_database_is_given(
+    env: dict[str, str], taken: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings.base import checked_connections
+
+    for name in ("DATABASE_RANDOM_PAGE_COST", "DATABASE_PREPARED_STATEMENTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    database = checked_connections({"ENGINE": "django.db.backends.postgresql"})
+    assert database["RANDOM_PAGE_COST"] == taken
