@@ -122,7 +122,7 @@ def read_operation(
     ok: Any,
     ok_description: str,
     parameters: list[OpenApiParameter] | None = None,
-    not_found: bool = True,
+    not_found: bool | str = True,
     gone: bool = False,
     example: Any = None,
     last_modified: bool = True,
@@ -132,6 +132,7 @@ def read_operation(
     """The schema of a public GET: its success, 304, every error it can return, and headers.
 
     `ranges` (the Range and If-Range request headers) adds the 206 and 416 answers.
+    `not_found`: whether it answers 404, or the text that says when it does.
     """
     errors = {
         400: "A query parameter is unknown, malformed or out of range, or carries an API key.",
@@ -142,7 +143,11 @@ def read_operation(
         429: "Too many requests; retry after the number of seconds in Retry-After.",
     }
     if not_found:
-        errors[404] = "No published treatment (or revision) at this URL."
+        errors[404] = (
+            not_found
+            if isinstance(not_found, str)
+            else "No published treatment (or revision) at this URL."
+        )
     # Every operation addressed by a treatment key answers 410 once it is withdrawn.
     if gone or any(p is KEY_PARAMETER for p in parameters or []):
         errors[410] = "Gone: withdrawn from publication, or (sync) a token too old; see detail."

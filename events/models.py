@@ -94,6 +94,11 @@ class BundlePart(models.Model):
     # The scope: '' stands for "every category" / "every language".
     category = models.CharField(max_length=80, blank=True)
     language = models.CharField(max_length=35, blank=True)
+    # Which slice of the scope: page `page` of `pages` equal ranges of treatment ids (1 of 1:
+    # the whole scope). Membership depends on the id alone, so a page holds the same
+    # treatments whichever build it comes from (api/v1/sync/bundles.py).
+    pages = models.PositiveIntegerField(default=1)
+    page = models.PositiveIntegerField(default=1)
     # The change-log head the part was built at: it holds every change up to this sequence.
     sequence = models.PositiveBigIntegerField()
     # The strong ETag of the uncompressed JSON (the gzip variant's tag adds "-gzip").
@@ -106,16 +111,18 @@ class BundlePart(models.Model):
     built_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["category", "language", "-sequence", "-id"]
+        ordering = ["category", "language", "pages", "page", "-sequence", "-id"]
         indexes = [
             models.Index(
-                fields=["category", "language", "complete", "-sequence", "-id"],
-                name="bundle_part_scope_idx",
+                fields=["category", "language", "pages", "page", "complete", "-sequence", "-id"],
+                name="bundle_part_slice_idx",
             )
         ]
 
     def __str__(self) -> str:
         scope = f"{self.category or '*'}/{self.language or '*'}"
+        if self.pages > 1:
+            scope += f" page {self.page}/{self.pages}"
         return f"bundle {scope} at #{self.sequence} ({self.documents} documents)"
 
 

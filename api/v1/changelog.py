@@ -50,6 +50,20 @@ D = dt.date
 CHANGES: tuple[Change, ...] = (
     # 2026-12-07
     Change(
+        "2026-12-07-bundle-pages",
+        D(2026, 12, 7),
+        "added",
+        "**The bundle manifest cuts a large category into pages**: a category of more than "
+        "`BUNDLE_PAGE_DOCUMENTS` (500) live documents is listed as several parts, each with "
+        "`page` and `pages` and a `url` that names them (`/bundle/?category=…&pages=8&page=3`), "
+        "so a phone downloads a few hundred documents at a time. A page holds the treatments "
+        "whose id falls in its share of the id range, so pages from different builds never miss "
+        "one. Every entry now has `page` and `pages`; a category that fits one page keeps the "
+        "URL it had. A `pages` count the manifest no longer uses is a 404: fetch the manifest "
+        "again.",
+        see=(("Offline: bundle and sync", "mobile-apps/sync.md"),),
+    ),
+    Change(
         "2026-12-07-bare-304s",
         D(2026, 12, 7),
         "changed",

@@ -242,6 +242,8 @@ def bundle_manifest_example() -> OpenApiExample:
                 {
                     "category": "pain-treatments",
                     "language": "en",
+                    "page": 1,
+                    "pages": 1,
                     "url": "/api/v1/bundle/?category=pain-treatments&language=en",
                     "etag": '"3f8a2c1e9b7d4a6f0c5e8b2d1a9f7c3e"',
                     "documents": 1,

@@ -56,6 +56,11 @@ ENDPOINTS: dict[str, tuple[str, str | None]] = {
         None,
     ),
     "bundle": ("GET /api/v1/bundle/ + Accept-Encoding: gzip (every live document)", None),
+    "bundle_page": (
+        "GET each part `/api/v1/bundle/manifest/` lists, in turn (`?category=…` or "
+        "`?category=…&pages=…&page=…`) + Accept-Encoding: gzip (what a phone downloads)",
+        None,
+    ),
     "plan": (f"GET /api/v1/treatments/<slug>/recovery-plan/?{PLAN_QUERY}", None),
     "plan_ics": (f"GET /api/v1/treatments/<slug>/recovery-plan.ics?{PLAN_QUERY}", None),
     # With --edge only (bench/driver/edge.py): cache hits through Varnish in front of the API.
@@ -82,6 +87,7 @@ OURS = [
     "sync_empty_304",
     "sync_delta",
     "bundle",
+    "bundle_page",
     "plan",
     "plan_ics",
 ]
@@ -94,6 +100,7 @@ DETAIL_BASELINE = {
     "sync_empty_304": "detail_304",
     "sync_delta": "detail",
     "bundle": "detail",
+    "bundle_page": "detail",
     "plan": "detail",
     "plan_ics": "detail",
 }

@@ -165,6 +165,8 @@ def prepare_size(args: argparse.Namespace, count: int, template: str) -> tuple[s
     marker = generator_fingerprint(count, args.seed)
     if args.reuse and database_marker(args.pg, name) == marker:
         log(f"size {count}: reusing database {name}")
+        # The generated data is the same; the schema may have moved on since (a new table).
+        manage(url, "migrate", "--noinput")
         return url, None
     started = time.monotonic()
     recreate_database(args.pg, name, template)

@@ -64,6 +64,22 @@ def timed_bundle(server: Server) -> dict[str, Any]:
     return {"ms": round(elapsed, 1), "documents": len(json_body(headers, body)["documents"])}
 
 
+def manifest_parts(server: Server) -> dict[str, Any]:
+    """The parts the manifest lists (every category in every language), as a phone fetches
+    them; the first request builds the pages nobody asked for yet."""
+    status, headers, body = fetch(server.base + "/api/v1/bundle/manifest/")
+    if status != 200:
+        raise SystemExit(f"/api/v1/bundle/manifest/ answered {status}.")
+    parts = json_body(headers, body)["parts"]
+    return {
+        "paths": [part["url"] for part in parts],
+        "headers": {"Accept-Encoding": "gzip"},
+        "parts": len(parts),
+        "documents": sum(part["documents"] for part in parts),
+        "largest": max(part["documents"] for part in parts),
+    }
+
+
 def sync_path(token: str) -> str:
     return f"/api/v1/sync/?token={quote(token, safe='')}"
 
@@ -176,6 +192,7 @@ def discover(server: Server, database_url: str) -> dict[str, Any]:
             "headers": {"Accept-Encoding": "gzip"},
             "first": bundle_first,
         },
+        "bundle_page": manifest_parts(server),
         "plan": plan_target(server, slugs, "/"),
         "plan_ics": plan_target(server, slugs, ".ics"),
     }
@@ -400,6 +417,11 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
             "documents": bundle["first"]["documents"],
             "first_ms": bundle["first"]["ms"],
             "rebuilt_ms": bundle.get("rebuilt", {}).get("ms"),
+        },
+        "bundle_pages": {
+            key: targets["bundle_page"][key]
+            for key in ("parts", "documents", "largest")
+            if key in targets.get("bundle_page", {})
         },
     }
 

@@ -186,6 +186,25 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
             f"{fmt(c.get('cold_ms'))} | {fmt(c['rps'])} | {fmt(c.get('inprocess_us'), 0)} | "
             f"{c.get('queries', '?')} ({c.get('queries_cold', '?')} to build) |"
         )
+    lines += [
+        "",
+        "A phone downloads the parts the manifest lists instead (`bundle_page`): each category "
+        "whole up to `BUNDLE_PAGE_DOCUMENTS` (500) documents, else cut into pages of ids; the "
+        "row `bundle_page` fetches them all in turn.",
+        "",
+        "| size | parts listed | documents in all | documents per part (mean) | largest part | "
+        "req/s (gzip) | gzip bytes (first part) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in sizes:
+        c, b = s["cells"].get("bundle_page"), s.get("bundle_pages") or {}
+        if not c or "rps" not in c or not b.get("parts"):
+            continue
+        lines.append(
+            f"| {s['count']:,} | {fmt(b['parts'])} | {fmt(b['documents'])} | "
+            f"{fmt(b['documents'] / b['parts'], 0)} | {fmt(b['largest'])} | {fmt(c['rps'])} | "
+            f"{fmt(c['bytes_gzip'])} |"
+        )
 
     lines += [
         "",
@@ -204,6 +223,19 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
                 + " → ".join(fmt(v) for v in values["SQL/req"].values())
                 + "; a build takes "
                 + " → ".join(fmt(v) + " ms" for v in values["build ms (in-process)"].values())
+            )
+            cells = [text] + ["" for _ in counts[1:]]
+        elif row["key"] == "rows_held":
+            held = row["values"]["held"]
+            lowest = sorted(held.items(), key=lambda item: item[1])[:3]
+            text = (
+                f"{len(held)} rows; lowest "
+                + ", ".join(f"`{name}` {fmt(value, 2)}" for name, value in lowest)
+                + (
+                    "; below 0.8: " + ", ".join(f"`{name}`" for name in row["values"]["below"])
+                    if row["values"]["below"]
+                    else ""
+                )
             )
             cells = [text] + ["" for _ in counts[1:]]
         elif row["key"].endswith("_flat"):

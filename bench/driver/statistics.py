@@ -120,6 +120,7 @@ def evaluate(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     rows.append(bundle_target(sizes))
+    rows.append(held_target(sizes))
     large = [s for s in sizes if s["count"] >= 1000]
     for name in ("detail", "list", "search", "search_first"):
         # req/s of sizes measured minutes apart drift with the machine (see bench_size), so
@@ -151,6 +152,40 @@ def evaluate(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# Rows judged by how they hold from this size to the largest one measured.
+HELD_FROM = 10000
+# Not judged so: the whole catalogue in one answer grows with it by design (its phone-sized
+# parts are `bundle_page`); the naive baselines and the limit are not ours.
+HELD_EXCEPT = {"bundle"}
+
+
+def held_target(sizes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every row of ours keeps, at the largest size, at least 80 % of its ratio to the limit
+    at HELD_FROM (issue 22: "every other row within 20 % of its 10,000 ratio")."""
+    from .endpoints import OURS
+
+    by_count = {s["count"]: s for s in sizes}
+    largest = max(by_count, default=0)
+    values: dict[str, float] = {}
+    if HELD_FROM in by_count and largest > HELD_FROM:
+        for name in OURS:
+            if name in HELD_EXCEPT:
+                continue
+            before = ratio(by_count[HELD_FROM], name, "limit")
+            after = ratio(by_count[largest], name, "limit")
+            if before and after is not None:
+                values[name] = round(after / before, 3)
+    below = {name: value for name, value in values.items() if value < 0.8}
+    return {
+        "key": "rows_held",
+        "target": f"every other row at {largest:,} within 20 % of its ratio at {HELD_FROM:,} "
+        "(≥ 0.8×; the whole-catalogue `bundle` aside)",
+        "threshold": 0.8,
+        "values": {"held": values, "below": below},
+        "verdict": "n/a" if not values else ("MISS" if below else "PASS"),
+    }
 
 
 def bundle_target(sizes: list[dict[str, Any]]) -> dict[str, Any]:

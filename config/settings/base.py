@@ -472,6 +472,13 @@ BUNDLE_PREBUILD = env_bool("BUNDLE_PREBUILD", True)
 # Bytes of stored bundle chunks each web worker keeps to serve hot parts without reading them
 # again (a stored part never changes; least recently used first).
 BUNDLE_MEMORY_MAX_BYTES = int(os.environ.get("BUNDLE_MEMORY_MAX_BYTES", str(32 * 1024 * 1024)))
+# The manifest cuts each category's part into pages of about this many documents at most (a
+# power of two of pages per category, up to 1,024), so a phone downloads it in pieces.
+BUNDLE_PAGE_DOCUMENTS = int(os.environ.get("BUNDLE_PAGE_DOCUMENTS", "500"))
+if BUNDLE_PAGE_DOCUMENTS < 1:
+    raise ImproperlyConfigured(
+        "BUNDLE_PAGE_DOCUMENTS: give a whole number of documents, 1 or more."
+    )
 
 # Partner sites: the provider named by the embed card, oEmbed and JSON-LD (`publisher`).
 PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Treatment Knowledge API")

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from api.v1.sync import bundles
+
 pytestmark = pytest.mark.django_db
 SLUG = "bone-marrow-stem-cell-injection"
 
@@ -90,6 +92,43 @@ def test_a_stored_bundle_part_is_served_in_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(path)
         response.getvalue()  # the chunks are read while the body streams
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 50])
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        # However many pages: the pairs, the category's stored pages, whether one left it.
+        ("/api/v1/bundle/manifest/?language=en", 3),
+        # A page: as a whole part.
+        ("/api/v1/bundle/?category=pain-treatments&language=en&pages=2&page=1", 3),
+    ],
+)
+def test_the_manifests_pages_are_served_in_a_fixed_number_of_queries(
+    client: Client,
+    seed_published: Any,
+    publish_many: Any,
+    django_assert_num_queries: Any,
+    count: int,
+    path: str,
+    queries: int,
+    settings: Any,
+) -> None:
+    settings.BUNDLE_MEMORY_MAX_BYTES = 1
+    publish_many(count - 1)
+    # The manifest: a page per document (8 pages of 5, 64 of 50); the page: one of 2.
+    settings.BUNDLE_PAGE_DOCUMENTS = -(-count // 2) if "pages=2" in path else 1
+    parts = client.get("/api/v1/bundle/manifest/?language=en").json()["parts"]
+    assert (
+        len(parts)
+        == bundles.pages_for(count)
+        == (2 if "pages=2" in path else {5: 8, 50: 64}[count])
+    )
+    client.get(path).getvalue()
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+        response.getvalue()
     assert response.status_code == 200
 
 

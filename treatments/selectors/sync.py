@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Q, QuerySet, Subquery
 
 from treatments.models import ChangeKind, ChangeLogEntry, Publication
 
@@ -72,18 +72,30 @@ def change_log_since(*, sequence: int, limit: int) -> list[LogEntryMark]:
 
 
 def sync_live_page(
-    *, scope: SyncScope, after: uuid.UUID | None, limit: int
+    *,
+    scope: SyncScope,
+    after: uuid.UUID | None,
+    limit: int,
+    below: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """Up to `limit` + 1 live publications in scope, by treatment id, after `after`."""
-    queryset = publication_live_list().order_by("treatment_id")
+    """Up to `limit` + 1 live publications in scope, by treatment id, after `after` (and
+    below `below`, when given)."""
+    queryset = _live_in(scope).order_by("treatment_id")
+    if after is not None:
+        queryset = queryset.filter(treatment_id__gt=after)
+    if below is not None:
+        queryset = queryset.filter(treatment_id__lt=below)
+    fields = ("treatment_id", "slug", "revision_number", "document_json")
+    return list(queryset.values(*fields)[: limit + 1])
+
+
+def _live_in(scope: SyncScope) -> QuerySet[Publication]:
+    queryset = publication_live_list()
     if scope.category is not None:
         queryset = queryset.filter(category_slug=scope.category)
     if scope.language is not None:
         queryset = queryset.filter(language=scope.language)
-    if after is not None:
-        queryset = queryset.filter(treatment_id__gt=after)
-    fields = ("treatment_id", "slug", "revision_number", "document_json")
-    return list(queryset.values(*fields)[: limit + 1])
+    return queryset
 
 
 def _entries(scope: SyncScope) -> QuerySet[ChangeLogEntry]:
@@ -113,10 +125,21 @@ def sync_removed_since(*, scope: SyncScope, since: int) -> bool:
     return _entries(scope).filter(sequence__gt=since).filter(removals).exists()
 
 
-def sync_live_scopes() -> set[tuple[str, str]]:
-    """Every (category slug, language) pair that has at least one live document."""
-    pairs = publication_live_list().values_list("category_slug", "language").distinct()
-    return set(pairs.order_by())
+def sync_live_count(*, scope: SyncScope) -> int:
+    """How many live documents `scope` holds (one query)."""
+    return _live_in(scope).count()
+
+
+def sync_live_counts() -> dict[tuple[str, str], int]:
+    """How many live documents each (category slug, language) pair holds (one query; pairs
+    with none are left out)."""
+    rows = (
+        publication_live_list()
+        .order_by()
+        .values_list("category_slug", "language")
+        .annotate(n=Count("pk"))
+    )
+    return {(category, language): n for category, language, n in rows}
 
 
 def sync_changed_page(

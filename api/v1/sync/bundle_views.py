@@ -15,7 +15,7 @@ from django.http import (
 )
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from api.compression import gzip_etag
@@ -30,7 +30,16 @@ from treatments.selectors import SyncScope
 
 from ..base import PublicView
 from ..examples import bundle_example, bundle_manifest_example
-from .bundles import bundle_chunks, bundle_part, bundle_scopes
+from .bundles import (
+    MAX_PAGES,
+    BundleSlice,
+    bundle_chunks,
+    bundle_layout,
+    bundle_pages,
+    bundle_part,
+    bundle_part_stored,
+    pages_for,
+)
 from .schemas import Bundle, BundleManifest
 from .tokens import SyncToken
 from .views import CATEGORY, LANGUAGE, SCOPE_PARAMETERS, SYNC_CACHE_CONTROL, scope_from, sync_answer
@@ -54,6 +63,50 @@ IF_RANGE = OpenApiParameter(
     description="The ETag the partial download started with: if the bundle changed since, "
     "the whole new bundle is sent (200) instead of the range.",
 )
+
+
+PAGES = OpenApiParameter(
+    "pages",
+    {"type": "integer", "enum": [2**power for power in range(MAX_PAGES.bit_length())]},
+    description="With `page`: how many pages the category is cut into, as the manifest's `url` "
+    "gives it (a power of two). A page holds the treatments whose id falls in its share of "
+    "the id range, whichever build it comes from. A count the manifest no longer uses is a "
+    "404: fetch the manifest again.",
+)
+PAGE = OpenApiParameter(
+    "page",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGES},
+    description="With `pages`: which page, from 1 to `pages`.",
+)
+
+
+def slice_from(request: Request) -> BundleSlice:
+    """The scope, or the page of it, that `request` asks for; a 400 names what is malformed."""
+    scope = scope_from(request)
+    raw = {name: request.query_params.get(name) for name in ("pages", "page")}
+    if raw["pages"] is None and raw["page"] is None:
+        return BundleSlice(scope)
+    errors: dict[str, list[str]] = {}
+    numbers: dict[str, int] = {}
+    for name, text in raw.items():
+        if text is None:
+            other = "page" if name == "pages" else "pages"
+            errors[name] = [f"Give `{name}` with `{other}`, as the manifest's `url` has them."]
+        elif not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGES):
+            errors[name] = [f"Give a whole number from 1 to {MAX_PAGES}."]
+        else:
+            numbers[name] = int(text)
+    if "pages" in numbers and numbers["pages"] & (numbers["pages"] - 1):
+        errors["pages"] = ["Give a power of two (1, 2, 4, 8 …), as the manifest lists it."]
+    if not errors and numbers["page"] > numbers["pages"]:
+        errors["page"] = [f"Give a page from 1 to {numbers['pages']}."]
+    if errors:
+        raise ValidationError(errors)
+    if numbers["pages"] > 1 and scope.category is None:
+        raise ValidationError(
+            {"pages": ["Only a category's bundle comes in pages: give `category`."]}
+        )
+    return BundleSlice(scope, pages=numbers["pages"], page=numbers["page"])
 
 
 def _identity(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -129,7 +182,7 @@ class BundleView(PublicView):
     """Every live document in scope and the sync token that continues from them, in one answer."""
 
     def query_parameter_names(self) -> set[str]:
-        return set(SCOPE_PARAMETERS)
+        return {*SCOPE_PARAMETERS, "pages", "page"}
 
     @read_operation(
         operation_id="bundle",
@@ -139,24 +192,41 @@ class BundleView(PublicView):
             "release: install the documents, then call `/sync/?token=<next_sync_token>` to catch "
             "up. Built once per published change by the background worker and stored "
             "gzip-compressed; served gzip-compressed when accepted, and then resumable with "
-            "`Range` (206; 416 past the end). For a phone, fetch one part per category instead: "
-            "`/bundle/manifest/` lists them with their ETags. "
+            "`Range` (206; 416 past the end). For a phone, fetch the manifest's parts instead: "
+            "`/bundle/manifest/` lists each category's, in pages of a few hundred documents "
+            "(`pages` and `page`), with their ETags. "
             "`sync_token` is a deprecated alias of `next_sync_token` (sunset 2028-12-05)."
         ),
         ok=Bundle,
         ok_description="The bundle.",
-        parameters=[CATEGORY, LANGUAGE],
-        not_found=False,
+        parameters=[CATEGORY, LANGUAGE, PAGES, PAGE],
+        not_found="`pages` is not how the manifest cuts the category now: fetch the manifest "
+        "again.",
         example=bundle_example(),
         last_modified=False,
         ranges=[RANGE, IF_RANGE],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return part_response(request, bundle_part(scope_from(request)))
+        piece = slice_from(request)
+        if piece.pages == 1:
+            return part_response(request, bundle_part(piece))
+        stored = bundle_part_stored(piece)
+        if stored is not None:
+            return part_response(request, stored)
+        # Nothing stored to serve: build the page only if the manifest cuts the category so.
+        documents = selectors.sync_live_count(scope=piece.scope)
+        if documents == 0 or pages_for(documents) != piece.pages:
+            raise NotFound(
+                f"The manifest does not cut this category into {piece.pages} pages now (it "
+                "changes as the catalogue grows): fetch /api/v1/bundle/manifest/ again and "
+                "download the pages it lists."
+            )
+        return part_response(request, bundle_part(piece))
 
 
 class BundleManifestView(PublicView):
-    """The bundle's parts, one per category (in one language, or all), with their ETags."""
+    """The bundle's parts: each category (in one language, or all) in its pages, with their
+    ETags."""
 
     def query_parameter_names(self) -> set[str]:
         return {"language"}
@@ -165,8 +235,9 @@ class BundleManifestView(PublicView):
         operation_id="bundle_manifest",
         tag="sync",
         description=(
-            "The offline bundle in parts that fit a phone: one per category, in the language "
-            "asked for (`?language=`) or in all. Download each part from its `url` (send "
+            "The offline bundle in parts that fit a phone: each category, in the language asked "
+            "for (`?language=`) or in all, cut into pages of a few hundred documents (one page "
+            "when it is small). Download each part from its `url` (send "
             "`If-None-Match` with the `etag` you hold: 304 when it did not change), install "
             "the documents of all of them, then call `/sync/?token=<next_sync_token>` with the "
             "manifest's token to catch up: it starts where the oldest part ends."
@@ -183,12 +254,13 @@ class BundleManifestView(PublicView):
             raise ValidationError({"category": ["The manifest lists every category."]})
         language = scope_from(request).language
         parts = [
-            bundle_part(scope)
-            for scope in bundle_scopes(language=language)
+            (pages, part)
+            for scope, pages in bundle_layout(language=language).items()
             if scope.category is not None and scope.language == language
+            for part in bundle_pages(scope, pages=pages)
         ]
         whole = SyncScope(language=language)
-        since = min((p.sequence for p in parts), default=None)
+        since = min((p.sequence for _, p in parts), default=None)
         if since is None:
             since = selectors.change_log_head()
         token = SyncToken(mode="delta", since=since, scope=whole).encode()
@@ -201,17 +273,23 @@ class BundleManifestView(PublicView):
                     {
                         "category": p.category,
                         "language": p.language or None,
+                        "page": p.page,
+                        "pages": pages,
                         "url": base
                         + "?"
                         + urlencode(
-                            {"category": p.category, **({"language": language} if language else {})}
+                            {
+                                "category": p.category,
+                                **({"language": language} if language else {}),
+                                **({"pages": pages, "page": p.page} if pages > 1 else {}),
+                            }
                         ),
                         "etag": p.etag,
                         "documents": p.documents,
                         "size": p.size,
                         "raw_size": p.raw_size,
                     }
-                    for p in parts
+                    for pages, p in parts
                 ],
             }
         )

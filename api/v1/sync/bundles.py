@@ -19,13 +19,17 @@ BUNDLE_PREBUILD off (no worker rebuilds parts), any change in scope makes a part
 """
 
 import datetime as dt
+import functools
 import hashlib
 import logging
+import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from api.hot import WorkerMemory
@@ -52,8 +56,61 @@ ABANDONED_AFTER = dt.timedelta(hours=1)
 HANDLER_NAME = "bundle.rebuild"
 
 
+# The most pages one scope is cut into (a power of two, as every page count is).
+MAX_PAGES = 1024
+# Treatment ids are 128-bit UUIDs; page k of n holds the ids of the k-th of n equal ranges.
+ID_SPACE = 1 << 128
+
+
+@dataclass(frozen=True)
+class BundleSlice:
+    """A scope, or one page of it: page `page` of `pages` equal ranges of treatment ids.
+
+    Membership depends on a treatment's id alone, so a page holds the same treatments in
+    every build: pages downloaded from different builds never miss one that did not change.
+    Ids are random (UUID 4), so the pages of a scope hold about as many documents each.
+    """
+
+    scope: SyncScope
+    pages: int = 1
+    page: int = 1
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.pages <= MAX_PAGES and self.pages & (self.pages - 1) == 0):
+            raise ValueError(f"pages must be a power of two from 1 to {MAX_PAGES}")
+        if not 1 <= self.page <= self.pages:
+            raise ValueError("page must be from 1 to pages")
+
+    def bounds(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        """The page's ids as (after, below), both excluded; None: no bound on that side."""
+        low = (self.page - 1) * ID_SPACE // self.pages
+        high = self.page * ID_SPACE // self.pages
+        return (
+            uuid.UUID(int=low - 1) if low else None,
+            uuid.UUID(int=high) if high < ID_SPACE else None,
+        )
+
+    def holds(self, treatment_id: uuid.UUID) -> bool:
+        """Whether a treatment of the scope falls on this page (by its id)."""
+        return treatment_id.int * self.pages // ID_SPACE == self.page - 1
+
+
+def pages_for(documents: int) -> int:
+    """How many pages a scope of `documents` is cut into for the manifest: the fewest (a
+    power of two, at most MAX_PAGES) that keep a page at BUNDLE_PAGE_DOCUMENTS or fewer on
+    average."""
+    pages = 1
+    while pages * settings.BUNDLE_PAGE_DOCUMENTS < documents and pages < MAX_PAGES:
+        pages *= 2
+    return pages
+
+
 def _scope_fields(scope: SyncScope) -> dict[str, str]:
     return {"category": scope.category or "", "language": scope.language or ""}
+
+
+def _fields(piece: BundleSlice) -> dict[str, object]:
+    return {**_scope_fields(piece.scope), "pages": piece.pages, "page": piece.page}
 
 
 def _document(row: dict[str, object]) -> str:
@@ -63,13 +120,15 @@ def _document(row: dict[str, object]) -> str:
     )
 
 
-def bundle_pieces(scope: SyncScope, *, sequence: int) -> Iterator[tuple[str, int]]:
+def bundle_pieces(piece: BundleSlice, *, sequence: int) -> Iterator[tuple[str, int]]:
     """The bundle's JSON in pieces, each with its number of documents: a head, the live
-    documents in scope a page at a time, a tail.
+    documents of the slice a page at a time, a tail.
 
     The token continues from `sequence`, read before the documents: a change that lands in
-    between is in the documents and again in the first delta (harmless, never lost).
+    between is in the documents and again in the first delta (harmless, never lost). It
+    covers the whole scope, whichever page it comes with.
     """
+    scope = piece.scope
     token = SyncToken(mode="delta", since=sequence, scope=scope).encode()
     yield (
         '{"next_sync_token":'
@@ -84,9 +143,9 @@ def bundle_pieces(scope: SyncScope, *, sequence: int) -> Iterator[tuple[str, int
         + ',"documents":[',
         0,
     )
-    after, first = None, True
+    (after, below), first = piece.bounds(), True
     while True:
-        rows = selectors.sync_live_page(scope=scope, after=after, limit=BUILD_PAGE)
+        rows = selectors.sync_live_page(scope=scope, after=after, below=below, limit=BUILD_PAGE)
         page = rows[:BUILD_PAGE]
         if page:
             yield ("" if first else ",") + ",".join(_document(r) for r in page), len(page)
@@ -97,17 +156,15 @@ def bundle_pieces(scope: SyncScope, *, sequence: int) -> Iterator[tuple[str, int
     yield "]}", 0
 
 
-def bundle_part_build(scope: SyncScope) -> BundlePart:
-    """Build the part of `scope` at the change log's head, store it, and return it.
+def bundle_part_build(piece: BundleSlice) -> BundlePart:
+    """Build the part of `piece` at the change log's head, store it, and return it.
 
     Chunks are written as they fill; the part becomes visible (`complete`) in one short
-    transaction at the end, which also deletes all but the previous part of the scope (kept so
-    that downloads in progress finish).
+    transaction at the end, which also deletes all but the previous part of the slice (kept
+    so that downloads in progress finish).
     """
     sequence = selectors.change_log_head()
-    part = BundlePart.objects.create(
-        **_scope_fields(scope), sequence=sequence, chunk_bytes=CHUNK_BYTES
-    )
+    part = BundlePart.objects.create(**_fields(piece), sequence=sequence, chunk_bytes=CHUNK_BYTES)
     compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip framing, mtime 0: deterministic
     digest = hashlib.sha256()
     buffer = bytearray()
@@ -122,8 +179,8 @@ def bundle_part_build(scope: SyncScope) -> BundlePart:
             index += 1
             size += len(data)
 
-    for piece, count in bundle_pieces(scope, sequence=sequence):
-        raw = piece.encode()
+    for text, count in bundle_pieces(piece, sequence=sequence):
+        raw = text.encode()
         digest.update(raw)
         raw_size += len(raw)
         documents += count
@@ -136,38 +193,69 @@ def bundle_part_build(scope: SyncScope) -> BundlePart:
     part.complete = True
     with transaction.atomic():
         part.save(update_fields=["etag", "size", "raw_size", "documents", "complete"])
-        same_scope = BundlePart.objects.filter(**_scope_fields(scope)).exclude(pk=part.pk)
-        previous = same_scope.filter(complete=True, sequence__lte=sequence).order_by(
+        same_slice = BundlePart.objects.filter(**_fields(piece)).exclude(pk=part.pk)
+        previous = same_slice.filter(complete=True, sequence__lte=sequence).order_by(
             "-sequence", "-id"
         )
         keep = list(previous.values_list("pk", flat=True)[:1])
-        same_scope.filter(complete=True, sequence__lte=sequence).exclude(pk__in=keep).delete()
-        same_scope.filter(complete=False, built_at__lt=timezone.now() - ABANDONED_AFTER).delete()
+        same_slice.filter(complete=True, sequence__lte=sequence).exclude(pk__in=keep).delete()
+        same_slice.filter(complete=False, built_at__lt=timezone.now() - ABANDONED_AFTER).delete()
     logger.info("Built %s: %s bytes of gzip", part, size)
     return part
 
 
-def bundle_part_stored(scope: SyncScope) -> BundlePart | None:
-    """The newest complete part of `scope`, if it may be served (see the module's rule)."""
+def _servable(scope: SyncScope, sequence: int) -> bool:
+    """Whether a part of `scope` built at `sequence` may still be served (the module's rule)."""
+    if not settings.BUNDLE_PREBUILD:
+        # No worker rebuilds parts: any change in scope since makes it out of date.
+        return selectors.sync_first_change_after(scope=scope, since=sequence) is None
+    return not selectors.sync_removed_since(scope=scope, since=sequence)
+
+
+def bundle_part_stored(piece: BundleSlice) -> BundlePart | None:
+    """The newest complete part of `piece`, if it may be served (see the module's rule)."""
     part = (
-        BundlePart.objects.filter(**_scope_fields(scope), complete=True)
+        BundlePart.objects.filter(**_fields(piece), complete=True)
         .order_by("-sequence", "-id")
         .first()
     )
-    if part is None:
-        return None
-    if not settings.BUNDLE_PREBUILD:
-        # No worker rebuilds parts: any change in scope since makes this one out of date.
-        if selectors.sync_first_change_after(scope=scope, since=part.sequence) is not None:
-            return None
-    elif selectors.sync_removed_since(scope=scope, since=part.sequence):
+    if part is None or not _servable(piece.scope, part.sequence):
         return None
     return part
 
 
-def bundle_part(scope: SyncScope) -> BundlePart:
-    """The part to serve for `scope`: the stored one if it may be served, else built now."""
-    return bundle_part_stored(scope) or bundle_part_build(scope)
+def bundle_part(piece: BundleSlice) -> BundlePart:
+    """The part to serve for `piece`: the stored one if it may be served, else built now."""
+    return bundle_part_stored(piece) or bundle_part_build(piece)
+
+
+def _pages(
+    scope: SyncScope, pages: int, *, usable: Callable[[int], bool]
+) -> tuple[list[BundlePart], list[BundlePart]]:
+    """Every page of `scope` cut into `pages`, in order, and those of them built now: the
+    newest stored part of each page (all read in one query) if `usable(its sequence)`, checked
+    once per build, else a new one."""
+    stored = BundlePart.objects.filter(**_scope_fields(scope), pages=pages, complete=True)
+    newest: dict[int, BundlePart] = {}
+    for part in stored.order_by("page", "-sequence", "-id"):
+        newest.setdefault(part.page, part)
+    checked: dict[int, bool] = {}
+    parts, built = [], []
+    for number in range(1, pages + 1):
+        kept = newest.get(number)
+        if kept is not None and kept.sequence not in checked:
+            checked[kept.sequence] = usable(kept.sequence)
+        if kept is None or not checked[kept.sequence]:
+            kept = bundle_part_build(BundleSlice(scope, pages=pages, page=number))
+            built.append(kept)
+        parts.append(kept)
+    return parts, built
+
+
+def bundle_pages(scope: SyncScope, *, pages: int) -> list[BundlePart]:
+    """Every page of `scope` cut into `pages`, in order: the stored ones that may be served,
+    the others built now."""
+    return _pages(scope, pages, usable=functools.partial(_servable, scope))[0]
 
 
 def bundle_chunks(part: BundlePart, *, first: int, last: int) -> Iterator[bytes]:
@@ -220,39 +308,60 @@ def chunk_memory() -> WorkerMemory:
     return _chunks
 
 
-def bundle_scopes(*, language: str | None = None) -> list[SyncScope]:
-    """The scopes worth storing: each with at least one live document (one language's only)."""
-    pairs = {(c, lang) for c, lang in selectors.sync_live_scopes() if language in (None, lang)}
-    categories = {c for c, _ in pairs}
-    languages = {lang for _, lang in pairs}
-    scopes = {SyncScope(category=None, language=language)}
-    if language is None:
-        scopes |= {SyncScope(language=lang) for lang in languages}
-        scopes |= {SyncScope(category=c) for c in categories}
-    scopes |= {SyncScope(category=c, language=lang) for c, lang in pairs}
-    return sorted(scopes, key=lambda s: (s.category or "", s.language or ""))
+def bundle_layout(*, language: str | None = None) -> dict[SyncScope, int]:
+    """The scopes worth storing, each with the pages it is cut into: the whole bundle (of one
+    language, or of all), and every other scope with at least one live document (one
+    language's only). A category's scope is cut as `pages_for` its documents (the manifest
+    lists its pages); the others are kept whole."""
+    documents: dict[SyncScope, int] = {SyncScope(language=language): 0}
+    for (category, lang), count in selectors.sync_live_counts().items():
+        if language not in (None, lang):
+            continue
+        scopes = [SyncScope(language=language), SyncScope(category=category, language=lang)]
+        if language is None:
+            scopes += [SyncScope(language=lang), SyncScope(category=category)]
+        for scope in scopes:
+            documents[scope] = documents.get(scope, 0) + count
+    ordered = sorted(documents, key=lambda s: (s.category or "", s.language or ""))
+    return {s: pages_for(documents[s]) if s.category is not None else 1 for s in ordered}
 
 
 def bundles_refresh() -> list[BundlePart]:
     """Rebuild every stored part whose scope changed since it was built; drop parts of scopes
-    with no live document left. Returns the parts built (none when all were current)."""
-    wanted = bundle_scopes()
-    built = []
-    for scope in wanted:
-        part = (
-            BundlePart.objects.filter(**_scope_fields(scope), complete=True)
-            .order_by("-sequence", "-id")
-            .first()
-        )
-        if part is None or (
-            selectors.sync_first_change_after(scope=scope, since=part.sequence) is not None
-        ):
-            built.append(bundle_part_build(scope))
-    kept = {(s.category or "", s.language or "") for s in wanted}
-    for pk, category, language in BundlePart.objects.values_list("pk", "category", "language"):
-        if (category, language) not in kept:
-            BundlePart.objects.filter(pk=pk).delete()
+    with no live document left, and pages of a cut the manifest no longer uses. Returns the
+    parts built (none when all were current).
+
+    Kept up to date: each scope of `bundle_layout` in its pages, and whole if it was stored
+    whole (a category asked for without `page`).
+    """
+    layout = bundle_layout()
+    stored = set(
+        BundlePart.objects.filter(complete=True, pages=1)
+        .order_by()
+        .values_list("category", "language")
+        .distinct()
+    )
+    built: list[BundlePart] = []
+    kept: set[tuple[str, str, int]] = set()
+    for scope, pages in layout.items():
+        fields = _scope_fields(scope)
+        key = (fields["category"], fields["language"])
+        cuts = {pages} | ({1} if key in stored else set())
+        for cut in sorted(cuts):
+            kept.add((*key, cut))
+            unchanged = functools.partial(_unchanged, scope)
+            built += _pages(scope, cut, usable=unchanged)[1]
+    # Finished parts only (and builds abandoned long ago): a request may be building one now.
+    done = Q(complete=True) | Q(built_at__lt=timezone.now() - ABANDONED_AFTER)
+    rows = BundlePart.objects.filter(done).values_list("pk", "category", "language", "pages")
+    dropped = [pk for pk, *cut in rows if tuple(cut) not in kept]
+    if dropped:
+        BundlePart.objects.filter(pk__in=dropped).delete()
     return built
+
+
+def _unchanged(scope: SyncScope, sequence: int) -> bool:
+    return selectors.sync_first_change_after(scope=scope, since=sequence) is None
 
 
 def bundle_rebuild(event: OutboxEvent) -> None:

@@ -54,7 +54,18 @@ class BundlePartEntry(BaseModel):
 
     category: str
     language: str | None = Field(description="The part's language; null: every language.")
-    url: str = Field(description="Where to GET the part (the bundle of this category).")
+    page: int = Field(
+        description="Which page of the category's bundle this part is (1 to `pages`)."
+    )
+    pages: int = Field(
+        description="How many pages the category's bundle is cut into: 1 when it is small, else "
+        "a power of two that keeps a page at a few hundred documents (a page holds the "
+        "treatments whose id falls in its share of the id range)."
+    )
+    url: str = Field(
+        description="Where to GET the part: the bundle of this category, with `pages` and "
+        "`page` when it is cut into more than one."
+    )
     etag: str = Field(
         description="The part's ETag (its gzip variant is served as this tag with `-gzip`)."
     )
