@@ -1,6 +1,7 @@
 """The offline bundle, built once per public change and stored gzip-compressed in the database.
 
-A part is the bundle of one scope (every document, one category, one language, or both).
+A part is the bundle of one scope (every document, one category, one language, or both), or
+one page of a category's (`BundleSlice`: the manifest lists a large category in pages).
 Building streams the documents page by page through one gzip compressor into fixed-size
 chunks (`events.models.BundleChunk`), so neither the worker nor a web worker ever holds the
 whole bundle: memory is bounded by a page of documents and a chunk, whatever the catalogue.
@@ -12,7 +13,8 @@ the worker has not caught up yet) builds that part itself, once, and stores it.
 
 Which part may be served: the newest complete part of the scope, unless a treatment left the
 scope after the part's sequence (withdrawn, or moved to another category): a withdrawn document
-is never served from a stored part once its withdrawal committed. A part that only misses
+is never served from a stored part once its withdrawal committed; nor is a part built more
+than half SYNC_LOG_RETENTION_DAYS ago (its token would outlive the log). A part that only misses
 updates or new documents is still served while the worker rebuilds it: its `next_sync_token`
 starts at its sequence, so the client's first delta sync brings what came after. With
 BUNDLE_PREBUILD off (no worker rebuilds parts), any change in scope makes a part out of date.
@@ -204,6 +206,14 @@ def bundle_part_build(piece: BundleSlice) -> BundlePart:
     return part
 
 
+def _stale(part: BundlePart) -> bool:
+    """Built more than half the change log's retention ago: rebuilt even if nothing in its
+    scope changed, so that a token taken from it (or from a manifest listing it) is never
+    older than the sync keeps changes for (a 410 at the first sync after an install)."""
+    kept_for = dt.timedelta(days=settings.SYNC_LOG_RETENTION_DAYS / 2)
+    return part.built_at < timezone.now() - kept_for
+
+
 def _servable(scope: SyncScope, sequence: int) -> bool:
     """Whether a part of `scope` built at `sequence` may still be served (the module's rule)."""
     if not settings.BUNDLE_PREBUILD:
@@ -219,7 +229,7 @@ def bundle_part_stored(piece: BundleSlice) -> BundlePart | None:
         .order_by("-sequence", "-id")
         .first()
     )
-    if part is None or not _servable(piece.scope, part.sequence):
+    if part is None or _stale(part) or not _servable(piece.scope, part.sequence):
         return None
     return part
 
@@ -245,7 +255,7 @@ def _pages(
         kept = newest.get(number)
         if kept is not None and kept.sequence not in checked:
             checked[kept.sequence] = usable(kept.sequence)
-        if kept is None or not checked[kept.sequence]:
+        if kept is None or not checked[kept.sequence] or _stale(kept):
             kept = bundle_part_build(BundleSlice(scope, pages=pages, page=number))
             built.append(kept)
         parts.append(kept)

@@ -1,6 +1,7 @@
 """The manifest's pages: a category's bundle cut into equal ranges of treatment ids, so that a
 phone downloads it in pieces and pages from different builds never miss a treatment."""
 
+import datetime as dt
 import gzip
 import itertools
 import json
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -234,3 +236,23 @@ def test_the_worker_keeps_the_manifests_pages_and_drops_a_cut_it_no_longer_uses(
     assert client.get(f"{BUNDLE}?category={PAIN}&pages=2&page=1").status_code == 404
     pages = [p["url"] for p in client.get(MANIFEST).json()["parts"]]
     assert len(pages) == 4 and all("pages=4" in url for url in pages)
+
+
+@pytest.mark.django_db
+def test_a_part_older_than_half_the_logs_retention_is_rebuilt_though_nothing_changed(
+    client: Client, seed_data: dict[str, Any], settings: Any
+) -> None:
+    _publish(seed_data, 0)
+    _publish(seed_data, 1, category="other-care")
+    manifest = client.get(MANIFEST).json()
+    _publish(seed_data, 2, category="other-care")  # other-care changes; pain does not
+    settings.SYNC_LOG_RETENTION_DAYS = 10
+    aged = timezone.now() - dt.timedelta(days=6)
+    BundlePart.objects.filter(category=PAIN).update(built_at=aged)
+    again = client.get(MANIFEST).json()
+    pain = [p for p in again["parts"] if p["category"] == PAIN]
+    assert BundlePart.objects.filter(category=PAIN, built_at__gt=aged).count() == len(pain) == 1
+    assert again["next_sync_token"] != manifest["next_sync_token"], "it starts at the new build"
+    whole = client.get(f"{BUNDLE}?category={PAIN}")
+    assert whole.status_code == 200
+    assert BundlePart.objects.filter(category=PAIN, built_at=aged).count() <= 1, "kept: 1 back"
