@@ -357,9 +357,9 @@ def bundles_refresh() -> list[BundlePart]:
         fields = _scope_fields(scope)
         key = (fields["category"], fields["language"])
         cuts = {pages} | ({1} if key in stored else set())
+        unchanged = functools.partial(_unchanged, scope)
         for cut in sorted(cuts):
             kept.add((*key, cut))
-            unchanged = functools.partial(_unchanged, scope)
             built += _pages(scope, cut, usable=unchanged)[1]
     # Finished parts only (and builds abandoned long ago): a request may be building one now.
     done = Q(complete=True) | Q(built_at__lt=timezone.now() - ABANDONED_AFTER)

@@ -6,7 +6,6 @@ import gzip
 import itertools
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,20 +14,17 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.v1.sync import bundles
 from api.v1.sync.bundles import MAX_PAGES, BundleSlice, pages_for
 from events.models import BundlePart
-from treatments import services
-from treatments.documents.schema import TreatmentContent
 from treatments.models import Publication, Treatment
 from treatments.selectors import SyncScope
 
 from ...events.support import run_tasks
+from .bundle_support import PAIN, publish_copy, unpublish
 
 BUNDLE = "/api/v1/bundle/"
 MANIFEST = "/api/v1/bundle/manifest/"
 GZIP = {"Accept-Encoding": "gzip"}
-PAIN = "pain-treatments"
 
 page_counts = st.integers(min_value=0, max_value=10).map(lambda power: 2**power)
 
@@ -85,16 +81,7 @@ def test_a_slice_that_is_no_page_cannot_be_made(pages: int, page: int) -> None:
 
 
 def _publish(seed_data: dict[str, Any], index: int, *, category: str = PAIN) -> Treatment:
-    data = {**seed_data, "slug": f"page-{index}", "title": f"Page {index}"}
-    if category != PAIN:
-        data["category"] = {"slug": category, "name": category.replace("-", " ").title()}
-    services.content_load(content=TreatmentContent.model_validate(data), publish=True)
-    return Treatment.objects.get(slug=data["slug"])
-
-
-def _unpublish(treatment: Treatment) -> None:
-    version = Treatment.objects.get(pk=treatment.pk).version
-    services.treatment_unpublish(treatment_id=treatment.pk, expected_version=version, actor=None)
+    return publish_copy(seed_data, f"page-{index}", category=category)
 
 
 def _documents(client: Client, url: str) -> list[dict[str, Any]]:
@@ -148,7 +135,7 @@ def test_a_page_keeps_its_treatments_across_builds_so_mixed_downloads_miss_nothi
     treatments = [_publish(seed_data, index) for index in range(7)]
     url = f"{BUNDLE}?category={PAIN}&pages=4&page="
     old = {n: {d["id"] for d in _documents(client, f"{url}{n}")} for n in range(1, 5)}
-    _unpublish(treatments[0])  # a withdrawal voids every stored page of the category
+    unpublish(treatments[0])  # a withdrawal voids every stored page of the category
     _publish(seed_data, 8)
     new = {n: {d["id"] for d in _documents(client, f"{url}{n}")} for n in range(1, 5)}
     gone, added = str(treatments[0].pk), str(Treatment.objects.get(slug="page-8").pk)
@@ -204,15 +191,6 @@ def test_a_cut_the_manifest_does_not_use_is_a_404_and_builds_nothing(
     assert response.status_code == 404
     assert not BundlePart.objects.exists()
     assert client.get(f"{BUNDLE}?category={PAIN}&pages=2&page=2").status_code == 200
-
-
-@pytest.fixture
-def prebuild(settings: Any) -> Iterator[None]:
-    settings.BUNDLE_PREBUILD = True
-    assert bundles.bundle_register()
-    yield
-    settings.BUNDLE_PREBUILD = False
-    bundles.bundle_register()
 
 
 @pytest.mark.django_db(transaction=True)

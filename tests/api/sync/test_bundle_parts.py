@@ -3,7 +3,6 @@ listed by the manifest, and never serving a withdrawn treatment."""
 
 import gzip
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,11 +10,10 @@ from django.test import Client
 
 from api.v1.sync import bundles
 from events.models import BundleChunk, BundlePart
-from treatments import services
-from treatments.documents.schema import TreatmentContent
 from treatments.models import Publication, Treatment
 
 from ...events.support import edit_and_publish, run_tasks
+from .bundle_support import PAIN, publish_copy, unpublish
 
 pytestmark = pytest.mark.django_db
 BUNDLE = "/api/v1/bundle/"
@@ -23,17 +21,8 @@ MANIFEST = "/api/v1/bundle/manifest/"
 GZIP = {"Accept-Encoding": "gzip"}
 
 
-def _publish(seed_data: dict[str, Any], index: int, *, category: str = "pain-treatments") -> Any:
-    data = {**seed_data, "slug": f"part-{index}", "title": f"Part {index}"}
-    if category != "pain-treatments":
-        data["category"] = {"slug": category, "name": category.replace("-", " ").title()}
-    services.content_load(content=TreatmentContent.model_validate(data), publish=True)
-    return Treatment.objects.get(slug=data["slug"])
-
-
-def _unpublish(treatment: Any) -> None:
-    version = Treatment.objects.get(pk=treatment.pk).version
-    services.treatment_unpublish(treatment_id=treatment.pk, expected_version=version, actor=None)
+def _publish(seed_data: dict[str, Any], index: int, *, category: str = PAIN) -> Treatment:
+    return publish_copy(seed_data, f"part-{index}", category=category)
 
 
 def _body(response: Any) -> bytes:
@@ -50,16 +39,6 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(bundles, "CHUNK_BYTES", 97)
     monkeypatch.setattr(bundles, "CHUNKS_PER_READ", 2)
     return 97
-
-
-@pytest.fixture
-def prebuild(settings: Any) -> Iterator[None]:
-    """The worker's rebuild handler registered, as in production."""
-    settings.BUNDLE_PREBUILD = True
-    assert bundles.bundle_register()
-    yield
-    settings.BUNDLE_PREBUILD = False
-    bundles.bundle_register()
 
 
 def test_the_bundle_is_stored_in_chunks_and_the_same_bytes_come_back(
@@ -161,7 +140,7 @@ def test_a_withdrawal_is_never_served_from_a_part_built_before_it(
     edit_and_publish(kept.pk, lambda content: content.update(summary="An edited summary."))
     same = client.get(BUNDLE, headers=GZIP)
     assert same["ETag"] == before["ETag"], "an update alone: the stored part is still served"
-    _unpublish(withdrawn)
+    unpublish(withdrawn)
     after = client.get(BUNDLE, headers=GZIP)
     assert _slugs(_body(after)) == {"part-0"}
     assert after["ETag"] != before["ETag"]
@@ -205,7 +184,7 @@ def test_the_worker_builds_the_parts_a_change_touched_and_requests_build_nothing
         assert client.get(url, headers=GZIP).status_code == 200
     assert set(BundlePart.objects.values_list("pk", flat=True)) == built, "served, not built"
 
-    _unpublish(treatment)
+    unpublish(treatment)
     run_tasks()
     rebuilt = BundlePart.objects.filter(complete=True).exclude(pk__in=built)
     assert set(rebuilt.values_list("category", "language")) == {("", ""), ("", "en")}, (
