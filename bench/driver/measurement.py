@@ -15,6 +15,7 @@ from bench.driver.endpoints import (
     ACCEPT_LANGUAGE,
     AFTER_CHANGES,
     AFTER_CHANGES_REFERENCES,
+    BESIDE_REFERENCE,
     CHANGES,
     EDGE,
     NOT_MODIFIED,
@@ -339,9 +340,13 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
         for name in first:
             scripts[name] = prepare_cell(args, wrk, server, count, name, targets[name], cells)
         for _ in range(args.rounds):
-            for name in first:
+            for name, beside in round_plan(first, BESIDE_REFERENCE):
                 measured = run_wrk(args, wrk, server.base, scripts[name], slice_s, args.gzip)
-                rounds.setdefault(name, []).append(measured)
+                if beside is None:
+                    rounds.setdefault(name, []).append(measured)
+                else:  # this round's reference for `beside` (statistics.ratio uses it)
+                    references = cells[beside].setdefault("references", {})
+                    references.setdefault(name, []).append(measured["rps"])
         edge = [n for n in args.endpoints if n in EDGE]
         if edge:
             from bench.driver.edge import measure_edge
@@ -424,6 +429,19 @@ def bench_size(args: argparse.Namespace, wrk: str, count: int, template: str) ->
             if key in targets.get("bundle_page", {})
         },
     }
+
+
+def round_plan(names: list[str], beside: dict[str, str]) -> list[tuple[str, str | None]]:
+    """One round's wrk runs, in order: every endpoint of `names` (paired with None) and, just
+    before each one that `beside` gives a reference measured in `names`, that reference again
+    (paired with the endpoint it is measured for)."""
+    plan: list[tuple[str, str | None]] = []
+    for name in names:
+        reference = beside.get(name)
+        if reference is not None and reference in names:
+            plan.append((reference, name))
+        plan.append((name, None))
+    return plan
 
 
 def prepare_cell(

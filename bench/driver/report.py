@@ -62,7 +62,9 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         "",
         "wrk, gunicorn and PostgreSQL share the two cores. req/s is the mean of the rounds, p50 "
         "the median of the rounds' p50, p99 the worst round's. Ratios and targets use the "
-        "median over rounds of the per-round ratio, which cancels the machine's drift. Detail, "
+        "median over rounds of the per-round ratio, which cancels the machine's drift; the "
+        "rows with a floor against the limit (first-time search, detail and list misses) are "
+        "compared with the limit measured again just before them in each round. Detail, "
         "304 and naive detail cycle over 100 slugs spread over the data (the seed first; 304 "
         "sends each one's ETag). SQL/req is counted in-process (`CaptureQueriesContext`, same "
         "database): the second of two requests, and in brackets the first where it differs "

@@ -157,8 +157,12 @@ def evaluate(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Rows judged by how they hold from this size to the largest one measured.
 HELD_FROM = 10000
 # Not judged so: the whole catalogue in one answer grows with it by design (its phone-sized
-# parts are `bundle_page`); the naive baselines and the limit are not ours.
+# parts are `bundle_page`); the naive baselines and the limit are not ours. Issue 22 gives
+# the first-time search and the two cache misses their own floors at the largest size
+# (TARGETS: ≥ 0.1×, 0.5×, 0.4× the limit) and asks "every other row" to hold from 10,000:
+# a search nobody asked before reads more of a larger catalogue, by design.
 HELD_EXCEPT = {"bundle"}
+HELD_OWN_FLOOR = {"search_first", "detail_miss", "list_miss"}
 
 
 def held_target(sizes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -171,7 +175,7 @@ def held_target(sizes: list[dict[str, Any]]) -> dict[str, Any]:
     values: dict[str, float] = {}
     if HELD_FROM in by_count and largest > HELD_FROM:
         for name in OURS:
-            if name in HELD_EXCEPT:
+            if name in HELD_EXCEPT or name in HELD_OWN_FLOOR:
                 continue
             before = ratio(by_count[HELD_FROM], name, "limit")
             after = ratio(by_count[largest], name, "limit")
@@ -181,7 +185,8 @@ def held_target(sizes: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "key": "rows_held",
         "target": f"every other row at {largest:,} within 20 % of its ratio at {HELD_FROM:,} "
-        "(≥ 0.8×; the whole-catalogue `bundle` aside)",
+        "(≥ 0.8×; the whole-catalogue `bundle` aside, and the rows with their own floor "
+        "at the largest size: first-time search, detail and list misses)",
         "threshold": 0.8,
         "values": {"held": values, "below": below},
         "verdict": "n/a" if not values else ("MISS" if below else "PASS"),
