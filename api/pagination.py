@@ -19,7 +19,7 @@ from base64 import b64decode, b64encode, urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -161,7 +161,26 @@ def _date_position(position: str) -> bool:
     return offset is None or abs(offset) < _LARGEST_OFFSET
 
 
-@functools.lru_cache(maxsize=16)
+def _without_parameter(url: str, parameter: str) -> str:
+    """`url` without the query pairs `parse_qs` would read as `parameter` (the page's own
+    cursor): every page of a list at other cursors then shares one `_link_frame`."""
+    head, mark, rest = url.partition("?")
+    if not mark or "#" in head:
+        return url
+    query, hash_mark, fragment = rest.partition("#")
+    kept = [pair for pair in query.split("&") if _pair_name(pair) != parameter]
+    return f"{head}?{'&'.join(kept)}{hash_mark}{fragment}"
+
+
+def _pair_name(pair: str) -> str:
+    """The name `parse_qs` reads from one `name=value` pair (or a bare `name`)."""
+    name = pair.partition("=")[0]
+    if "%" in name or "+" in name:
+        return unquote(name.replace("+", " "), errors="replace")
+    return name
+
+
+@functools.lru_cache(maxsize=256)
 def _link_frame(url: str, parameter: str) -> tuple[str, str]:
     """The text of a page's links before and after the cursor's (quoted) value.
 
@@ -295,7 +314,8 @@ class StrictCursorPagination(CursorPagination):
         sealed = cursor_seal_querystring("&".join(pairs), self.signed_ordering())
         # DRF's replace_query_param(base_url, cursor parameter, sealed), with the rest of the
         # link written once per page instead of once per link.
-        before, after = _link_frame(str(self.base_url), self.cursor_query_param)
+        parameter = self.cursor_query_param
+        before, after = _link_frame(_without_parameter(str(self.base_url), parameter), parameter)
         return before + quote_plus(sealed) + after
 
     def decode_cursor(self, request: Any) -> Any:  # a PageCursor or None

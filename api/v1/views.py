@@ -73,7 +73,7 @@ from .languages import (
     language_ranges,
     negotiate,
 )
-from .links import document_links, treatment_path, with_links
+from .links import document_links, treatment_path, with_links, with_self_link
 from .renditions.fhir import fhir_response
 from .renditions.jsonld import detail_jsonld_view, prefers_jsonld
 from .renditions.media import FhirAlternateSchema, FhirJsonRenderer
@@ -132,8 +132,14 @@ def list_item(publication: Any) -> str:
     # Summaries are stored without the language (it is a column of the read model), so that
     # every stored row, old or new, states it the same way.
     summary: str = publication.summary_json
-    stated = f'{summary[:-1]},"language":{to_json(publication.language)}}}'
-    return with_links(stated, {"self": treatment_path(publication.slug)})
+    stated = f'{summary[:-1]},"language":{language_json(publication.language)}}}'
+    return with_self_link(stated, treatment_path(publication.slug))
+
+
+@functools.lru_cache(maxsize=256)
+def language_json(language: str) -> str:
+    """A language tag as JSON (a catalogue holds a few: each written once per worker)."""
+    return to_json(language)
 
 
 class CategoryListView(PublicView, generics.ListAPIView):

@@ -17,6 +17,8 @@ from api.pagination import (
     StrictCursorPagination,
     TreatmentCursorPagination,
     _cursor_signature,
+    _link_frame,
+    _without_parameter,
     cursor_link_sealed,
     cursor_seal_querystring,
     cursor_verify,
@@ -161,3 +163,34 @@ def test_a_link_naming_a_row_is_the_one_drf_writes_with_the_id_added(
     paginator.base_url = url
     cursor = PageCursor(offset, reverse, position, tie)
     assert paginator.encode_cursor(cursor) == _reference_link(paginator, cursor)
+
+
+_CURSOR_NAMES = st.sampled_from(
+    ["cursor", "cur%73or", "%63ursor", "cursor+", "Cursor", "cursor%00"]
+)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    base=st.sampled_from(BASE_URLS),
+    pairs=st.lists(
+        st.one_of(
+            st.tuples(_QUERY_TEXT, _QUERY_TEXT).map(lambda p: urlencode({p[0]: p[1]})),
+            st.tuples(_CURSOR_NAMES, _QUERY_TEXT).map(lambda p: f"{p[0]}={p[1]}"),
+            _CURSOR_NAMES,
+            st.sampled_from(["", "=", "&", "\t", "a=1#frag", "?x=y"]),
+        ),
+        max_size=5,
+    ),
+)
+def test_a_pages_frame_is_the_same_without_its_own_cursor(base: str, pairs: list[str]) -> None:
+    # The frame of a page's links is worked out once for the list at every cursor
+    # (`_without_parameter`): dropping the cursor's pairs first changes nothing in it, and
+    # only the pairs parse_qs reads as the cursor are dropped.
+    url = base + ("&" if "?" in base else "?") + "&".join(pairs)
+    stripped = _without_parameter(url, "cursor")
+    assert _link_frame(stripped, "cursor") == _link_frame(url, "cursor")
+    assert "cursor" not in parse_qs(urlsplit(stripped).query, keep_blank_values=True)
+    others = {k: v for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+    others.pop("cursor", None)
+    assert parse_qs(urlsplit(stripped).query, keep_blank_values=True) == others
