@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import re
 from base64 import b64decode, b64encode, urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -159,6 +160,17 @@ def _date_position(position: str) -> bool:
         return False
     offset = parsed.utcoffset() if parsed is not None else None
     return offset is None or abs(offset) < _LARGEST_OFFSET
+
+
+# `quote_plus` of base64 text (a sealed cursor): only these three characters are quoted.
+_BASE64_QUOTED = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
+# Characters `quote_plus` leaves as they are (its always-safe set; "/" is quoted).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote_plus(text: str) -> str:
+    """`quote_plus(text)`, without its work for text it leaves as it is (a row's id)."""
+    return text if _UNQUOTED.fullmatch(text) else quote_plus(text)
 
 
 def _without_parameter(url: str, parameter: str) -> str:
@@ -310,13 +322,13 @@ class StrictCursorPagination(CursorPagination):
             pairs.append("p=" + quote_plus(str(cursor.position)))
         tie = getattr(cursor, "tie", None)
         if tie is not None:
-            pairs.append("i=" + quote_plus(str(tie)))
+            pairs.append("i=" + _quote_plus(str(tie)))
         sealed = cursor_seal_querystring("&".join(pairs), self.signed_ordering())
         # DRF's replace_query_param(base_url, cursor parameter, sealed), with the rest of the
         # link written once per page instead of once per link.
         parameter = self.cursor_query_param
         before, after = _link_frame(_without_parameter(str(self.base_url), parameter), parameter)
-        return before + quote_plus(sealed) + after
+        return before + sealed.translate(_BASE64_QUOTED) + after
 
     def decode_cursor(self, request: Any) -> Any:  # a PageCursor or None
         raw = request.query_params.get(self.cursor_query_param)

@@ -1,7 +1,8 @@
 """A page link's signed cursor is written in one step, as DRF's link then signed would be."""
 
+from base64 import b64encode
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
 
 import pytest
 from django.core import signing
@@ -11,6 +12,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.utils.urls import replace_query_param
 
 from api.pagination import (
+    _BASE64_QUOTED,
     CURSOR_SALT,
     CategoryCursorPagination,
     PageCursor,
@@ -18,6 +20,7 @@ from api.pagination import (
     TreatmentCursorPagination,
     _cursor_signature,
     _link_frame,
+    _quote_plus,
     _without_parameter,
     cursor_link_sealed,
     cursor_seal_querystring,
@@ -194,3 +197,15 @@ def test_a_pages_frame_is_the_same_without_its_own_cursor(base: str, pairs: list
     others = {k: v for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
     others.pop("cursor", None)
     assert parse_qs(urlsplit(stripped).query, keep_blank_values=True) == others
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        _QUERY_TEXT, st.uuids().map(str), st.binary().map(lambda b: b64encode(b).decode())
+    )
+)
+def test_the_shortcuts_quote_as_quote_plus_does(text: str) -> None:
+    assert _quote_plus(text) == quote_plus(text)
+    sealed = b64encode(text.encode()).decode("ascii")
+    assert sealed.translate(_BASE64_QUOTED) == quote_plus(sealed)
