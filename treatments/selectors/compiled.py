@@ -75,9 +75,16 @@ class CompiledQuery:
             params[at] = value
         if limit is not None:
             params += [limit, offset]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = [list(row) for row in cursor.fetchall()]
+        # The project's PostgreSQL backend sends prepared reads on a cursor it keeps
+        # (config/database/postgresql: `prepared_rows`); elsewhere, or where it says no, a
+        # cursor of Django's.
+        prepared_rows = getattr(connection, "prepared_rows", None)
+        fetched = prepared_rows(self.sql, params) if prepared_rows is not None else None
+        if fetched is None:
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, params)
+                fetched = cursor.fetchall()
+        rows = [list(row) for row in fetched]
         for position, (converters, expression) in self.converters:
             for row in rows:
                 value = row[position]

@@ -49,7 +49,7 @@ import functools
 import math
 import select
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -176,6 +176,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         )
         # Inside `prepared_statements()`: cursors bind on the server and prepare.
         self.preparing = 0
+        # The cursor `prepared_rows` sends on, of the connection it was made for.
+        self._kept_cursor: Any = None
 
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
@@ -203,6 +205,39 @@ class DatabaseWrapper(base.DatabaseWrapper):
             yield
         finally:
             self.preparing -= 1
+
+    def prepared_rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+        """The rows of one prepared read, sent on a cursor kept for the connection; None where
+        the caller must use a cursor of its own (`cursor()`).
+
+        Django makes a cursor and its wrapper for every query, which cost a cache miss about a
+        third of its database time (bench/PROFILE.md). Inside `prepared_statements()`, with no
+        query being logged (`CaptureQueriesContext`, DEBUG) and no
+        `execute_wrapper` installed, the one psycopg cursor kept for the current connection is
+        used again, with what Django's cursor does around a query: the health check, thread
+        and broken-transaction checks, and its database errors as Django's
+        (tests/config/test_prepared_rows.py).
+        """
+        if not self.preparing or self.queries_logged or self.execute_wrappers:
+            return None
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        self.validate_thread_sharing()
+        self.validate_no_broken_transaction()
+        kept = self._kept_cursor
+        if kept is None or kept.connection is not self.connection:
+            with self.wrap_database_errors:
+                kept = self._kept_cursor = self.create_cursor()
+        else:
+            self.used_at = time.monotonic()  # as `create_cursor` does for a new cursor
+        try:
+            with self.wrap_database_errors:
+                kept.execute(sql, params)
+                rows: list[tuple[Any, ...]] = kept.fetchall()
+        except Exception:
+            self._kept_cursor = None  # the next read starts on a new cursor
+            raise
+        return rows
 
     @contextlib.contextmanager
     def prepared_cursor(self) -> Iterator[Any]:
