@@ -10,13 +10,13 @@ prepared and the same queries still answer.
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from django.db import connection
 
 from api.pagination import PageQuery, page_from_queryset
 from api.prepared import prepared_reads
 from api.v1.catalogue import catalogue, catalogue_page
+from tests.config.backends import end_backend
 from treatments import selectors
 from treatments.models import Publication
 
@@ -92,16 +92,7 @@ def test_cursors_outside_the_block_are_never_prepared() -> None:
 
 def test_a_connection_the_server_ended_is_replaced_and_prepares_again() -> None:
     expected = _through_prepared(connection)
-    pid = connection.connection.info.backend_pid
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    pid = end_backend(connection)
 
     with pytest.raises(Exception):  # noqa: B017 (the driver's error for a closed connection)
         _through_prepared(connection)

@@ -10,12 +10,12 @@ queries, an `execute_wrapper`) or outside the block, Django's cursor is used as 
 
 from typing import Any
 
-import psycopg
 import pytest
 from django.db import DatabaseError, ProgrammingError, connection
 from django.test.utils import CaptureQueriesContext
 
 from api.prepared import prepared_reads
+from tests.config.backends import end_backend
 from treatments import selectors
 from treatments.models import Publication
 
@@ -103,16 +103,7 @@ def test_a_connection_the_server_ended_is_replaced_with_a_new_kept_cursor() -> N
     with connection.prepared_statements():  # type: ignore[attr-defined]
         expected = connection.prepared_rows(QUERY, PARAMS)  # type: ignore[attr-defined]
         old = _kept()
-        pid = connection.connection.info.backend_pid
-        settings = connection.settings_dict
-        with psycopg.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            host=settings["HOST"] or None,
-            port=settings["PORT"] or None,
-            autocommit=True,
-        ) as other:
-            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        pid = end_backend(connection)
 
         with pytest.raises(DatabaseError):  # Django's error, as a cursor of Django's raises
             connection.prepared_rows(QUERY, PARAMS)  # type: ignore[attr-defined]

@@ -225,13 +225,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.validate_thread_sharing()
         self.validate_no_broken_transaction()
         kept = self._kept_cursor
-        if kept is None or kept.connection is not self.connection:
-            with self.wrap_database_errors:
-                kept = self._kept_cursor = self.create_cursor()
-        else:
-            self.used_at = time.monotonic()  # as `create_cursor` does for a new cursor
         try:
             with self.wrap_database_errors:
+                if kept is None or kept.connection is not self.connection:
+                    kept = self._kept_cursor = self.create_cursor()  # marks `used_at`
+                else:
+                    self.used_at = time.monotonic()  # as `create_cursor` does
                 kept.execute(sql, params)
                 rows: list[tuple[Any, ...]] = kept.fetchall()
         except Exception:
